@@ -1,0 +1,81 @@
+// Small behaviours on top of htmx: upload progress, 4xx messages, the audio-synced transcript.
+(function () {
+  "use strict";
+
+  // htmx does not swap error responses by default; our 4xx bodies are messages meant to be read.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var status = evt.detail.xhr.status;
+    if (status >= 400 && status < 500 && status !== 401) {
+      var elt = evt.detail.requestConfig.elt;
+      var selector = (elt.closest("[data-error-target]") || {dataset: {}}).dataset.errorTarget;
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+      evt.detail.target = document.querySelector(selector || "#upload-result") || document.getElementById("toast");
+      evt.detail.swapOverride = "innerHTML";
+    }
+  });
+
+  // The real upload progress, from the browser's upload events.
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    var form = evt.target.closest && evt.target.closest("#upload-form");
+    if (!form || !evt.detail.lengthComputable) return;
+    var box = form.querySelector(".upload-progress");
+    var percent = Math.round((evt.detail.loaded / evt.detail.total) * 100);
+    box.hidden = false;
+    form.querySelector("#upload-bar").value = percent;
+    form.querySelector("#upload-percent").textContent = percent + "%";
+  });
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.target.id === "upload-form") {
+      evt.target.querySelector("button[type=submit]").disabled = true;
+      document.getElementById("upload-result").innerHTML = "";
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.target.id !== "upload-form") return;
+    evt.target.querySelector("button[type=submit]").disabled = false;
+    if (evt.detail.successful) {
+      evt.target.reset();
+      evt.target.querySelector(".upload-progress").hidden = true;
+    }
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var toast = document.getElementById("toast");
+    if (toast) toast.innerHTML = '<div class="alert alert-error">The server could not be reached. Check the connection and try again.</div>';
+  });
+
+  // A finished job tells the page, so the transcript panel reloads itself.
+  document.addEventListener("htmx:load", function (evt) {
+    if (evt.detail.elt.dataset && evt.detail.elt.dataset.jobFinished) {
+      htmx.trigger(document.body, "job-finished");
+    }
+  });
+
+  // Click a line to play from there; the line being played is highlighted.
+  document.addEventListener("click", function (evt) {
+    var target = evt.target.closest("[data-seek]");
+    var player = document.getElementById("player");
+    if (!target || !player) return;
+    player.currentTime = parseFloat(target.dataset.seek);
+    player.play();
+  });
+  function highlight() {
+    var player = document.getElementById("player");
+    if (!player) return;
+    var t = player.currentTime;
+    var current = null;
+    document.querySelectorAll(".segment").forEach(function (seg) {
+      var inside = t >= parseFloat(seg.dataset.start) && t < parseFloat(seg.dataset.end);
+      seg.classList.toggle("playing", inside);
+      if (inside) current = seg;
+    });
+    if (current && !player.paused) {
+      var box = current.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) current.scrollIntoView({block: "center", behavior: "smooth"});
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var player = document.getElementById("player");
+    if (player) player.addEventListener("timeupdate", highlight);
+  });
+})();

@@ -1,0 +1,79 @@
+"""Shared fixtures: a fresh database per test (SQLite, or PostgreSQL when PERCHE_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Before any workbench import: the module-level queue must not land in the working tree.
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="perche-tests-"))
+os.environ["PERCHE_DATA_DIR"] = str(_SESSION_DIR / "data")
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from workbench import jobs  # noqa: E402
+from workbench.db import get_engine, upgrade_database  # noqa: E402
+from workbench.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+TEST_DATABASE_URL = os.environ.get("PERCHE_TEST_DATABASE_URL", "")
+
+
+def reset_database(settings: Settings) -> None:
+    if settings.resolved_database_url.startswith("postgresql"):
+        with get_engine(settings).begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade_database(settings)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with their own data folder and an empty, migrated database."""
+    value = Settings(data_dir=tmp_path / "data", database_url=TEST_DATABASE_URL,
+                     asr_engine="tests.fakes:FakeEngine", secret_key="test-secret-key",
+                     model_cache=Path(os.environ.get("PERCHE_MODEL_CACHE", str(_SESSION_DIR / "models"))))
+    value.ensure_dirs()
+    reset_database(value)
+    jobs.configure(value)
+    return value
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    with Session(get_engine(settings), expire_on_commit=False) as db:
+        yield db
+
+
+@pytest.fixture(autouse=True)
+def immediate_jobs() -> Iterator[None]:
+    """Jobs run inline when queued, unless a test starts a real worker."""
+    jobs.huey.immediate = True
+    yield
+    jobs.huey.immediate = True
+
+
+@pytest.fixture
+def app(settings: Settings):  # noqa: ANN201
+    from workbench.app import create_app
+
+    return create_app(settings, start_worker=False)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the evaluation data is not at {SHARED_DATA}")
+    return SHARED_DATA

@@ -1,0 +1,59 @@
+"""Speech recognition for Perché: audio in, timed Transcript out.
+
+Importing the package is cheap: PyAV, numpy and the speech engines load on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    AudioTooLong,
+    EmptyAudio,
+    ModelUnavailable,
+    TranscriptionError,
+    UnsupportedAudio,
+)
+from .schema import AudioInfo, Progress, Segment, Speaker, Transcript, Word
+
+if TYPE_CHECKING:
+    from .audio import load_audio, probe_audio
+    from .engines import get_engine
+    from .models import prepare_models
+    from .pipeline import transcribe
+
+_LAZY = {
+    "probe_audio": ".audio",
+    "load_audio": ".audio",
+    "prepare_models": ".models",
+    "transcribe": ".pipeline",
+    "get_engine": ".engines",
+}
+
+__all__ = [
+    "AudioInfo",
+    "AudioTooLong",
+    "EmptyAudio",
+    "ModelUnavailable",
+    "Progress",
+    "Segment",
+    "Speaker",
+    "Transcript",
+    "TranscriptionError",
+    "UnsupportedAudio",
+    "Word",
+    "get_engine",
+    "load_audio",
+    "prepare_models",
+    "probe_audio",
+    "transcribe",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,169 @@
+"""Speech recognition engines behind one small interface."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import TranscriptionError
+from .schema import Progress, Segment, Word
+
+SAMPLE_RATE = 16000
+
+# Whisper's own thresholds for "this window is silence": a likely-silent window decoded
+# with low confidence is a hallucination ("Thank you.", "Subtitles by ...").
+NO_SPEECH_PROB = 0.6
+LOW_AVG_LOGPROB = -1.0
+# A looping decoder repeats one line; two in a row can be real speech ("Yes." "Yes."),
+# three or more are dropped down to the first.
+MAX_REPEATS = 2
+
+
+@runtime_checkable
+class AsrEngine(Protocol):
+    """Turns 16 kHz mono float32 audio into a language code and timed segments."""
+
+    name: str
+
+    def transcribe(
+        self, audio: np.ndarray, *, language: str | None, progress: Progress | None
+    ) -> tuple[str, list[Segment]]: ...
+
+
+@dataclass
+class RawSegment:
+    """An engine's segment before filtering, with the confidences the filters need."""
+
+    segment: Segment
+    no_speech_prob: float = 0.0
+    avg_logprob: float = 0.0
+
+
+def is_silence_hallucination(no_speech_prob: float, avg_logprob: float) -> bool:
+    """True when the model thought the window silent and was unsure of what it wrote."""
+    return no_speech_prob > NO_SPEECH_PROB and avg_logprob < LOW_AVG_LOGPROB
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
+
+
+def drop_hallucinations(raw: Iterable[RawSegment]) -> list[Segment]:
+    """Drop empty segments, silence hallucinations, and runs of 3+ identical lines past the first."""
+    kept: list[Segment] = []
+    run: list[Segment] = []
+
+    def flush() -> None:
+        kept.extend(run if len(run) <= MAX_REPEATS else run[:1])
+        run.clear()
+
+    for item in raw:
+        text = _normalise(item.segment.text)
+        if not text or is_silence_hallucination(item.no_speech_prob, item.avg_logprob):
+            continue
+        if run and _normalise(run[-1].text) != text:
+            flush()
+        run.append(item.segment)
+    flush()
+    return kept
+
+
+class FasterWhisperEngine:
+    """Whisper through CTranslate2 (faster-whisper); int8 on CPU by default."""
+
+    name = "faster-whisper"
+
+    def __init__(
+        self,
+        model_dir: str,
+        device: str = "cpu",
+        compute_type: str = "int8",
+        beam_size: int = 5,
+        vad_filter: bool = True,
+        cpu_threads: int = 1,
+    ) -> None:
+        self.model_dir = str(model_dir)
+        self.device = device
+        self.compute_type = compute_type
+        self.beam_size = beam_size
+        self.vad_filter = vad_filter
+        self.cpu_threads = cpu_threads
+
+    def _model(self) -> Any:
+        from .models import load_faster_whisper
+
+        return load_faster_whisper(self.model_dir, self.device, self.compute_type, self.cpu_threads)
+
+    def transcribe(
+        self, audio: np.ndarray, *, language: str | None, progress: Progress | None
+    ) -> tuple[str, list[Segment]]:
+        """Transcribe with word timestamps; progress is ("transcribing", seconds, total)."""
+        model = self._model()
+        if language is not None and language not in model.supported_languages:
+            raise TranscriptionError(
+                f"Unknown language code {language!r}. Choose automatic detection or one of: "
+                f"{', '.join(model.supported_languages)}."
+            )
+        total = max(1, round(len(audio) / SAMPLE_RATE))
+        report = progress or (lambda step, done, of: None)
+        report("transcribing", 0, total)
+        stream, info = model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.beam_size,
+            vad_filter=self.vad_filter,
+            word_timestamps=True,
+            # Conditioning on earlier text is what lets one mistake loop for minutes.
+            condition_on_previous_text=False,
+        )
+        raw: list[RawSegment] = []
+        for seg in stream:
+            raw.append(_convert(seg))
+            report("transcribing", min(total, round(seg.end)), total)
+        report("transcribing", total, total)
+        return info.language, drop_hallucinations(raw)
+
+
+def _seconds(value: Any) -> float:
+    # faster-whisper hands back numpy scalars; plain floats keep to_dict() JSON-clean.
+    return round(float(value), 3)
+
+
+def _convert(seg: Any) -> RawSegment:
+    words = [
+        Word(
+            start=_seconds(w.start),
+            end=_seconds(w.end),
+            word=str(w.word),
+            probability=round(float(w.probability), 4),
+        )
+        for w in (seg.words or [])
+    ]
+    segment = Segment(
+        start=_seconds(seg.start), end=_seconds(seg.end), text=str(seg.text).strip(), words=words
+    )
+    return RawSegment(segment, float(seg.no_speech_prob), float(seg.avg_logprob))
+
+
+_ENGINES: dict[str, type] = {FasterWhisperEngine.name: FasterWhisperEngine}
+
+
+def supported_engines() -> Sequence[str]:
+    """Names accepted by get_engine."""
+    return tuple(_ENGINES)
+
+
+def get_engine(name: str, **options: Any) -> AsrEngine:
+    """Build the engine called `name` with engine-specific keyword options."""
+    try:
+        cls = _ENGINES[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown speech recognition engine {name!r}; supported: {', '.join(_ENGINES)}."
+        ) from None
+    engine: AsrEngine = cls(**options)
+    return engine

@@ -1,0 +1,1 @@
+"""Perché workbench: everything with state (web app, database, jobs, auth, CLI)."""

@@ -1,0 +1,117 @@
+"""The FastAPI application: middleware, error pages, routers, and the embedded job worker."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from asgi_csrf import asgi_csrf
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from workbench import jobs
+from workbench.db import upgrade_database
+from workbench.errors import LoginRequired, PercheError
+from workbench.routes import admin, api, auth, interviews, studies
+from workbench.settings import Settings, get_settings
+from workbench.web import ROOT, render
+
+log = logging.getLogger("perche")
+
+
+class CSRFMiddleware:
+    """asgi-csrf's double-submit check on every unsafe request that carries cookies."""
+
+    def __init__(self, app, *, secret: str, secure: bool) -> None:  # noqa: ANN001
+        self.app = asgi_csrf(app, signing_secret=secret, cookie_secure=secure, send_csrf_failed=_csrf_failed)
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        await self.app(scope, receive, send)
+
+
+async def _csrf_failed(scope, send, message_id) -> None:  # noqa: ANN001
+    body = (
+        "<!doctype html><meta charset=utf-8><title>Form expired</title>"
+        "<link rel=stylesheet href=/static/app.css><main class=narrow><h1>This form has expired</h1>"
+        "<p>The page was open too long or came from elsewhere, so it was not sent. "
+        "Go back, reload the page and send it again.</p><p><a href=/>Back to Perché</a></p></main>"
+    ).encode()
+    await send({"type": "http.response.start", "status": 403,
+                "headers": [(b"content-type", b"text/html; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": title, "detail": message}, status_code=status)
+    if request.headers.get("hx-request") == "true":
+        # htmx swaps 4xx bodies into the form's error slot (see static/app.js).
+        return render(request, "_error_fragment.html", {"title": title, "message": message}, status_code=status)
+    return render(request, "error.html", {"title": title, "message": message, "status": status}, status_code=status)
+
+
+def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.ensure_dirs()
+    jobs.configure(settings)
+    run_worker = settings.embedded_worker if start_worker is None else start_worker
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        upgrade_database(settings)
+        consumer = jobs.start_consumer(settings, embedded=True) if run_worker else None
+        yield
+        if consumer is not None:
+            consumer.stop(graceful=False)
+
+    app = FastAPI(
+        title="Perché",
+        summary="Voice-of-customer interview workbench: recordings in, the why behind satisfaction out.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(PercheError)
+    async def perche_error(request: Request, exc: PercheError) -> Response:
+        if isinstance(exc, LoginRequired) and not _wants_json(request):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if request.headers.get("hx-request") == "true":
+                return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        return _error_response(request, exc.status, exc.title, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p not in ('body', 'query', 'path', 'form'))}: {e['msg']}"
+            for e in exc.errors()
+        )
+        return _error_response(request, 422, "Please check what you sent", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Not allowed here"}
+        message = "There is nothing at this address. Use the menu to find your way." if exc.status_code == 404 \
+            else str(exc.detail)
+        return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message)
+
+    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    for module in (auth, studies, interviews, admin, api):
+        app.include_router(module.router)
+
+    app.add_middleware(CSRFMiddleware, secret=settings.signing_key(), secure=settings.cookie_secure)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.signing_key(), session_cookie="perche_session",
+        max_age=settings.session_hours * 3600, same_site="lax", https_only=settings.cookie_secure,
+    )
+    return app

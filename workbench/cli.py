@@ -1,0 +1,240 @@
+"""The `perche` command: serve, worker, users and tokens, uploads, the demo study."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from workbench.errors import PercheError
+from workbench.settings import get_settings
+
+app = typer.Typer(help="Perché: recorded customer conversations in, the why behind satisfaction out.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]Error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _database():  # noqa: ANN202
+    from workbench.db import session_scope, upgrade_database
+
+    settings = get_settings()
+    upgrade_database(settings)
+    return settings, session_scope(settings)
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          worker: Annotated[bool, typer.Option(help="Run a job worker in this process.")] = True) -> None:
+    """Serve the workbench (with its job worker, unless --no-worker)."""
+    import uvicorn
+
+    from workbench.app import create_app
+
+    settings = get_settings()
+    console.print(f"Perché is serving on [bold]http://{host}:{port}[/] (data in {settings.data_dir.resolve()})")
+    uvicorn.run(create_app(settings, start_worker=worker and settings.embedded_worker), host=host, port=port,
+                log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run a job worker (for the scale-out set-up; `perche serve` has one built in)."""
+    from workbench import jobs
+    from workbench.db import upgrade_database
+
+    settings = get_settings()
+    upgrade_database(settings)
+    consumer = jobs.start_consumer(settings, embedded=False)
+    console.print(f"Perché worker started with {settings.workers} thread(s); queue: "
+                  f"{settings.queue_url or settings.data_dir / 'queue.db'}")
+    consumer.run()
+
+
+@user_app.command("create")
+def user_create(email: str,
+                role: Annotated[str, typer.Option(help="admin, interviewer, analyst or manager.")] = "interviewer",
+                name: Annotated[str, typer.Option(help="Display name.")] = "",
+                password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                             help="Read the password from standard input.")] = False) -> None:
+    """Create a user (the password is asked for, or read from standard input)."""
+    from workbench.services import users as user_service
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings, scope = _database()
+    with scope as session:
+        try:
+            user = user_service.create_user(session, email=email, password=password, role=role, name=name)
+        except PercheError as exc:
+            _fail(exc.message)
+    console.print(f"Created {user.email} ({user.role.value}).")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the users and their roles."""
+    from rich.table import Table
+
+    from workbench.services import users as user_service
+
+    settings, scope = _database()
+    table = Table("id", "e-mail", "name", "role", "active")
+    with scope as session:
+        for u in user_service.list_users(session):
+            table.add_row(str(u.id), u.email, u.name, u.role.value, "yes" if u.active else "no")
+    console.print(table)
+
+
+@token_app.command("create")
+def token_create(email: str) -> None:
+    """Create an API token for a user and print it (it is shown only once)."""
+    from workbench.services import users as user_service
+
+    settings, scope = _database()
+    with scope as session:
+        try:
+            user = user_service.get_user_by_email(session, email)
+        except PercheError as exc:
+            _fail(exc.message)
+        token = user_service.create_token(session, user=user)
+    print(token)
+
+
+def _parse_meta(pairs: list[str]) -> dict[str, str]:
+    meta = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--meta takes key=value, got '{pair}'.", code=2)
+        meta[key.strip()] = value
+    return meta
+
+
+def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> bool:  # noqa: ANN001
+    """Show a progress bar per job until all finish; run them in this process if asked."""
+    from workbench import jobs
+    from workbench.db import session_scope
+    from workbench.services.jobs import get_job
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TextColumn("{task.fields[step]}"),
+               TimeElapsedColumn())
+    ok = True
+    with Progress(*columns, console=console) as bar:
+        tasks = {job_id: bar.add_task(name, total=1.0, step="queued") for job_id, name in job_ids.items()}
+        pending = set(job_ids)
+        while pending:
+            if process_here:
+                job_id = min(pending)
+                jobs.run_transcription_job(settings, job_id)
+            for job_id in sorted(pending):
+                with session_scope(settings) as session:
+                    job = get_job(session, job_id)
+                bar.update(tasks[job_id], completed=job.progress, step=job.step)
+                if not job.active:
+                    pending.discard(job_id)
+                    if job.status.value == "failed":
+                        ok = False
+                        err.print(f"[red]{job_ids[job_id]}: {job.error}[/]")
+            if pending and not process_here:
+                time.sleep(0.5)
+    return ok
+
+
+@app.command()
+def upload(study_id: int, files: Annotated[list[Path], typer.Argument(help="Recordings to add.")],
+           meta: Annotated[Optional[list[str]], typer.Option("--meta", help="Metadata as key=value (repeatable): "
+                                                                   "account, segment, region, language…")] = None,
+           wait: Annotated[bool, typer.Option(help="Follow the jobs until they finish.")] = True,
+           process: Annotated[bool, typer.Option(help="Transcribe here instead of leaving it to a worker.")] = False,
+           ) -> None:
+    """Add recordings to a study; each becomes an interview that is transcribed as a job."""
+    from workbench import jobs, storage
+    from workbench.services import interviews as interview_service
+    from workbench.services import studies as study_service
+
+    settings, scope = _database()
+    jobs.configure(settings)
+    metadata = interview_service.parse_meta(_parse_meta(meta or []))
+    job_ids: dict[int, str] = {}
+    failures = 0
+    with scope as session:
+        try:
+            study = study_service.get_study(session, study_id)
+        except PercheError as exc:
+            _fail(exc.message)
+        for path in files:
+            if not path.is_file():
+                err.print(f"[red]{path}: no such file.[/]")
+                failures += 1
+                continue
+            try:
+                with path.open("rb") as handle:
+                    staged = storage.stage_upload(settings, handle, path.name)
+                interview, job = interview_service.create_interview(
+                    session, settings, study=study, staged=staged, meta=metadata, created_by=None)
+            except PercheError as exc:
+                err.print(f"[red]{path.name}: {exc.message}[/]")
+                failures += 1
+                continue
+            if not process:
+                jobs.enqueue(job)
+            job_ids[job.id] = path.name
+            console.print(f"{path.name}: interview #{interview.id}, job #{job.id}")
+    if job_ids and (wait or process):
+        if not follow_jobs(settings, job_ids, process_here=process):
+            failures += 1
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(process: Annotated[bool, typer.Option(help="Transcribe here and wait, instead of queueing.")] = False) -> None:
+    """Load the demo study and demo users, if the database has no studies yet."""
+    from workbench import jobs
+    from workbench.demo import DEMO_USERS, load_demo
+
+    settings, scope = _database()
+    jobs.configure(settings)
+    with scope as session:
+        job_ids = load_demo(session, settings)
+    if job_ids is None:
+        console.print("The database already has studies; the demo study was not loaded.")
+    else:
+        console.print(f"Loaded the demo study with {len(job_ids)} interviews.")
+        if process:
+            follow_jobs(settings, job_ids, process_here=True)
+        else:
+            for job_id in job_ids:
+                jobs.enqueue_id(job_id)
+    console.print("Demo users (change their passwords before real use):")
+    for email, role, password in DEMO_USERS:
+        console.print(f"  {role:<12} {email:<28} password: {password}")
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema (the app also does it on start)."""
+    settings, _ = _database()
+    console.print("The database is up to date.")
+
+
+if __name__ == "__main__":
+    app()

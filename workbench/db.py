@@ -1,0 +1,64 @@
+"""Engine, sessions and migrations. SQLite runs in WAL mode; PostgreSQL is the same models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from workbench.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(settings: Settings) -> Engine:
+    if settings.resolved_database_url.startswith("sqlite"):
+        settings.ensure_dirs()
+    return _engine_for(settings.resolved_database_url)
+
+
+@contextmanager
+def session_scope(settings: Settings) -> Iterator[Session]:
+    with Session(get_engine(settings), expire_on_commit=False) as session:
+        yield session
+
+
+def alembic_config(settings: Settings):  # noqa: ANN201
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", settings.resolved_database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Bring the database to the newest schema (the app does this on start)."""
+    from alembic import command
+
+    config = alembic_config(settings)
+    with get_engine(settings).begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,234 @@
+"""Background work: the Huey queue, its tasks, and the job runner that keeps the job row true."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from functools import lru_cache
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from workbench.db import session_scope
+from workbench.models import Interview, InterviewStatus, Job
+from workbench.services import interviews as interview_service
+from workbench.services import jobs as job_service
+from workbench.services.transcripts import replace_transcript
+from workbench.settings import Settings, get_settings
+from workbench import storage
+
+log = logging.getLogger("perche.jobs")
+
+# Share of the whole job each pipeline step covers, so one bar moves steadily across steps.
+STEP_SPAN = {
+    "starting": (0.0, 0.02),
+    "loading model": (0.02, 0.05),
+    "decoding": (0.05, 0.1),
+    "transcribing": (0.1, 0.9),
+    "diarizing": (0.9, 0.97),
+    "aligning": (0.97, 0.99),
+    "saving": (0.99, 1.0),
+}
+
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Point the tasks at these settings (the app and the worker call this)."""
+    global _settings
+    _settings = settings
+
+
+def current_settings() -> Settings:
+    return _settings or get_settings()
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("perche", url=settings.queue_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("perche", filename=str(settings.data_dir / "queue.db"))
+
+
+huey = make_huey(get_settings())
+
+
+@huey.task()
+def transcribe_task(job_id: int) -> None:
+    run_transcription_job(current_settings(), job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def recover_task() -> None:
+    recover(current_settings())
+
+
+def enqueue(job: Job) -> None:
+    if job.kind == "transcribe":
+        transcribe_task(job.id)
+    else:
+        raise ValueError(f"No task runs jobs of kind {job.kind!r}.")
+
+
+def enqueue_id(job_id: int) -> None:
+    with session_scope(current_settings()) as session:
+        job = job_service.get_job(session, job_id)
+    enqueue(job)
+
+
+def recover(settings: Settings) -> list[int]:
+    """Queue again the jobs whose worker died, and any queued job whose message was lost."""
+    with session_scope(settings) as session:
+        ids = job_service.recover_jobs(session, stale_after=settings.job_stale_seconds)
+        jobs = [job_service.get_job(session, job_id) for job_id in ids]
+    for job in jobs:
+        enqueue(job)
+    if ids:
+        log.info("Queued jobs %s again", ids)
+    return ids
+
+
+@lru_cache(maxsize=4)
+def _engine(name: str, model_dir: str, device: str, compute_type: str, beam_size: int, vad: bool, threads: int) -> Any:
+    if ":" in name:
+        module, _, attribute = name.partition(":")
+        return getattr(importlib.import_module(module), attribute)()
+    from transcription import get_engine
+
+    return get_engine(name, model_dir=model_dir, device=device, compute_type=compute_type,
+                      beam_size=beam_size, vad_filter=vad, cpu_threads=threads)
+
+
+def build_engine(settings: Settings) -> Any:
+    """The configured speech engine, loaded once per process."""
+    model_dir = ""
+    if ":" not in settings.asr_engine:
+        if settings.asr_model_dir:
+            model_dir = str(settings.asr_model_dir)
+        else:
+            from transcription import prepare_models
+
+            model_dir = str(prepare_models(settings.resolved_model_cache))
+    return _engine(settings.asr_engine, model_dir, settings.asr_device, settings.asr_compute_type,
+                   settings.asr_beam_size, settings.asr_vad, settings.asr_threads)
+
+
+class ProgressReporter:
+    """The progress protocol's callable: writes step, counts and overall fraction to the job row."""
+
+    def __init__(self, settings: Settings, job_id: int, min_interval: float = 0.5) -> None:
+        self.settings, self.job_id, self.min_interval = settings, job_id, min_interval
+        self._last_write = 0.0
+        self._last_step = ""
+        self.fraction = 0.0
+
+    def __call__(self, step: str, completed: int, total: int) -> None:
+        low, high = STEP_SPAN.get(step, (self.fraction, self.fraction))
+        share = min(max(completed / total, 0.0), 1.0) if total else 0.0
+        self.fraction = max(self.fraction, low + (high - low) * share)
+        now = time.monotonic()
+        if step == self._last_step and now - self._last_write < self.min_interval and completed < total:
+            return
+        self._last_step, self._last_write = step, now
+        with session_scope(self.settings) as session:
+            job_service.report_progress(session, job_id=self.job_id, step=step, done=completed, total=total,
+                                        progress=round(self.fraction, 4))
+
+
+class Heartbeat:
+    """Touches the job row while a long step reports nothing, so the job is not taken for dead."""
+
+    def __init__(self, settings: Settings, job_id: int, every: float) -> None:
+        self.settings, self.job_id, self.every = settings, job_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id}")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            with session_scope(self.settings) as session:
+                job_service.heartbeat(session, job_id=self.job_id)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+
+
+def _user_message(exc: Exception) -> str:
+    from transcription import TranscriptionError
+
+    if isinstance(exc, TranscriptionError):
+        return str(exc)
+    return f"Processing failed unexpectedly ({type(exc).__name__}: {exc}). Retry the job; if it fails again, tell an admin."
+
+
+def run_transcription_job(settings: Settings, job_id: int) -> None:
+    """Transcribe an interview's recording and store the transcript, replacing any earlier one."""
+    from transcription import transcribe
+
+    with session_scope(settings) as session:
+        if not job_service.claim_job(session, job_id=job_id, stale_after=settings.job_stale_seconds):
+            log.info("Job %s is taken or finished; skipping", job_id)
+            return
+        job = job_service.get_job(session, job_id)
+        interview = interview_service.get_interview(session, job.interview_id)
+        recording = interview_service.get_recording(session, interview.id)
+        study_language = interview_service.study_language(session, interview)
+        interview.status = InterviewStatus.processing
+        session.add(interview)
+        session.commit()
+    language = interview.language if interview.language != "auto" else study_language
+    progress = ProgressReporter(settings, job_id)
+    try:
+        with Heartbeat(settings, job_id, every=max(5.0, settings.job_stale_seconds / 5)):
+            progress("loading model", 0, 1)
+            engine = build_engine(settings)
+            progress("loading model", 1, 1)
+            transcript = transcribe(
+                storage.path_of(settings, recording.storage_key),
+                language=None if language == "auto" else language,
+                engine=engine,
+                max_duration=settings.max_duration_minutes * 60,
+                progress=progress,
+            )
+            progress("saving", 0, 1)
+        with session_scope(settings) as session:
+            job = job_service.get_job(session, job_id)
+            if job.worker != job_service.worker_id():
+                log.warning("Job %s was taken over by %s; dropping this result", job_id, job.worker)
+                return
+            interview = session.get(Interview, interview.id)
+            replace_transcript(session, interview=interview, transcript=transcript)
+            job_service.mark_done(session, job=job)
+            session.commit()
+    except Exception as exc:
+        log.exception("Job %s failed", job_id)
+        with session_scope(settings) as session:
+            job_service.mark_failed(session, job_id=job_id, error=_user_message(exc))
+            interview = session.get(Interview, interview.id)
+            interview.status = InterviewStatus.failed
+            session.add(interview)
+            session.commit()
+
+
+class EmbeddedConsumer(Consumer):
+    """A Huey consumer living inside another program: it leaves the host's signal handlers alone."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def start_consumer(settings: Settings, *, embedded: bool) -> Consumer:
+    configure(settings)
+    settings.ensure_dirs()
+    recover(settings)
+    consumer_class = EmbeddedConsumer if embedded else Consumer
+    consumer = consumer_class(huey, workers=settings.workers, worker_type="thread", periodic=True)
+    if embedded:
+        consumer.start()
+    return consumer

@@ -1,0 +1,54 @@
+"""User management for admins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from workbench.deps import SessionDep, require
+from workbench.errors import PercheError
+from workbench.models import Role, User
+from workbench.permissions import ROLE_HELP, Permission
+from workbench.services import users as user_service
+from workbench.web import render
+
+router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
+
+
+def _page(request: Request, session, error: str | None = None, status_code: int = 200):  # noqa: ANN001, ANN202
+    return render(request, "admin/users.html",
+                  {"users": user_service.list_users(session), "roles": list(Role), "role_help": ROLE_HELP,
+                   "error": error}, status_code=status_code)
+
+
+@router.get("/users")
+def read_users(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)]):  # noqa: ANN201
+    """Users and their roles."""
+    return _page(request, session)
+
+
+@router.post("/users")
+def create_user(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)],
+                email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
+                role: Annotated[str, Form()] = "interviewer", password: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Add a user."""
+    try:
+        user_service.create_user(session, email=email, password=password, role=role, name=name)
+    except PercheError as exc:
+        return _page(request, session, error=exc.message, status_code=exc.status)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}")
+def update_user(request: Request, user_id: int, session: SessionDep,
+                user: Annotated[User, require(Permission.manage_users)],
+                role: Annotated[str | None, Form()] = None, active: Annotated[str | None, Form()] = None):  # noqa: ANN201
+    """Change a user's role, or disable or enable them."""
+    try:
+        user_service.update_user(session, user_id=user_id, role=role,
+                                 active=None if active is None else active == "true", acting_user=user)
+    except PercheError as exc:
+        return _page(request, session, error=exc.message, status_code=exc.status)
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,128 @@
+"""Interviews: upload, the transcript page with its audio, corrections, job progress."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, RedirectResponse
+
+from workbench import storage
+from workbench.deps import SessionDep, SettingsDep, require
+from workbench.models import User
+from workbench.permissions import Permission
+from workbench.services import interviews as interview_service
+from workbench.services import jobs as job_service
+from workbench.services import studies as study_service
+from workbench.services import transcripts as transcript_service
+from workbench.uploads import receive_upload
+from workbench.web import is_htmx, render
+
+router = APIRouter(tags=["interviews"], include_in_schema=False)
+
+
+@router.get("/studies/{study_id}/upload")
+def upload_form(request: Request, study_id: int, session: SessionDep,
+                user: Annotated[User, require(Permission.upload)]):  # noqa: ANN201
+    """The upload form: a recording and its metadata."""
+    study = study_service.get_study(session, study_id)
+    return render(request, "interviews/upload.html", {
+        "study": study, "journey_stages": interview_service.JOURNEY_STAGES,
+        "channels": interview_service.CHANNELS, "options": interview_service.filter_options(session, study_id=study_id),
+    })
+
+
+@router.post("/studies/{study_id}/interviews")
+async def create_interview(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
+                           user: Annotated[User, require(Permission.upload)]):  # noqa: ANN201
+    """Receive an upload from the form; htmx gets the job's progress, a plain form a redirect."""
+    study = study_service.get_study(session, study_id)
+    interview, job = await receive_upload(request, session, settings, study=study, user=user)
+    if is_htmx(request):
+        return render(request, "interviews/_uploaded.html", {"interview": interview, "job": job}, status_code=201)
+    return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
+
+
+def _interview_context(session, settings, interview_id: int) -> dict:  # noqa: ANN001
+    interview = interview_service.get_interview(session, interview_id)
+    speakers = transcript_service.speakers_of(session, interview_id=interview_id)
+    return {
+        "interview": interview,
+        "study": study_service.get_study(session, interview.study_id),
+        "recording": interview_service.get_recording(session, interview_id),
+        "segments": transcript_service.segments_of(session, interview_id=interview_id),
+        "speakers": {s.id: s for s in speakers},
+        "speaker_list": speakers,
+        "speaker_roles": transcript_service.SPEAKER_ROLES,
+        "job": job_service.latest_job(session, interview_id=interview_id),
+        "journey_stages": interview_service.JOURNEY_STAGES,
+        "channels": interview_service.CHANNELS,
+    }
+
+
+@router.get("/interviews/{interview_id}")
+def read_interview(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
+                   user: Annotated[User, require(Permission.view_interviews)]):  # noqa: ANN201
+    """The interview: transcript beside the audio, speakers, metadata."""
+    return render(request, "interviews/detail.html", _interview_context(session, settings, interview_id))
+
+
+@router.get("/interviews/{interview_id}/transcript")
+def read_transcript_fragment(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
+                             user: Annotated[User, require(Permission.view_interviews)]):  # noqa: ANN201
+    """The transcript panel alone (htmx reloads it when the job finishes)."""
+    return render(request, "interviews/_transcript.html", _interview_context(session, settings, interview_id))
+
+
+@router.get("/interviews/{interview_id}/audio")
+def read_audio(interview_id: int, session: SessionDep, settings: SettingsDep,
+               user: Annotated[User, require(Permission.view_interviews)]) -> FileResponse:
+    """The recording, with range requests so the player can seek."""
+    recording = interview_service.get_recording(session, interview_id)
+    return FileResponse(storage.path_of(settings, recording.storage_key), filename=recording.original_filename,
+                        content_disposition_type="inline")
+
+
+@router.post("/interviews/{interview_id}/metadata")
+async def update_metadata(request: Request, interview_id: int, session: SessionDep,
+                          user: Annotated[User, require(Permission.edit_metadata)]):  # noqa: ANN201
+    """Save the metadata form."""
+    interview = interview_service.get_interview(session, interview_id)
+    form = await request.form()
+    raw = {k: v for k, v in form.items() if k != "csrftoken" and isinstance(v, str)}
+    raw.setdefault("consent_recorded", "false")
+    interview_service.update_metadata(session, interview=interview, meta=interview_service.parse_meta(raw))
+    return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
+
+
+@router.post("/interviews/{interview_id}/segments/{segment_id}")
+def correct_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
+                    user: Annotated[User, require(Permission.edit_transcript)],
+                    text: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Correct the text of one segment."""
+    interview_service.get_interview(session, interview_id)
+    segment = transcript_service.correct_segment(session, interview_id=interview_id, segment_id=segment_id,
+                                                 text=text, user=user)
+    if is_htmx(request):
+        speakers = {s.id: s for s in transcript_service.speakers_of(session, interview_id=interview_id)}
+        return render(request, "interviews/_segment.html",
+                      {"segment": segment, "speakers": speakers, "interview_id": interview_id})
+    return RedirectResponse(f"/interviews/{interview_id}#segment-{segment_id}", status_code=303)
+
+
+@router.post("/interviews/{interview_id}/speakers/{speaker_id}")
+def update_speaker(interview_id: int, speaker_id: int, session: SessionDep,
+                   user: Annotated[User, require(Permission.edit_transcript)],
+                   display_name: Annotated[str, Form()] = "", role: Annotated[str | None, Form()] = None):  # noqa: ANN201
+    """Rename a speaker or change their role."""
+    transcript_service.update_speaker(session, interview_id=interview_id, speaker_id=speaker_id,
+                                      display_name=display_name, role=role or None)
+    return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}")
+def read_job_status(request: Request, job_id: int, session: SessionDep,
+                    user: Annotated[User, require(Permission.view_interviews)]):  # noqa: ANN201
+    """The job's progress bar; it polls itself only while the job runs."""
+    job = job_service.get_job(session, job_id)
+    return render(request, "jobs/_status.html", {"job": job})

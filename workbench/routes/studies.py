@@ -1,0 +1,79 @@
+"""Studies: list, creation with the interview guide, study page with its interviews."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+
+from workbench.deps import SessionDep, require
+from workbench.errors import Unprocessable
+from workbench.models import User
+from workbench.permissions import Permission
+from workbench.services import interviews as interview_service
+from workbench.services import studies as study_service
+from workbench.services.jobs import latest_job
+from workbench.web import is_htmx, render
+
+router = APIRouter(prefix="/studies", tags=["studies"], include_in_schema=False)
+
+
+@router.get("")
+def read_studies(request: Request, session: SessionDep, user: Annotated[User, require(Permission.view_studies)]):  # noqa: ANN201
+    """All studies, newest first."""
+    studies = study_service.list_studies(session)
+    counts = {s.id: len(interview_service.list_interviews(session, study_id=s.id)) for s in studies}
+    return render(request, "studies/list.html", {"studies": studies, "counts": counts})
+
+
+@router.get("/new")
+def new_study(request: Request, user: Annotated[User, require(Permission.create_study)]):  # noqa: ANN201
+    """The form that creates a study."""
+    return render(request, "studies/new.html", _form_context())
+
+
+def _form_context(**values: object) -> dict:
+    return {"languages": study_service.LANGUAGES, "interview_types": study_service.INTERVIEW_TYPES,
+            "error": None, "form": {"name": "", "language": "auto", "interview_type": "phone", "guide": ""},
+            **values}
+
+
+@router.post("")
+def create_study(request: Request, session: SessionDep, user: Annotated[User, require(Permission.create_study)],
+                 name: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "auto",
+                 interview_type: Annotated[str, Form()] = "phone", guide: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Create a study from the form."""
+    form = {"name": name, "language": language, "interview_type": interview_type, "guide": guide}
+    try:
+        data = study_service.StudyIn(name=name, language=language, interview_type=interview_type,
+                                     guide=study_service.parse_guide_text(guide))
+    except ValidationError as exc:
+        message = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        return render(request, "studies/new.html", _form_context(form=form, error=message), status_code=422)
+    except Unprocessable as exc:
+        return render(request, "studies/new.html", _form_context(form=form, error=exc.message), status_code=422)
+    study = study_service.create_study(session, data=data, created_by=user)
+    return RedirectResponse(f"/studies/{study.id}", status_code=303)
+
+
+@router.get("/{study_id}")
+def read_study(request: Request, study_id: int, session: SessionDep,
+               user: Annotated[User, require(Permission.view_studies)],
+               segment: str = "", region: str = "", journey_stage: str = "", status: str = ""):  # noqa: ANN201
+    """A study: its guide, and its interviews filtered by segment, region, journey stage and status."""
+    study = study_service.get_study(session, study_id)
+    filters = {"segment": segment, "region": region, "journey_stage": journey_stage, "status": status}
+    interviews = interview_service.list_interviews(session, study_id=study_id, filters=filters)
+    context = {
+        "study": study,
+        "guide": study_service.get_guide(session, study_id),
+        "interviews": interviews,
+        "jobs": {i.id: latest_job(session, interview_id=i.id) for i in interviews},
+        "filters": filters,
+        "options": interview_service.filter_options(session, study_id=study_id),
+    }
+    template = "studies/_interviews.html" if is_htmx(request) and request.headers.get("hx-target") == "interviews" \
+        else "studies/detail.html"
+    return render(request, template, context)

@@ -1,0 +1,189 @@
+"""Interviews: creation from an uploaded recording, metadata, listing with filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from workbench import storage
+from workbench.errors import Conflict, NotFound, Unprocessable, UnsupportedMedia
+from workbench.models import Interview, InterviewStatus, Job, Recording, Study, User
+from workbench.settings import Settings
+from workbench.services.jobs import create_job
+
+JOURNEY_STAGES = ["onboarding", "delivery", "support", "billing", "credit collection", "renewal", "other"]
+CHANNELS = ["phone", "video call", "in person", "focus group"]
+META_FIELDS = ["account", "respondent_name", "respondent_role", "segment", "region", "product_line",
+               "journey_stage", "channel", "interview_date", "interviewer_name", "consent_recorded", "language"]
+FILTERS = ["segment", "region", "journey_stage", "status"]
+
+
+class InterviewMeta(BaseModel):
+    """What an interviewer says about a conversation; every field optional but the language."""
+
+    account: str = Field("", max_length=200)
+    respondent_name: str = Field("", max_length=200)
+    respondent_role: str = Field("", max_length=200)
+    segment: str = Field("", max_length=100)
+    region: str = Field("", max_length=100)
+    product_line: str = Field("", max_length=100)
+    journey_stage: str = Field("", max_length=100)
+    channel: str = Field("", max_length=50)
+    interview_date: date | None = None
+    interviewer_name: str = Field("", max_length=200)
+    consent_recorded: bool = False
+    language: str = "auto"
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = (value or "auto").strip().lower()
+        if value not in ("auto", "it", "en"):
+            raise ValueError("language must be auto, it or en")
+        return value
+
+    @field_validator("interview_date", mode="before")
+    @classmethod
+    def _empty_date(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @field_validator("consent_recorded", mode="before")
+    @classmethod
+    def _checkbox(cls, value: Any) -> Any:
+        return value in (True, "true", "True", "on", "1", "yes", 1) if not isinstance(value, bool) else value
+
+
+def parse_meta(raw: dict[str, Any]) -> InterviewMeta:
+    """Validate metadata from a form, the API or the CLI; unknown keys are refused."""
+    unknown = sorted(set(raw) - set(META_FIELDS))
+    if unknown:
+        raise Unprocessable(f"Unknown metadata field(s): {', '.join(unknown)}. Known fields: {', '.join(META_FIELDS)}.")
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in raw.items() if v is not None}
+    try:
+        return InterviewMeta(**cleaned)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise Unprocessable(f"Please correct the metadata: {problems}.") from None
+
+
+def probe_staged(settings: Settings, staged: storage.StagedFile):  # noqa: ANN201
+    """Check the staged file really is audio within the limits; discard it otherwise."""
+    from transcription import AudioInfo, TranscriptionError, probe_audio  # noqa: F401
+
+    try:
+        info = probe_audio(staged.path)
+    except TranscriptionError as exc:
+        staged.discard()
+        raise UnsupportedMedia(str(exc)) from None
+    limit = settings.max_duration_minutes * 60
+    if info.duration > limit:
+        staged.discard()
+        raise Unprocessable(
+            f"The recording lasts {info.duration / 60:.0f} minutes; the limit is {settings.max_duration_minutes:g}. "
+            "Split it into parts or ask an admin to raise PERCHE_MAX_DURATION_MINUTES.",
+            title="Recording too long",
+        )
+    return info
+
+
+def find_duplicate(session: Session, *, study_id: int, sha256: str) -> Recording | None:
+    return session.exec(
+        select(Recording).where(Recording.study_id == study_id, Recording.sha256 == sha256)
+    ).first()
+
+
+def duplicate_error(recording: Recording) -> Conflict:
+    return Conflict(
+        f"This recording is already in the study as interview #{recording.interview_id} "
+        f"('{recording.original_filename}'). Open that interview instead of uploading it again.",
+        title="Already uploaded",
+    )
+
+
+def create_interview(session: Session, settings: Settings, *, study: Study, staged: storage.StagedFile,
+                     meta: InterviewMeta, created_by: User | None) -> tuple[Interview, Job]:
+    """Probe, store and register an upload with its processing job, all or nothing."""
+    existing = find_duplicate(session, study_id=study.id, sha256=staged.sha256)
+    if existing:
+        staged.discard()
+        raise duplicate_error(existing)
+    info = probe_staged(settings, staged)
+    key, created_file = storage.store(settings, staged)
+    try:
+        interview = Interview(study_id=study.id, created_by=created_by.id if created_by else None,
+                              **meta.model_dump())
+        session.add(interview)
+        session.flush()
+        session.add(Recording(
+            interview_id=interview.id, study_id=study.id, storage_key=key, original_filename=staged.filename,
+            sha256=staged.sha256, size_bytes=staged.size, duration=info.duration, channels=info.channels,
+            sample_rate=info.sample_rate, format=info.format[:50], codec=info.codec[:50],
+        ))
+        job = create_job(session, kind="transcribe", interview_id=interview.id)
+        session.commit()
+    except IntegrityError:
+        # Two uploads of the same file raced each other: the other one won.
+        session.rollback()
+        if created_file:
+            storage.remove(settings, key)
+        existing = find_duplicate(session, study_id=study.id, sha256=staged.sha256)
+        raise duplicate_error(existing) if existing else Conflict("The upload clashed with another; try again.")
+    except BaseException:
+        session.rollback()
+        if created_file:
+            storage.remove(settings, key)
+        raise
+    session.refresh(interview)
+    session.refresh(job)
+    return interview, job
+
+
+def get_interview(session: Session, interview_id: int) -> Interview:
+    interview = session.get(Interview, interview_id)
+    if interview is None:
+        raise NotFound(f"There is no interview #{interview_id}. Pick one from its study's page.")
+    return interview
+
+
+def get_recording(session: Session, interview_id: int) -> Recording:
+    recording = session.exec(select(Recording).where(Recording.interview_id == interview_id)).first()
+    if recording is None:
+        raise NotFound(f"Interview #{interview_id} has no recording.")
+    return recording
+
+
+def list_interviews(session: Session, *, study_id: int, filters: dict[str, str] | None = None) -> list[Interview]:
+    query = select(Interview).where(Interview.study_id == study_id)
+    for name, value in (filters or {}).items():
+        if name in FILTERS and value:
+            query = query.where(getattr(Interview, name) == value)
+    return list(session.exec(query.order_by(Interview.interview_date.desc(), Interview.id.desc())))
+
+
+def filter_options(session: Session, *, study_id: int) -> dict[str, list[str]]:
+    """The distinct values present in a study, for its filter drop-downs."""
+    options: dict[str, list[str]] = {}
+    for name in ("segment", "region", "journey_stage"):
+        column = getattr(Interview, name)
+        values = session.exec(select(column).where(Interview.study_id == study_id, column != "").distinct())
+        options[name] = sorted(values)
+    options["status"] = [s.value for s in InterviewStatus]
+    return options
+
+
+def update_metadata(session: Session, *, interview: Interview, meta: InterviewMeta) -> Interview:
+    for name, value in meta.model_dump().items():
+        setattr(interview, name, value)
+    session.add(interview)
+    session.commit()
+    session.refresh(interview)
+    return interview
+
+
+def study_language(session: Session, interview: Interview) -> str:
+    study = session.get(Study, interview.study_id)
+    return study.language if study else "auto"

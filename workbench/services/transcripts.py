@@ -1,0 +1,112 @@
+"""Transcripts: stored from the pipeline (replacing the previous run), read, corrected."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, delete, select
+
+from transcription.schema import Transcript
+from workbench.errors import BadRequest, NotFound
+from workbench.models import Interview, InterviewStatus, Speaker, TranscriptSegment, User, utcnow
+
+SPEAKER_ROLES = ["interviewer", "respondent", "participant", "unknown"]
+
+
+def replace_transcript(session: Session, *, interview: Interview, transcript: Transcript) -> None:
+    """Put the pipeline's transcript in place of any earlier one (the caller commits).
+
+    Re-running transcription replaces its own output and nothing else, so a job can run twice safely.
+    """
+    old_segments = delete(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)
+    session.exec(old_segments)  # type: ignore[call-overload]
+    session.exec(delete(Speaker).where(Speaker.interview_id == interview.id))  # type: ignore[call-overload]
+    roles = {s.id: s.role for s in transcript.speakers}
+    labels = sorted({seg.speaker for seg in transcript.segments if seg.speaker} | set(roles))
+    speakers: dict[str, Speaker] = {}
+    for number, label in enumerate(labels, start=1):
+        speaker = Speaker(interview_id=interview.id, label=label, display_name=f"Speaker {number}",
+                          role=roles.get(label, "unknown"))
+        session.add(speaker)
+        speakers[label] = speaker
+    session.flush()
+    for position, seg in enumerate(transcript.segments):
+        session.add(TranscriptSegment(
+            interview_id=interview.id, position=position, start=seg.start, end=seg.end,
+            speaker_id=speakers[seg.speaker].id if seg.speaker else None, text=seg.text, asr_text=seg.text,
+            words=[w.to_dict() for w in seg.words],
+        ))
+    interview.transcript_language = transcript.language
+    interview.status = InterviewStatus.transcribed
+    session.add(interview)
+
+
+def segments_of(session: Session, *, interview_id: int) -> list[TranscriptSegment]:
+    return list(session.exec(
+        select(TranscriptSegment).where(TranscriptSegment.interview_id == interview_id)
+        .order_by(TranscriptSegment.position)
+    ))
+
+
+def speakers_of(session: Session, *, interview_id: int) -> list[Speaker]:
+    return list(session.exec(select(Speaker).where(Speaker.interview_id == interview_id).order_by(Speaker.label)))
+
+
+def transcript_json(session: Session, *, interview: Interview, duration: float) -> dict:
+    """The public shape of a transcript (REST API and exports)."""
+    speakers = {s.id: s for s in speakers_of(session, interview_id=interview.id)}
+    return {
+        "language": interview.transcript_language,
+        "duration": duration,
+        "speakers": [{"id": s.label, "name": s.display_name, "role": s.role} for s in speakers.values()],
+        "segments": [
+            {"start": seg.start, "end": seg.end,
+             "speaker": speakers[seg.speaker_id].label if seg.speaker_id in speakers else None,
+             "text": seg.text}
+            for seg in segments_of(session, interview_id=interview.id)
+        ],
+    }
+
+
+def get_segment(session: Session, *, interview_id: int, segment_id: int) -> TranscriptSegment:
+    segment = session.get(TranscriptSegment, segment_id)
+    if segment is None or segment.interview_id != interview_id:
+        raise NotFound(f"Interview #{interview_id} has no segment #{segment_id}. Reload the page.")
+    return segment
+
+
+def correct_segment(session: Session, *, interview_id: int, segment_id: int, text: str, user: User) -> TranscriptSegment:
+    text = " ".join(text.split())
+    if not text:
+        raise BadRequest("A segment cannot be empty. Type what was said, or keep the original text.")
+    segment = get_segment(session, interview_id=interview_id, segment_id=segment_id)
+    if text != segment.text:
+        segment.text = text
+        segment.edited_by = user.id
+        segment.edited_at = utcnow()
+        session.add(segment)
+        session.commit()
+        session.refresh(segment)
+    return segment
+
+
+def get_speaker(session: Session, *, interview_id: int, speaker_id: int) -> Speaker:
+    speaker = session.get(Speaker, speaker_id)
+    if speaker is None or speaker.interview_id != interview_id:
+        raise NotFound(f"Interview #{interview_id} has no speaker #{speaker_id}. Reload the page.")
+    return speaker
+
+
+def update_speaker(session: Session, *, interview_id: int, speaker_id: int, display_name: str,
+                   role: str | None = None) -> Speaker:
+    display_name = " ".join(display_name.split())
+    if not display_name:
+        raise BadRequest("A speaker needs a name, e.g. the respondent's name or 'Interviewer'.")
+    if role is not None and role not in SPEAKER_ROLES:
+        raise BadRequest(f"Unknown speaker role '{role}'. Choose one of: {', '.join(SPEAKER_ROLES)}.")
+    speaker = get_speaker(session, interview_id=interview_id, speaker_id=speaker_id)
+    speaker.display_name = display_name[:200]
+    if role is not None:
+        speaker.role = role
+    session.add(speaker)
+    session.commit()
+    session.refresh(speaker)
+    return speaker

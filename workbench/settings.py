@@ -1,0 +1,105 @@
+"""Settings, each declared once with its help text (read from PERCHE_* variables)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PERCHE_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./data"),
+        description="Folder holding the SQLite database, the job queue, recordings and the secret key.",
+    )
+    database_url: str = Field(
+        "",
+        description=(
+            "SQLAlchemy URL of the database. Empty means SQLite at DATA_DIR/perche.db. "
+            "For PostgreSQL: postgresql+psycopg://user@host:5432/dbname."
+        ),
+    )
+    queue_url: str = Field(
+        "",
+        description=(
+            "Where background jobs are queued. Empty means Huey's SQLite storage at "
+            "DATA_DIR/queue.db; redis://host:6379/0 puts the queue on Redis so that "
+            "`perche worker` processes on other machines can share it."
+        ),
+    )
+    workers: int = Field(1, ge=1, description="Job worker threads started by `perche serve` and `perche worker`.")
+    embedded_worker: bool = Field(
+        True, description="Whether `perche serve` runs a job worker in-process. Turn off when separate `perche worker` processes run."
+    )
+    secret_key: str = Field(
+        "",
+        description="Key signing session and CSRF cookies. Empty means one is generated once and kept in DATA_DIR/secret_key.",
+    )
+    cookie_secure: bool = Field(
+        False, description="Send session cookies only over HTTPS. Turn on whenever the workbench is served over HTTPS."
+    )
+    session_hours: int = Field(12, ge=1, description="How long a login lasts, in hours.")
+    max_upload_mb: int = Field(500, ge=1, description="Largest recording accepted, in megabytes.")
+    max_duration_minutes: float = Field(180, gt=0, description="Longest recording accepted, in minutes.")
+    model_cache: Path = Field(
+        Path(""),
+        description="Folder where model weights are assembled from their pinned packages. Empty means DATA_DIR/models.",
+    )
+    asr_engine: str = Field(
+        "faster-whisper",
+        description="Speech recognition engine: faster-whisper, or module:attribute naming a factory of a custom engine.",
+    )
+    asr_model_dir: Path | None = Field(
+        None, description="A CTranslate2 Whisper model folder to use instead of the bundled Whisper base (e.g. small or large-v3)."
+    )
+    asr_device: str = Field("cpu", description="Device for speech recognition: cpu or cuda.")
+    asr_compute_type: str = Field("int8", description="CTranslate2 compute type: int8, int8_float16, float16, float32.")
+    asr_beam_size: int = Field(5, ge=1, description="Beam size for decoding; 1 is greedy and fastest.")
+    asr_vad: bool = Field(True, description="Skip silences with the Silero voice-activity detector before decoding.")
+    asr_threads: int = Field(1, ge=1, description="CPU threads per transcription (1 is fastest per worker on small machines).")
+    job_stale_seconds: int = Field(
+        300,
+        ge=10,
+        description="A running job whose worker has not reported for this long is considered dead and is queued again.",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'perche.db').resolve()}"
+
+    @property
+    def resolved_model_cache(self) -> Path:
+        return self.model_cache if str(self.model_cache) not in ("", ".") else self.data_dir / "models"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.recordings_dir, self.data_dir / "tmp"):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def signing_key(self) -> str:
+        """The configured secret, or one generated once and kept beside the data."""
+        if self.secret_key:
+            return self.secret_key
+        self.ensure_dirs()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,53 @@
+"""Template rendering shared by the HTML routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from workbench.permissions import Permission, can
+
+ROOT = Path(__file__).resolve().parent.parent
+templates = Jinja2Templates(directory=str(ROOT / "templates"))
+
+
+def _clock(seconds: float | None) -> str:
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y %H:%M") if value else ""
+
+
+templates.env.filters["clock"] = _clock
+templates.env.filters["when"] = _when
+templates.env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+templates.env.globals["Permission"] = Permission
+
+
+def csrf_token(request: Request) -> str:
+    getter = request.scope.get("csrftoken")
+    return getter() if getter else ""
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           headers: dict[str, str] | None = None):  # noqa: ANN201
+    user = getattr(request.state, "user", None)
+    context = {
+        "user": user,
+        "can": (lambda permission: user is not None and can(user.role, permission)),
+        "csrf_token": csrf_token(request),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
