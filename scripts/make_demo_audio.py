@@ -135,7 +135,9 @@ def resample(samples: np.ndarray, rate: int, new_rate: int) -> np.ndarray:
     return np.concatenate(out).astype(np.float32) / 32768.0
 
 
-def telephone_band(samples: np.ndarray, rate: int, low: float = 300.0, high: float = 3400.0) -> np.ndarray:
+def telephone_band(
+    samples: np.ndarray, rate: int, low: float = 300.0, high: float = 3400.0
+) -> np.ndarray:
     """Band-limit to the telephone band with raised-cosine skirts (zero phase, FFT based)."""
     spectrum = np.fft.rfft(samples.astype(np.float64))
     freqs = np.fft.rfftfreq(len(samples), 1.0 / rate)
@@ -143,7 +145,9 @@ def telephone_band(samples: np.ndarray, rate: int, low: float = 300.0, high: flo
     skirt = 100.0
     below = freqs < low
     gain[below] = np.where(
-        freqs[below] < low - skirt, 0.0, 0.5 - 0.5 * np.cos(np.pi * (freqs[below] - (low - skirt)) / skirt)
+        freqs[below] < low - skirt,
+        0.0,
+        0.5 - 0.5 * np.cos(np.pi * (freqs[below] - (low - skirt)) / skirt),
     )
     above = freqs > high
     gain[above] = np.where(
@@ -152,10 +156,14 @@ def telephone_band(samples: np.ndarray, rate: int, low: float = 300.0, high: flo
     return np.fft.irfft(spectrum * gain, n=len(samples)).astype(np.float32)
 
 
-def encode_av(path: Path, samples: np.ndarray, rate: int, codec: str, out_rate: int, bit_rate: int, fmt: str) -> None:
+def encode_av(
+    path: Path, samples: np.ndarray, rate: int, codec: str, out_rate: int, bit_rate: int, fmt: str
+) -> None:
     """Encode mono float32 samples with PyAV, bit-exact so reruns give identical bytes."""
     samples = resample(samples, rate, out_rate)
-    with av.open(str(path), "w", format=fmt, container_options={"fflags": "+bitexact"}) as container:
+    with av.open(
+        str(path), "w", format=fmt, container_options={"fflags": "+bitexact"}
+    ) as container:
         stream = container.add_stream(codec, rate=out_rate, layout="mono")
         stream.bit_rate = bit_rate
         stream.codec_context.flags |= av.codec.context.Flags.bitexact
@@ -192,8 +200,14 @@ def write_interview(interview: dict, out: Path, workdir: Path) -> None:
         right = resample(respondent, rate, 16000)
         n = min(len(left), len(right))
         # Keep digital silence on the idle channel (resampler ringing stays inside the turn).
-        sf.write(tmp, np.stack([left[:n], right[:n]], axis=1), 16000, format="FLAC", subtype="PCM_16",
-                 compression_level=1.0)
+        sf.write(
+            tmp,
+            np.stack([left[:n], right[:n]], axis=1),
+            16000,
+            format="FLAC",
+            subtype="PCM_16",
+            compression_level=1.0,
+        )
     else:
         raise SystemExit(f"{out.name}: unsupported output extension {ext!r}")
     os.replace(tmp, out)
@@ -219,7 +233,9 @@ def describe(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--study", type=Path, default=STUDY_JSON, help="study JSON with the scripts")
+    parser.add_argument(
+        "--study", type=Path, default=STUDY_JSON, help="study JSON with the scripts"
+    )
     parser.add_argument("--only", nargs="*", help="audio stems to render (default: all)")
     parser.add_argument("--check", action="store_true", help="print what PyAV sees in each file")
     args = parser.parse_args(argv)

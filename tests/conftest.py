@@ -30,6 +30,8 @@ def reset_database(settings: Settings) -> None:
     if settings.resolved_database_url.startswith("postgresql"):
         with get_engine(settings).begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        # Pooled connections hold prepared plans for the dropped tables.
+        get_engine(settings).dispose()
     upgrade_database(settings)
 
 

