@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     session_hours: int = Field(12, ge=1, description="How long a login lasts, in hours.")
     max_upload_mb: int = Field(500, ge=1, description="Largest recording accepted, in megabytes.")
     max_duration_minutes: float = Field(180, gt=0, description="Longest recording accepted, in minutes.")
-    model_cache: Path = Field(
-        Path(""),
+    model_cache: Path | None = Field(
+        None,
         description="Folder where model weights are assembled from their pinned packages. Empty means DATA_DIR/models.",
     )
     asr_engine: str = Field(
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_model_cache(self) -> Path:
-        return self.model_cache if str(self.model_cache) not in ("", ".") else self.data_dir / "models"
+        return self.model_cache or self.data_dir / "models"
 
     @property
     def recordings_dir(self) -> Path:
