@@ -18,6 +18,8 @@ def test_every_setting_has_help_text():
 def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PERCHE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("PERCHE_MAX_UPLOAD_MB", "7")
+    for name in ("PERCHE_MODEL_CACHE", "PERCHE_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
     settings = Settings()
     assert settings.data_dir == tmp_path and settings.max_upload_bytes == 7 * 1024 * 1024
     assert settings.resolved_database_url == f"sqlite:///{tmp_path.resolve()}/perche.db"
