@@ -15,6 +15,15 @@
     }
   });
 
+  // Filters leave empty choices out of the address, so shared links stay short.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (!evt.detail.elt.classList || !evt.detail.elt.classList.contains("filters")) return;
+    try {
+      var params = evt.detail.parameters;
+      Object.keys(params).forEach(function (key) { if (params[key] === "") delete params[key]; });
+    } catch (e) { /* keep the full query */ }
+  });
+
   // The real upload progress, from the browser's upload events.
   document.addEventListener("htmx:xhr:progress", function (evt) {
     var form = evt.target.closest && evt.target.closest("#upload-form");
@@ -34,10 +43,20 @@
   document.addEventListener("htmx:afterRequest", function (evt) {
     if (evt.target.id !== "upload-form") return;
     evt.target.querySelector("button[type=submit]").disabled = false;
+    var form = evt.target;
+    if (evt.detail.xhr && evt.detail.xhr.status >= 400) {
+      form.querySelector(".upload-progress").hidden = true;
+      return;
+    }
     if (evt.detail.successful) {
       evt.target.reset();
       evt.target.querySelector(".upload-progress").hidden = true;
     }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var toast = document.getElementById("toast");
+    if (toast && toast.innerHTML && evt.detail.target !== toast) toast.innerHTML = "";
+    if (toast && evt.detail.target === toast) setTimeout(function () { toast.innerHTML = ""; }, 8000);
   });
   document.addEventListener("htmx:sendError", function () {
     var toast = document.getElementById("toast");

@@ -37,7 +37,7 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise _unsupported(path, "not a media file FFmpeg recognises") from exc
+        raise _unsupported(path, "not a recording format we recognise") from exc
 
 
 def _audio_stream(path: Path, container: av.container.InputContainer) -> av.AudioStream:

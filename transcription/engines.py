@@ -150,20 +150,29 @@ def _convert(seg: Any) -> RawSegment:
 
 
 _ENGINES: dict[str, type] = {FasterWhisperEngine.name: FasterWhisperEngine}
+# Engines whose modules pull heavy imports, loaded on first request: name -> (module, class).
+_LAZY_ENGINES: dict[str, tuple[str, str]] = {
+    "openai-whisper": (".openai_whisper", "OpenAIWhisperEngine"),
+}
 
 
 def supported_engines() -> Sequence[str]:
     """Names accepted by get_engine."""
-    return tuple(_ENGINES)
+    return (*_ENGINES, *_LAZY_ENGINES)
 
 
 def get_engine(name: str, **options: Any) -> AsrEngine:
     """Build the engine called `name` with engine-specific keyword options."""
-    try:
-        cls = _ENGINES[name]
-    except KeyError:
+    cls = _ENGINES.get(name)
+    if cls is None and name in _LAZY_ENGINES:
+        from importlib import import_module
+
+        module, attr = _LAZY_ENGINES[name]
+        cls = getattr(import_module(module, __package__), attr)
+    if cls is None:
         raise ValueError(
-            f"Unknown speech recognition engine {name!r}; supported: {', '.join(_ENGINES)}."
-        ) from None
+            f"Unknown speech recognition engine {name!r}; "
+            f"supported: {', '.join(supported_engines())}."
+        )
     engine: AsrEngine = cls(**options)
     return engine

@@ -145,3 +145,31 @@ class AudioInfo:
             channels=int(data["channels"]),
             sample_rate=int(data["sample_rate"]),
         )
+
+
+@dataclass
+class Turn:
+    """One speaker talking from `start` to `end` seconds, as diarization found it.
+
+    Turns of different speakers may overlap (people talking at once); see
+    transcription.alignment.overlapping_regions.
+    """
+
+    start: float
+    end: float
+    speaker: str
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.end - self.start)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Turn:
+        return cls(
+            start=float(data["start"]),
+            end=float(data["end"]),
+            speaker=str(data["speaker"]),
+        )

@@ -50,13 +50,32 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def _error_response(request: Request, status: int, title: str, message: str) -> Response:
+def _error_response(request: Request, status: int, title: str, message: str,
+                    link: tuple[str, str] | None = None) -> Response:
     if _wants_json(request):
-        return JSONResponse({"error": title, "detail": message}, status_code=status)
+        body = {"error": title, "detail": message, **({"link": link[0]} if link else {})}
+        return JSONResponse(body, status_code=status)
+    context = {"title": title, "message": message, "status": status, "link": link}
     if request.headers.get("hx-request") == "true":
         # htmx swaps 4xx bodies into the form's error slot (see static/app.js).
-        return render(request, "_error_fragment.html", {"title": title, "message": message}, status_code=status)
-    return render(request, "error.html", {"title": title, "message": message, "status": status}, status_code=status)
+        return render(request, "_error_fragment.html", context, status_code=status)
+    if getattr(request.state, "user", None) is None:
+        _attach_session_user(request)
+    return render(request, "error.html", context, status_code=status)
+
+
+def _attach_session_user(request: Request) -> None:
+    """Error pages outside any route still show the signed-in user's menu."""
+    from sqlmodel import Session
+
+    from workbench.db import get_engine
+    from workbench.models import User
+
+    user_id = request.scope.get("session", {}).get("user_id")
+    if user_id:
+        with Session(get_engine(request.app.state.settings)) as session:
+            user = session.get(User, user_id)
+            request.state.user = user if user and user.active else None
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
@@ -88,7 +107,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
             if request.headers.get("hx-request") == "true":
                 return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        return _error_response(request, exc.status, exc.title, exc.message)
+        return _error_response(request, exc.status, exc.title, exc.message, exc.link)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

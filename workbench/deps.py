@@ -11,7 +11,7 @@ from sqlmodel import Session
 from workbench.db import get_engine
 from workbench.errors import Forbidden, LoginRequired
 from workbench.models import User
-from workbench.permissions import Permission, can
+from workbench.permissions import PERMISSION_LABELS, Permission, can
 from workbench.services import users as user_service
 from workbench.settings import Settings
 
@@ -58,7 +58,7 @@ def require(permission: Permission):  # noqa: ANN201
     def dependency(user: CurrentUser) -> User:
         if not can(user.role, permission):
             raise Forbidden(
-                f"Your role ({user.role.value}) does not allow this ({permission.value.replace('_', ' ')}). "
+                f"Your role ({user.role.value}) does not allow you to {PERMISSION_LABELS[permission]}. "
                 "Ask an admin if you need it."
             )
         return user

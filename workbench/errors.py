@@ -9,9 +9,11 @@ class PercheError(Exception):
     status = 400
     title = "Something is not right"
 
-    def __init__(self, message: str, *, title: str | None = None, status: int | None = None) -> None:
+    def __init__(self, message: str, *, title: str | None = None, status: int | None = None,
+                 link: tuple[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.link = link  # (href, label): where to go next, shown under the message
         if title:
             self.title = title
         if status:

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -92,28 +93,26 @@ def recover(settings: Settings) -> list[int]:
 
 
 @lru_cache(maxsize=4)
-def _engine(name: str, model_dir: str, device: str, compute_type: str, beam_size: int, vad: bool, threads: int) -> Any:
+def _engine(name: str, model_path: str, cache_dir: str, device: str, compute_type: str, beam_size: int, vad: bool,
+            threads: int) -> Any:
     if ":" in name:
         module, _, attribute = name.partition(":")
         return getattr(importlib.import_module(module), attribute)()
-    from transcription import get_engine
+    from transcription import get_engine, prepare_models
 
-    return get_engine(name, model_dir=model_dir, device=device, compute_type=compute_type,
-                      beam_size=beam_size, vad_filter=vad, cpu_threads=threads)
+    if name == "openai-whisper":
+        return get_engine(name, checkpoint=model_path or None, cache_dir=Path(cache_dir), device=device,
+                          beam_size=beam_size, threads=threads)
+    model_dir = model_path or str(prepare_models(Path(cache_dir)))
+    return get_engine(name, model_dir=model_dir, device=device, compute_type=compute_type, beam_size=beam_size,
+                      vad_filter=vad, cpu_threads=threads)
 
 
 def build_engine(settings: Settings) -> Any:
     """The configured speech engine, loaded once per process."""
-    model_dir = ""
-    if ":" not in settings.asr_engine:
-        if settings.asr_model_dir:
-            model_dir = str(settings.asr_model_dir)
-        else:
-            from transcription import prepare_models
-
-            model_dir = str(prepare_models(settings.resolved_model_cache))
-    return _engine(settings.asr_engine, model_dir, settings.asr_device, settings.asr_compute_type,
-                   settings.asr_beam_size, settings.asr_vad, settings.asr_threads)
+    return _engine(settings.asr_engine, str(settings.asr_model_dir or ""), str(settings.resolved_model_cache),
+                   settings.asr_device, settings.asr_compute_type, settings.asr_beam_size, settings.asr_vad,
+                   settings.asr_threads)
 
 
 class ProgressReporter:

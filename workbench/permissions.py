@@ -33,6 +33,16 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.manager: frozenset({Permission.view_studies}),
 }
 
+PERMISSION_LABELS = {
+    Permission.view_studies: "see studies",
+    Permission.view_interviews: "open interviews, transcripts and recordings",
+    Permission.create_study: "create studies",
+    Permission.upload: "upload recordings",
+    Permission.edit_metadata: "edit interview metadata",
+    Permission.edit_transcript: "correct transcripts and speakers",
+    Permission.manage_users: "manage users",
+}
+
 ROLE_HELP = {
     Role.interviewer: "creates studies, uploads recordings and edits their metadata, reads transcripts",
     Role.analyst: "everything an interviewer does, and corrects transcripts and speakers",

@@ -52,10 +52,17 @@ class Settings(BaseSettings):
     )
     asr_engine: str = Field(
         "faster-whisper",
-        description="Speech recognition engine: faster-whisper, or module:attribute naming a factory of a custom engine.",
+        description=(
+            "Speech recognition engine: faster-whisper (fast, default), openai-whisper (the reference "
+            "implementation, slower), or module:attribute naming a factory of a custom engine."
+        ),
     )
     asr_model_dir: Path | None = Field(
-        None, description="A CTranslate2 Whisper model folder to use instead of the bundled Whisper base (e.g. small or large-v3)."
+        None,
+        description=(
+            "A model to use instead of the bundled Whisper base (e.g. small or large-v3): a CTranslate2 "
+            "folder for faster-whisper, or a checkpoint file for openai-whisper."
+        ),
     )
     asr_device: str = Field("cpu", description="Device for speech recognition: cpu or cuda.")
     asr_compute_type: str = Field("int8", description="CTranslate2 compute type: int8, int8_float16, float16, float32.")

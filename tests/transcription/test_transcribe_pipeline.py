@@ -177,8 +177,8 @@ def test_get_engine() -> None:
     engine = get_engine("faster-whisper", model_dir="/models/x", beam_size=1)
     assert isinstance(engine, FasterWhisperEngine) and isinstance(engine, AsrEngine)
     assert engine.name == "faster-whisper" and engine.beam_size == 1
-    with pytest.raises(ValueError, match="supported: faster-whisper"):
-        get_engine("openai-whisper")
+    with pytest.raises(ValueError, match="supported: faster-whisper, openai-whisper"):
+        get_engine("nope")
 
 
 def test_importing_the_package_loads_no_heavy_libraries() -> None:

@@ -126,3 +126,12 @@ def test_a_job_survives_a_killed_worker(session, settings, tmp_path):
     assert finished.attempts == 2 and finished.progress == 1.0
     segments = session.exec(select(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)).all()
     assert len(segments) == 12  # once, not twice
+
+
+def test_both_speech_engines_can_be_configured(settings):
+    from workbench.settings import Settings
+
+    for name in ("faster-whisper", "openai-whisper"):
+        engine = jobs.build_engine(Settings(data_dir=settings.data_dir, asr_engine=name,
+                                            model_cache=settings.resolved_model_cache))
+        assert engine.name == name

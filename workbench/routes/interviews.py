@@ -52,6 +52,7 @@ def _interview_context(session, settings, interview_id: int) -> dict:  # noqa: A
         "recording": interview_service.get_recording(session, interview_id),
         "segments": transcript_service.segments_of(session, interview_id=interview_id),
         "speakers": {s.id: s for s in speakers},
+        "colours": transcript_service.speaker_colours(speakers),
         "speaker_list": speakers,
         "speaker_roles": transcript_service.SPEAKER_ROLES,
         "job": job_service.latest_job(session, interview_id=interview_id),
@@ -104,9 +105,10 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
     segment = transcript_service.correct_segment(session, interview_id=interview_id, segment_id=segment_id,
                                                  text=text, user=user)
     if is_htmx(request):
-        speakers = {s.id: s for s in transcript_service.speakers_of(session, interview_id=interview_id)}
+        speaker_list = transcript_service.speakers_of(session, interview_id=interview_id)
         return render(request, "interviews/_segment.html",
-                      {"segment": segment, "speakers": speakers, "interview_id": interview_id})
+                      {"segment": segment, "speakers": {s.id: s for s in speaker_list}, "interview_id": interview_id,
+                       "colours": transcript_service.speaker_colours(speaker_list)})
     return RedirectResponse(f"/interviews/{interview_id}#segment-{segment_id}", status_code=303)
 
 

@@ -78,13 +78,13 @@ def probe_staged(settings: Settings, staged: storage.StagedFile):  # noqa: ANN20
         info = probe_audio(staged.path)
     except TranscriptionError as exc:
         staged.discard()
-        raise UnsupportedMedia(str(exc)) from None
+        raise UnsupportedMedia(str(exc).replace(staged.path.name, staged.filename)) from None
     limit = settings.max_duration_minutes * 60
     if info.duration > limit:
         staged.discard()
         raise Unprocessable(
             f"The recording lasts {info.duration / 60:.0f} minutes; the limit is {settings.max_duration_minutes:g}. "
-            "Split it into parts or ask an admin to raise PERCHE_MAX_DURATION_MINUTES.",
+            "Split it into parts, or ask an admin to raise PERCHE_MAX_DURATION_MINUTES.",
             title="Recording too long",
         )
     return info
@@ -101,6 +101,7 @@ def duplicate_error(recording: Recording) -> Conflict:
         f"This recording is already in the study as interview #{recording.interview_id} "
         f"('{recording.original_filename}'). Open that interview instead of uploading it again.",
         title="Already uploaded",
+        link=(f"/interviews/{recording.interview_id}", f"Open interview #{recording.interview_id}"),
     )
 
 
@@ -145,7 +146,7 @@ def create_interview(session: Session, settings: Settings, *, study: Study, stag
 def get_interview(session: Session, interview_id: int) -> Interview:
     interview = session.get(Interview, interview_id)
     if interview is None:
-        raise NotFound(f"There is no interview #{interview_id}. Pick one from its study's page.")
+        raise NotFound(f"There is no interview #{interview_id}. Open one from its study in the studies list.")
     return interview
 
 

@@ -50,6 +50,11 @@ def speakers_of(session: Session, *, interview_id: int) -> list[Speaker]:
     return list(session.exec(select(Speaker).where(Speaker.interview_id == interview_id).order_by(Speaker.label)))
 
 
+def speaker_colours(speakers: list[Speaker]) -> dict[int, int]:
+    """A stable colour index per speaker (the order of their labels), shared by sidebar and transcript."""
+    return {speaker.id: index % 6 for index, speaker in enumerate(speakers)}
+
+
 def transcript_json(session: Session, *, interview: Interview, duration: float) -> dict:
     """The public shape of a transcript (REST API and exports)."""
     speakers = {s.id: s for s in speakers_of(session, interview_id=interview.id)}
@@ -80,8 +85,9 @@ def correct_segment(session: Session, *, interview_id: int, segment_id: int, tex
     segment = get_segment(session, interview_id=interview_id, segment_id=segment_id)
     if text != segment.text:
         segment.text = text
-        segment.edited_by = user.id
-        segment.edited_at = utcnow()
+        restored = text == segment.asr_text
+        segment.edited_by = None if restored else user.id
+        segment.edited_at = None if restored else utcnow()
         session.add(segment)
         session.commit()
         session.refresh(segment)
