@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from .audio import load_audio, probe_audio
     from .engines import get_engine
     from .models import prepare_models
-    from .pipeline import transcribe
+    from .pipeline import SpeakerOptions, transcribe
 
 _LAZY = {
     "probe_audio": ".audio",
     "load_audio": ".audio",
     "prepare_models": ".models",
     "transcribe": ".pipeline",
+    "SpeakerOptions": ".pipeline",
     "get_engine": ".engines",
 }
 
@@ -39,6 +40,7 @@ __all__ = [
     "Progress",
     "Segment",
     "Speaker",
+    "SpeakerOptions",
     "Transcript",
     "TranscriptionError",
     "UnsupportedAudio",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from .audio import load_audio, probe_audio
 from .engines import SAMPLE_RATE, AsrEngine, FasterWhisperEngine
 from .errors import AudioTooLong
 from .models import default_cache_dir, prepare_models, set_offline_env
-from .schema import Progress, Segment, Transcript
+from .schema import Progress, Segment, Speaker, Transcript
 
 NO_SPEECH_WARNING = (
     "No speech was found in this recording. Check that it is the right file and that "
@@ -35,6 +39,17 @@ def _clip(segments: list[Segment], duration: float) -> list[Segment]:
     return segments
 
 
+@dataclass(frozen=True)
+class SpeakerOptions:
+    """How to tell speakers apart: off, a known count (phone interview: 2), or bounds (focus group)."""
+
+    diarize: bool = False
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    guide_questions: Sequence[str] = field(default_factory=tuple)
+
+
 def transcribe(
     path: str | os.PathLike[str],
     *,
@@ -42,15 +57,20 @@ def transcribe(
     engine: AsrEngine | None = None,
     model_dir: Path | None = None,
     max_duration: float | None = None,
+    speakers: SpeakerOptions | None = None,
     progress: Progress | None = None,
 ) -> Transcript:
-    """Transcribe the audio file at `path`.
+    """Transcribe the audio file at `path`, and with `speakers.diarize` say who spoke when.
 
     language None or "auto" detects it. Without `engine`, faster-whisper runs on
     `model_dir` (default: the packaged Whisper base, assembled in the model cache).
+    Split-stereo call recordings (one party per channel) are diarized by channel; other
+    audio by pyannote. Words are then assigned to speakers one by one, splitting Whisper
+    segments at speaker changes, and the interviewer is told apart from respondents.
     Raises UnsupportedAudio, EmptyAudio, AudioTooLong or ModelUnavailable.
     """
     report = progress or (lambda step, done, of: None)
+    speakers = speakers or SpeakerOptions()
     report("decoding", 0, 1)
     info = probe_audio(path)
     if max_duration is not None and info.duration > max_duration:
@@ -58,7 +78,8 @@ def transcribe(
             f"This recording lasts {info.duration / 60:.1f} minutes; the limit is "
             f"{max_duration / 60:.1f}. Split it into shorter parts and upload each one."
         )
-    audio = load_audio(path, sample_rate=SAMPLE_RATE, mono=True)
+    channels = load_audio(path, sample_rate=SAMPLE_RATE, mono=False)
+    audio = channels[0] if channels.shape[0] == 1 else channels.mean(axis=0).astype(np.float32)
     report("decoding", 1, 1)
 
     if engine is None:
@@ -69,11 +90,37 @@ def transcribe(
     detected, segments = engine.transcribe(
         audio, language=_normalise_language(language), progress=progress
     )
-    warnings = [] if segments else [NO_SPEECH_WARNING]
+    segments = _clip(segments, duration)
+    roles: dict[str, str] = {}
+    if speakers.diarize and segments:
+        segments, roles = _assign_speakers(channels, audio, segments, speakers, report)
+    labels = sorted({seg.speaker for seg in segments if seg.speaker})
     return Transcript(
         language=detected,
         duration=duration,
-        segments=_clip(segments, duration),
+        segments=segments,
+        speakers=[Speaker(id=label, role=roles.get(label, "unknown")) for label in labels],
         engine=engine.name,
-        warnings=warnings,
+        warnings=[] if segments else [NO_SPEECH_WARNING],
     )
+
+
+def _assign_speakers(channels: np.ndarray, audio: np.ndarray, segments: list[Segment], options: SpeakerOptions,
+                     report: Progress) -> tuple[list[Segment], dict[str, str]]:
+    from .alignment import assign_word_speakers
+    from .diarization import diarize, diarize_channels, looks_like_split_stereo
+    from .roles import detect_roles
+
+    if channels.shape[0] == 2 and looks_like_split_stereo(channels):
+        report("diarizing", 0, 1)
+        turns = diarize_channels(channels)
+        report("diarizing", 1, 1)
+    else:
+        turns = diarize(audio, num_speakers=options.num_speakers, min_speakers=options.min_speakers,
+                        max_speakers=options.max_speakers, progress=report)
+    report("aligning", 0, 1)
+    if turns:
+        segments = assign_word_speakers(segments, turns)
+    roles = detect_roles(segments, list(options.guide_questions))
+    report("aligning", 1, 1)
+    return segments, roles

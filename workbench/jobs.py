@@ -17,6 +17,7 @@ from workbench.db import session_scope
 from workbench.models import Interview, InterviewStatus, Job
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
+from workbench.services import studies as study_service
 from workbench.services.transcripts import replace_transcript
 from workbench.settings import Settings, get_settings
 from workbench import storage
@@ -168,7 +169,7 @@ def _user_message(exc: Exception) -> str:
 
 def run_transcription_job(settings: Settings, job_id: int) -> None:
     """Transcribe an interview's recording and store the transcript, replacing any earlier one."""
-    from transcription import transcribe
+    from transcription import SpeakerOptions, transcribe
 
     with session_scope(settings) as session:
         if not job_service.claim_job(session, job_id=job_id, stale_after=settings.job_stale_seconds):
@@ -177,11 +178,19 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
         job = job_service.get_job(session, job_id)
         interview = interview_service.get_interview(session, job.interview_id)
         recording = interview_service.get_recording(session, interview.id)
-        study_language = interview_service.study_language(session, interview)
+        study = study_service.get_study(session, interview.study_id)
+        phone = study.interview_type == "phone"
+        speaker_options = SpeakerOptions(
+            diarize=settings.diarization,
+            num_speakers=2 if phone else None,
+            min_speakers=None if phone else 2,
+            max_speakers=None if phone else settings.max_speakers,
+            guide_questions=tuple(q.text for q in study_service.get_guide(session, study.id)),
+        )
         interview.status = InterviewStatus.processing
         session.add(interview)
         session.commit()
-    language = interview.language if interview.language != "auto" else study_language
+    language = interview.language if interview.language != "auto" else study.language
     progress = ProgressReporter(settings, job_id)
     try:
         with Heartbeat(settings, job_id, every=max(5.0, settings.job_stale_seconds / 5)):
@@ -193,6 +202,7 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
                 language=None if language == "auto" else language,
                 engine=engine,
                 max_duration=settings.max_duration_minutes * 60,
+                speakers=speaker_options,
                 progress=progress,
             )
             progress("saving", 0, 1)

@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     asr_beam_size: int = Field(5, ge=1, description="Beam size for decoding; 1 is greedy and fastest.")
     asr_vad: bool = Field(True, description="Skip silences with the Silero voice-activity detector before decoding.")
     asr_threads: int = Field(1, ge=1, description="CPU threads per transcription (1 is fastest per worker on small machines).")
+    diarization: bool = Field(
+        True,
+        description=(
+            "Tell speakers apart after transcription (pyannote; stereo call recordings by channel) and "
+            "find the interviewer. Phone interviews expect two speakers, focus groups up to MAX_SPEAKERS."
+        ),
+    )
+    max_speakers: int = Field(10, ge=2, description="Most speakers expected in a focus-group recording.")
     job_stale_seconds: int = Field(
         300,
         ge=10,

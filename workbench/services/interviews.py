@@ -184,7 +184,3 @@ def update_metadata(session: Session, *, interview: Interview, meta: InterviewMe
     session.refresh(interview)
     return interview
 
-
-def study_language(session: Session, interview: Interview) -> str:
-    study = session.get(Study, interview.study_id)
-    return study.language if study else "auto"

@@ -23,8 +23,9 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
     labels = sorted({seg.speaker for seg in transcript.segments if seg.speaker} | set(roles))
     speakers: dict[str, Speaker] = {}
     for number, label in enumerate(labels, start=1):
-        speaker = Speaker(interview_id=interview.id, label=label, display_name=f"Speaker {number}",
-                          role=roles.get(label, "unknown"))
+        role = roles.get(label, "unknown")
+        name = role.title() if role in ("interviewer", "respondent") else f"Speaker {number}"
+        speaker = Speaker(interview_id=interview.id, label=label, display_name=name, role=role)
         session.add(speaker)
         speakers[label] = speaker
     session.flush()

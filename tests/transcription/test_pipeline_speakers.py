@@ -1,0 +1,39 @@
+"""The pipeline's speaker step on a split-stereo call (no models: channels are the diarization)."""
+
+from pathlib import Path
+
+from transcription.pipeline import SpeakerOptions, transcribe
+from transcription.schema import Segment, Word
+
+DEMO_STEREO = Path(__file__).resolve().parents[2] / "workbench" / "demo" / "audio" / "en_01.flac"
+
+
+class TwoTurnEngine:
+    """One Whisper-like segment that spans both parties, as real engines often return."""
+
+    name = "two-turn"
+
+    def transcribe(self, audio, *, language, progress):  # noqa: ANN001, ANN201
+        words = [Word(1.0, 1.4, " How", 0.9), Word(1.4, 1.9, " likely?", 0.9),
+                 Word(8.6, 9.0, " Eight,", 0.9), Word(9.0, 9.6, " because...", 0.9)]
+        return "en", [Segment(1.0, 9.6, "How likely? Eight, because...", words=words)]
+
+
+def _split_stereo(path: Path) -> Path:
+    """The demo's call-recorder file: interviewer on the left (from 0.4 s), respondent on the right (from 8.2 s)."""
+    return DEMO_STEREO
+
+
+def test_a_split_stereo_call_is_diarized_by_channel_and_split_at_the_change(tmp_path):
+    result = transcribe(_split_stereo(tmp_path / "call.wav"), engine=TwoTurnEngine(),
+                        speakers=SpeakerOptions(diarize=True, num_speakers=2,
+                                                guide_questions=("How likely are you to recommend us?",)))
+    assert [(s.speaker, s.text) for s in result.segments] == [
+        ("SPEAKER_00", "How likely?"), ("SPEAKER_01", "Eight, because..."),
+    ]
+    assert {s.id: s.role for s in result.speakers} == {"SPEAKER_00": "interviewer", "SPEAKER_01": "respondent"}
+
+
+def test_without_diarization_segments_keep_no_speaker(tmp_path):
+    result = transcribe(_split_stereo(tmp_path / "call.wav"), engine=TwoTurnEngine())
+    assert [s.speaker for s in result.segments] == [None] and result.speakers == []
