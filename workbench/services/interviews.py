@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from workbench import storage
 from workbench.errors import Conflict, NotFound, Unprocessable, UnsupportedMedia
 from workbench.models import Interview, InterviewStatus, Job, Recording, Study, User
+from transcription.schema import AudioInfo
 from workbench.settings import Settings
 from workbench.services.jobs import create_job
 
@@ -70,9 +71,9 @@ def parse_meta(raw: dict[str, Any]) -> InterviewMeta:
         raise Unprocessable(f"Please correct the metadata: {problems}.") from None
 
 
-def probe_staged(settings: Settings, staged: storage.StagedFile):  # noqa: ANN201
+def probe_staged(settings: Settings, staged: storage.StagedFile) -> "AudioInfo":
     """Check the staged file really is audio within the limits; discard it otherwise."""
-    from transcription import AudioInfo, TranscriptionError, probe_audio  # noqa: F401
+    from transcription import TranscriptionError, probe_audio
 
     try:
         info = probe_audio(staged.path)
