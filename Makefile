@@ -13,7 +13,8 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 APT_PACKAGES := chromium poppler-utils fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio
+.PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio \
+	bench bench-asr bench-diarization bench-coding bench-report
 
 run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
 	$(BIN)/perche demo
@@ -67,8 +68,23 @@ demo-audio:  ## regenerate the demo recordings (needs espeak-ng)
 	@command -v espeak-ng >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q espeak-ng; }
 	$(BIN)/python scripts/make_demo_audio.py
 
+# Benchmarks print a table and record it in docs/benchmarks.md (date and machine included).
+bench: bench-asr bench-diarization bench-coding bench-report
+
+bench-asr: install models  ## WER, real-time factor and peak memory of both ASR engines
+	$(BIN)/python -m benchmarks.asr
+
+bench-diarization: install models  ## DER (collar 0.25 s and 0) and speed of diarization
+	$(BIN)/python -m benchmarks.diarization
+
+bench-coding: install  ## theme coding F1, discovery NMI/ARI, sentiment F1, throughput
+	$(BIN)/python -m benchmarks.coding
+
+bench-report: install system-deps  ## report PDF for a synthetic 200-interview study
+	$(BIN)/python -m benchmarks.report
+
 lint:
-	$(BIN)/ruff check workbench transcription coding storytelling tests
+	$(BIN)/ruff check workbench transcription coding storytelling benchmarks tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -8,7 +8,13 @@ Pure functions, no models:
   consecutive segments, their text rebuilt from the words and their times taken from
   the words. A segment left whole keeps its text and times. Segments without word
   timestamps go whole to the speaker who overlaps them most. The input is not
-  modified; with no turns the segments come back unchanged (speaker None).
+  modified; with no turns the segments come back unchanged (speaker None). A lone word
+  at a change that straddles two turns (Whisper's word times and diarization boundaries
+  each drift by a few hundred milliseconds) stays with the neighbouring words instead
+  of becoming a one-word segment.
+- ``mark_overlaps(segments, turns, min_seconds=0.3, min_share=0.25) -> list[Segment]``:
+  flags segments spoken while another speaker talks, for at least ``min_seconds`` or
+  ``min_share`` of the segment.
 - ``overlapping_regions(turns) -> list[tuple[float, float]]``: the stretches where two
   or more different speakers talk at once, merged and sorted, for marking overlapped
   speech in the transcript.
@@ -74,6 +80,7 @@ def assign_word_speakers(segments: Sequence[Segment], turns: Sequence[Turn]) -> 
                 runs[-1][1].append(word)
             else:
                 runs.append((speaker, [word]))
+        runs = _absorb_stray_words(runs, turns)
         if len(runs) == 1:
             result.append(replace(segment, speaker=runs[0][0], words=list(segment.words)))
             continue
@@ -87,6 +94,56 @@ def assign_word_speakers(segments: Sequence[Segment], turns: Sequence[Turn]) -> 
                     words=list(words),
                 )
             )
+    return result
+
+
+def _coverage(word: Word, speaker: str, turns: Sequence[Turn]) -> float:
+    """Share of the word's span inside `speaker`'s turns (1.0 for a zero-length word inside one)."""
+    span = word.end - word.start
+    covered = sum(_overlap(word.start, word.end, t.start, t.end) for t in turns if t.speaker == speaker)
+    if span <= 0:
+        return 1.0 if any(t.start <= word.start <= t.end for t in turns if t.speaker == speaker) else 0.0
+    return min(1.0, covered / span)
+
+
+def _absorb_stray_words(runs: list[tuple[str, list[Word]]], turns: Sequence[Turn]) -> list[tuple[str, list[Word]]]:
+    """Give a lone word at a change to the neighbouring run when the assignment is not clear-cut.
+
+    A one-word run joins a neighbouring run of two or more words when that neighbour's
+    turns also touch the word and its own speaker covers less than 80 % of it: the
+    typical "On | we had a problem" glitch where a word's start drifts into the previous
+    speaker's turn. Words in a gap between turns, or two one-word runs, are left alone.
+    """
+    if len(runs) < 2:
+        return runs
+    speakers = [speaker for speaker, _ in runs]
+    for index, (speaker, words) in enumerate(runs):
+        if len(words) != 1 or _coverage(words[0], speaker, turns) >= 0.8:
+            continue
+        candidates = [runs[i][0] for i in (index - 1, index + 1)
+                      if 0 <= i < len(runs) and len(runs[i][1]) >= 2
+                      and _coverage(words[0], runs[i][0], turns) > 0]
+        if candidates:
+            speakers[index] = max(candidates, key=lambda s: _coverage(words[0], s, turns))
+    merged: list[tuple[str, list[Word]]] = []
+    for speaker, (_, words) in zip(speakers, runs):
+        if merged and merged[-1][0] == speaker:
+            merged[-1][1].extend(words)
+        else:
+            merged.append((speaker, list(words)))
+    return merged
+
+
+def mark_overlaps(segments: Sequence[Segment], turns: Sequence[Turn], *, min_seconds: float = 0.3,
+                  min_share: float = 0.25) -> list[Segment]:
+    """Segments with `overlap` set where another speaker talks at the same time."""
+    regions = overlapping_regions(turns)
+    result: list[Segment] = []
+    for segment in segments:
+        length = max(segment.end - segment.start, 1e-6)
+        shared = sum(_overlap(segment.start, segment.end, start, end) for start, end in regions)
+        overlapped = shared >= min_seconds or shared / length >= min_share
+        result.append(replace(segment, overlap=overlapped and shared > 0, words=list(segment.words)))
     return result
 
 

@@ -13,7 +13,7 @@ from .audio import load_audio, probe_audio
 from .engines import SAMPLE_RATE, AsrEngine, FasterWhisperEngine
 from .errors import AudioTooLong
 from .models import default_cache_dir, prepare_models, set_offline_env
-from .schema import Progress, Segment, Speaker, Transcript
+from .schema import Progress, Segment, Speaker, Transcript, Turn
 
 NO_SPEECH_WARNING = (
     "No speech was found in this recording. Check that it is the right file and that "
@@ -92,8 +92,9 @@ def transcribe(
     )
     segments = _clip(segments, duration)
     roles: dict[str, str] = {}
+    turns: list[Turn] = []
     if speakers.diarize and segments:
-        segments, roles = _assign_speakers(channels, audio, segments, speakers, report)
+        segments, roles, turns = _assign_speakers(channels, audio, segments, speakers, report)
     labels = sorted({seg.speaker for seg in segments if seg.speaker})
     return Transcript(
         language=detected,
@@ -102,12 +103,13 @@ def transcribe(
         speakers=[Speaker(id=label, role=roles.get(label, "unknown")) for label in labels],
         engine=engine.name,
         warnings=[] if segments else [NO_SPEECH_WARNING],
+        turns=turns,
     )
 
 
 def _assign_speakers(channels: np.ndarray, audio: np.ndarray, segments: list[Segment], options: SpeakerOptions,
-                     report: Progress) -> tuple[list[Segment], dict[str, str]]:
-    from .alignment import assign_word_speakers
+                     report: Progress) -> tuple[list[Segment], dict[str, str], list[Turn]]:
+    from .alignment import assign_word_speakers, mark_overlaps
     from .diarization import diarize, diarize_channels, looks_like_split_stereo
     from .roles import detect_roles
 
@@ -120,7 +122,7 @@ def _assign_speakers(channels: np.ndarray, audio: np.ndarray, segments: list[Seg
                         max_speakers=options.max_speakers, progress=report)
     report("aligning", 0, 1)
     if turns:
-        segments = assign_word_speakers(segments, turns)
+        segments = mark_overlaps(assign_word_speakers(segments, turns), turns)
     roles = detect_roles(segments, list(options.guide_questions))
     report("aligning", 1, 1)
-    return segments, roles
+    return segments, roles, turns

@@ -36,13 +36,18 @@ class Word:
 
 @dataclass
 class Segment:
-    """A stretch of speech; `speaker` stays None until diarization assigns one."""
+    """A stretch of speech; `speaker` stays None until diarization assigns one.
+
+    `overlap` is True when another speaker talks at the same time for a noticeable part
+    of the segment (its words may then be less reliable).
+    """
 
     start: float
     end: float
     text: str
     speaker: str | None = None
     words: list[Word] = field(default_factory=list)
+    overlap: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +55,7 @@ class Segment:
             "end": self.end,
             "text": self.text,
             "speaker": self.speaker,
+            "overlap": self.overlap,
             "words": [w.to_dict() for w in self.words],
         }
 
@@ -61,6 +67,7 @@ class Segment:
             text=str(data["text"]),
             speaker=data.get("speaker"),
             words=[Word.from_dict(w) for w in data.get("words", [])],
+            overlap=bool(data.get("overlap", False)),
         )
 
 
@@ -87,7 +94,11 @@ class Speaker:
 
 @dataclass
 class Transcript:
-    """The result of transcribing one recording."""
+    """The result of transcribing one recording.
+
+    `turns` are the diarization's speaker turns (who spoke when, including stretches
+    with no recognised words), kept for RTTM export and scoring.
+    """
 
     language: str
     duration: float
@@ -95,6 +106,7 @@ class Transcript:
     speakers: list[Speaker] = field(default_factory=list)
     engine: str = ""
     warnings: list[str] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -109,6 +121,7 @@ class Transcript:
             "speakers": [s.to_dict() for s in self.speakers],
             "engine": self.engine,
             "warnings": list(self.warnings),
+            "turns": [t.to_dict() for t in self.turns],
         }
 
     @classmethod
@@ -120,6 +133,7 @@ class Transcript:
             speakers=[Speaker.from_dict(s) for s in data.get("speakers", [])],
             engine=str(data.get("engine", "")),
             warnings=[str(w) for w in data.get("warnings", [])],
+            turns=[Turn.from_dict(t) for t in data.get("turns", [])],
         )
 
 

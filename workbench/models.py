@@ -128,6 +128,7 @@ class TranscriptSegment(SQLModel, table=True):
     text: str
     asr_text: str  # what the engine heard, kept so corrections can be learnt from
     words: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    overlap: bool = False  # another speaker talks at the same time
     edited_by: int | None = Field(default=None, foreign_key="user.id")
     edited_at: datetime | None = None
 

@@ -141,3 +141,36 @@ def test_overlapping_regions_merges_three_way_overlap() -> None:
 def test_turn_round_trips_through_dict(turn: Turn) -> None:
     assert Turn.from_dict(turn.to_dict()) == turn
     assert turn.to_dict() == {"start": turn.start, "end": turn.end, "speaker": turn.speaker}
+
+
+def test_lone_word_straddling_into_the_previous_turn_stays_with_its_sentence() -> None:
+    # "On" starts inside A's turn (VAD padding) but the sentence is B's.
+    turns = [Turn(0.0, 10.1, "A"), Turn(10.05, 14.0, "B")]
+    ws = words((9.9, 10.2, " On"), (10.3, 10.6, " Monday"), (10.7, 11.0, " we"), (11.1, 11.5, " called."))
+    out = assign_word_speakers([seg(9.9, 11.5, " On Monday we called.", ws)], turns)
+    assert [(o.speaker, o.text) for o in out] == [("B", " On Monday we called.")]
+
+
+def test_lone_word_well_inside_its_own_turn_is_kept_apart() -> None:
+    turns = [Turn(0.0, 2.0, "A"), Turn(2.0, 6.0, "B")]
+    ws = words((1.0, 1.5, " Right."), (2.2, 2.6, " So"), (2.7, 3.0, " we"), (3.1, 3.5, " start."))
+    out = assign_word_speakers([seg(1.0, 3.5, " Right. So we start.", ws)], turns)
+    assert [(o.speaker, o.text) for o in out] == [("A", "Right."), ("B", "So we start.")]
+
+
+def test_mark_overlaps_flags_segments_spoken_over() -> None:
+    from transcription.alignment import mark_overlaps
+
+    turns = [Turn(0.0, 5.0, "A"), Turn(4.0, 9.0, "B"), Turn(12.0, 14.0, "A")]
+    segments = [seg(0.0, 3.5, "a"), seg(3.8, 6.0, "b"), seg(12.0, 13.0, "c")]
+    out = mark_overlaps(segments, turns)
+    assert [o.overlap for o in out] == [False, True, False]
+    assert not any(s.overlap for s in segments)  # input untouched
+
+
+def test_mark_overlaps_ignores_a_graze() -> None:
+    from transcription.alignment import mark_overlaps
+
+    turns = [Turn(0.0, 5.0, "A"), Turn(4.9, 9.0, "B")]
+    [out] = mark_overlaps([seg(0.0, 5.0, "long answer")], turns)
+    assert out.overlap is False

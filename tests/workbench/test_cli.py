@@ -65,3 +65,49 @@ def test_upload_refuses_bad_meta(cli, session, tmp_path):
     study = make_study(session)
     result = cli("upload", str(study.id), str(tmp_path / "x.wav"), "--meta", "nonsense")
     assert result.exit_code == 2 and "key=value" in result.output
+
+
+def test_transcribe_prints_a_readable_transcript_and_writes_files(cli, tmp_path):
+    import json
+
+    audio = tmp_path / "call 1.wav"
+    audio.write_bytes(wav_bytes(4.0))
+    out = tmp_path / "out.json"
+    result = cli("transcribe", str(audio), "--no-diarize", "--language", "en", "--json", str(out),
+                 "--srt", str(tmp_path / "out.srt"), "--vtt", str(tmp_path / "out.vtt"),
+                 "--rttm", str(tmp_path / "out.rttm"))
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert set(data) == {"language", "duration", "speakers", "segments"}
+    assert data["language"] == "en" and data["duration"] == 4.0
+    assert data["segments"][1]["text"].startswith("I would say an eight")
+    assert data["segments"][1]["speaker"] == "SPEAKER_01" and data["segments"][1]["words"]
+    assert "--> 00:00:0" in (tmp_path / "out.srt").read_text()
+    assert (tmp_path / "out.vtt").read_text().startswith("WEBVTT")
+    assert (tmp_path / "out.rttm").read_text().startswith("SPEAKER call_1 1 ")
+
+    printed = cli("transcribe", str(audio), "--no-diarize")
+    assert printed.exit_code == 0, printed.output
+    assert "[00:00.0 → " in printed.output and "SPEAKER_01: I would say an eight" in printed.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.wav"], "There is no file"),
+    (["{audio}", "--engine", "whisperx"], "Unknown engine"),
+    (["{audio}", "--language", "de"], "Unknown language"),
+    (["{audio}", "--speakers", "2", "--max-speakers", "4"], "not both"),
+    (["{audio}", "--min-speakers", "5", "--max-speakers", "3"], "larger than"),
+    (["{audio}", "--json", "/no/such/folder/out.json"], "does not exist"),
+])
+def test_transcribe_refuses_bad_arguments(cli, tmp_path, args, message):
+    audio = tmp_path / "call.wav"
+    audio.write_bytes(wav_bytes(1.0))
+    result = cli("transcribe", *[a.format(audio=audio) for a in args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_transcribe_reports_unsupported_audio(cli, tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio at all")
+    result = cli("transcribe", str(bad), "--no-diarize")
+    assert result.exit_code == 1 and "Error:" in result.output

@@ -159,3 +159,39 @@ def test_unknown_pages_are_a_friendly_404(client, session):
     sign_in(client, "admin@example.com")
     response = client.get("/interviews/12345")
     assert response.status_code == 404 and "no interview #12345" in response.text
+
+
+def test_analyst_reassigns_a_line_and_merges_speakers(client, session):
+    from workbench.models import Speaker
+
+    make_user(session, "analyst")
+    sign_in(client, "analyst@example.com")
+    study = make_study(session)
+    interview_id = int(re.search(r"/interviews/(\d+)", _upload(client, study.id).text).group(1))
+    first, second = session.exec(select(Speaker).where(Speaker.interview_id == interview_id)
+                                 .order_by(Speaker.label)).all()
+    segment = session.exec(select(TranscriptSegment).where(TranscriptSegment.speaker_id == first.id)
+                           .order_by(TranscriptSegment.position)).first()
+    page = client.get(f"/interviews/{interview_id}").text
+    assert "Change speaker" in page and "Same voice as" in page
+
+    moved = client.post(f"/interviews/{interview_id}/segments/{segment.id}/speaker",
+                        headers={"HX-Request": "true"}, data={"speaker_id": str(second.id)})
+    assert moved.status_code == 200 and second.display_name in moved.text
+    session.refresh(segment)
+    assert segment.speaker_id == second.id and segment.text == segment.asr_text
+
+    missing = client.post(f"/interviews/{interview_id}/segments/{segment.id}/speaker", data={"speaker_id": "999999"})
+    assert missing.status_code == 404
+    same = client.post(f"/interviews/{interview_id}/speakers/{first.id}/merge", data={"into": str(first.id)})
+    assert same.status_code == 400 and "different speaker" in same.text
+
+    merged = client.post(f"/interviews/{interview_id}/speakers/{first.id}/merge", data={"into": str(second.id)},
+                         follow_redirects=False)
+    assert merged.status_code == 303
+    session.expire_all()
+    assert [s.id for s in session.exec(select(Speaker).where(Speaker.interview_id == interview_id))] == [second.id]
+    owners = {s.speaker_id for s in session.exec(select(TranscriptSegment)
+                                                 .where(TranscriptSegment.interview_id == interview_id))}
+    assert owners == {second.id}
+    assert "Same voice as" not in client.get(f"/interviews/{interview_id}").text

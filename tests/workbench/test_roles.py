@@ -24,6 +24,8 @@ EXPECTED = {
     ("POST", "/interviews/{interview_id}/metadata"): "edit_metadata",
     ("POST", "/interviews/{interview_id}/segments/{segment_id}"): "edit_transcript",
     ("POST", "/interviews/{interview_id}/speakers/{speaker_id}"): "edit_transcript",
+    ("POST", "/interviews/{interview_id}/segments/{segment_id}/speaker"): "edit_transcript",
+    ("POST", "/interviews/{interview_id}/speakers/{speaker_id}/merge"): "edit_transcript",
     ("GET", "/jobs/{job_id}"): "view_interviews",
     ("GET", "/admin/users"): "manage_users",
     ("POST", "/admin/users"): "manage_users",
@@ -89,6 +91,8 @@ FORMS = {
     "/interviews/{interview_id}/metadata": {"account": "Renamed"},
     "/interviews/{interview_id}/segments/{segment_id}": {"text": "Corrected text"},
     "/interviews/{interview_id}/speakers/{speaker_id}": {"display_name": "Laura", "role": "respondent"},
+    "/interviews/{interview_id}/segments/{segment_id}/speaker": {"speaker_id": "{speaker_id}"},
+    "/interviews/{interview_id}/speakers/{speaker_id}/merge": {"into": "{speaker_id}"},
     "/admin/users": {"email": "new@example.com", "password": "long enough pw", "role": "manager"},
     "/admin/users/{user_id}": {"role": "admin"},
 }
@@ -109,7 +113,7 @@ def test_role_matrix(client, session, world, role):
             elif template == "/api/studies":
                 kwargs["json"] = {"name": "API role study"}
             else:
-                kwargs["data"] = FORMS.get(template, {})
+                kwargs["data"] = {k: v.format(**world) for k, v in FORMS.get(template, {}).items()}
         response = client.request(method, path, **kwargs)
         allowed = needed == "signed-in" or needed in ALLOWED[role]
         if allowed:

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 
 from workbench import storage
 from workbench.deps import SessionDep, SettingsDep, require
+from workbench.errors import BadRequest
 from workbench.models import User
 from workbench.permissions import Permission
 from workbench.services import interviews as interview_service
@@ -96,6 +97,16 @@ async def update_metadata(request: Request, interview_id: int, session: SessionD
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 
+def _segment_response(request: Request, session: SessionDep, interview_id: int, segment):  # noqa: ANN001, ANN202
+    """The segment's fragment for htmx, or back to the page at that segment."""
+    if is_htmx(request):
+        speaker_list = transcript_service.speakers_of(session, interview_id=interview_id)
+        return render(request, "interviews/_segment.html",
+                      {"segment": segment, "speakers": {s.id: s for s in speaker_list}, "interview_id": interview_id,
+                       "speaker_list": speaker_list, "colours": transcript_service.speaker_colours(speaker_list)})
+    return RedirectResponse(f"/interviews/{interview_id}#segment-{segment.id}", status_code=303)
+
+
 @router.post("/interviews/{interview_id}/segments/{segment_id}")
 def correct_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.edit_transcript)],
@@ -104,12 +115,32 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
     interview_service.get_interview(session, interview_id)
     segment = transcript_service.correct_segment(session, interview_id=interview_id, segment_id=segment_id,
                                                  text=text, user=user)
-    if is_htmx(request):
-        speaker_list = transcript_service.speakers_of(session, interview_id=interview_id)
-        return render(request, "interviews/_segment.html",
-                      {"segment": segment, "speakers": {s.id: s for s in speaker_list}, "interview_id": interview_id,
-                       "colours": transcript_service.speaker_colours(speaker_list)})
-    return RedirectResponse(f"/interviews/{interview_id}#segment-{segment_id}", status_code=303)
+    return _segment_response(request, session, interview_id, segment)
+
+
+@router.post("/interviews/{interview_id}/segments/{segment_id}/speaker")
+def reassign_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
+                     user: Annotated[User, require(Permission.edit_transcript)],
+                     speaker_id: Annotated[int | None, Form()] = None):  # noqa: ANN201
+    """Give a segment to another speaker."""
+    interview_service.get_interview(session, interview_id)
+    if speaker_id is None:
+        raise BadRequest("Choose the speaker who said this segment.")
+    segment = transcript_service.reassign_segment(session, interview_id=interview_id, segment_id=segment_id,
+                                                  speaker_id=speaker_id, user=user)
+    return _segment_response(request, session, interview_id, segment)
+
+
+@router.post("/interviews/{interview_id}/speakers/{speaker_id}/merge")
+def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep,
+                  user: Annotated[User, require(Permission.edit_transcript)],
+                  into: Annotated[int | None, Form()] = None):  # noqa: ANN201
+    """Merge a speaker into another one: all of their segments move, the speaker goes."""
+    interview_service.get_interview(session, interview_id)
+    if into is None:
+        raise BadRequest("Choose the speaker to merge into.")
+    transcript_service.merge_speakers(session, interview_id=interview_id, speaker_id=speaker_id, into_id=into)
+    return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}")

@@ -33,7 +33,7 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
         session.add(TranscriptSegment(
             interview_id=interview.id, position=position, start=seg.start, end=seg.end,
             speaker_id=speakers[seg.speaker].id if seg.speaker else None, text=seg.text, asr_text=seg.text,
-            words=[w.to_dict() for w in seg.words],
+            words=[w.to_dict() for w in seg.words], overlap=seg.overlap,
         ))
     interview.transcript_language = transcript.language
     interview.status = InterviewStatus.transcribed
@@ -66,7 +66,7 @@ def transcript_json(session: Session, *, interview: Interview, duration: float) 
         "segments": [
             {"start": seg.start, "end": seg.end,
              "speaker": speakers[seg.speaker_id].label if seg.speaker_id in speakers else None,
-             "text": seg.text}
+             "text": seg.text, "overlap": seg.overlap}
             for seg in segments_of(session, interview_id=interview.id)
         ],
     }
@@ -117,3 +117,34 @@ def update_speaker(session: Session, *, interview_id: int, speaker_id: int, disp
     session.commit()
     session.refresh(speaker)
     return speaker
+
+
+def reassign_segment(session: Session, *, interview_id: int, segment_id: int, speaker_id: int,
+                     user: User) -> TranscriptSegment:
+    """Give one segment to another speaker of the same interview (diarization got it wrong)."""
+    segment = get_segment(session, interview_id=interview_id, segment_id=segment_id)
+    speaker = get_speaker(session, interview_id=interview_id, speaker_id=speaker_id)
+    if segment.speaker_id != speaker.id:
+        segment.speaker_id = speaker.id
+        segment.edited_by = user.id
+        segment.edited_at = utcnow()
+        session.add(segment)
+        session.commit()
+        session.refresh(segment)
+    return segment
+
+
+def merge_speakers(session: Session, *, interview_id: int, speaker_id: int, into_id: int) -> Speaker:
+    """Fold one speaker into another (diarization split one voice in two); returns the one kept."""
+    if speaker_id == into_id:
+        raise BadRequest("Choose a different speaker to merge into.")
+    source = get_speaker(session, interview_id=interview_id, speaker_id=speaker_id)
+    target = get_speaker(session, interview_id=interview_id, speaker_id=into_id)
+    for segment in session.exec(select(TranscriptSegment).where(TranscriptSegment.speaker_id == source.id)):
+        segment.speaker_id = target.id
+        session.add(segment)
+    session.flush()
+    session.delete(source)
+    session.commit()
+    session.refresh(target)
+    return target

@@ -1,0 +1,23 @@
+"""segments say when another speaker talks over them
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('transcriptsegment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('overlap', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('transcriptsegment', schema=None) as batch_op:
+        batch_op.drop_column('overlap')
