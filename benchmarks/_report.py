@@ -65,7 +65,7 @@ def record(title: str, body: str, *, machine_line: str | None = None, path: Path
                f"{body.strip()}\n")
     print(section)
     text = path.read_text() if path.exists() else HEADER
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     if pattern.search(text):
         text = pattern.sub(lambda _m: section + "\n", text)
     else:

@@ -98,3 +98,71 @@
     if (player) player.addEventListener("timeupdate", highlight);
   });
 })();
+
+// Review queue keys: j/k move between units, a accepts and r rejects the first code, c opens the code list.
+(function () {
+  function units() { return Array.prototype.slice.call(document.querySelectorAll("#queue .unit")); }
+  function current() {
+    var list = units();
+    return list.find(function (u) { return u.classList.contains("current"); }) || list[0];
+  }
+  function focus(unit) {
+    if (!unit) return;
+    units().forEach(function (u) { u.classList.remove("current"); });
+    unit.classList.add("current");
+    unit.focus({ preventScroll: true });
+    unit.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!document.getElementById("queue")) return;
+    var tag = (event.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "textarea" || tag === "select" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var list = units(), unit = current(), index = list.indexOf(unit);
+    if (!unit) return;
+    if (event.key === "j") { focus(list[Math.min(index + 1, list.length - 1)]); event.preventDefault(); }
+    else if (event.key === "k") { focus(list[Math.max(index - 1, 0)]); event.preventDefault(); }
+    else if (event.key === "a" || event.key === "r") {
+      var button = unit.querySelector('button[data-key="' + event.key + '"]');
+      if (button) { button.click(); event.preventDefault(); }
+    } else if (event.key === "c") {
+      var select = unit.querySelector('select[data-key="c"]');
+      if (select) { select.focus(); event.preventDefault(); }
+    }
+  });
+  // After a decision the unit is swapped; keep it current so the next key acts on the same place.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var unit = event.detail.target && event.detail.target.closest ? event.detail.target : null;
+    var swapped = unit && unit.id ? document.getElementById(unit.id) : null;
+    if (swapped && swapped.classList.contains("unit") && document.getElementById("queue")) {
+      var list = units(), i = list.indexOf(swapped);
+      focus(swapped.classList.contains("reviewed") && list[i + 1] ? list[i + 1] : swapped);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () { if (document.getElementById("queue")) focus(units()[0]); });
+})();
+
+// Play buttons for quotes: a button with data-clip, or a story's timestamp link, plays just that stretch.
+(function () {
+  var player = null;
+  function play(url, control) {
+    if (!player) { player = new Audio(); }
+    if (player.dataset.url === url && !player.paused) { player.pause(); return; }
+    player.dataset.url = url;
+    player.src = url;
+    player.play().catch(function () { if (control) control.title = "This quote could not be played."; });
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-clip]");
+    if (button) { play(button.dataset.clip, button); event.preventDefault(); return; }
+    var link = event.target.closest(".story-web a.unit-link[data-unit]");
+    if (link) {
+      var base = link.closest(".story-web").dataset.clipBase;
+      if (base) { play(base + encodeURIComponent(link.dataset.unit) + "/clip", link); event.preventDefault(); }
+    }
+  });
+  // The report's PDF link follows the filters chosen on the page.
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var template = document.getElementById("pdf-href"), link = document.getElementById("pdf-link");
+    if (template && link) link.setAttribute("href", template.innerHTML.trim().replace(/&amp;/g, "&"));
+  });
+})();

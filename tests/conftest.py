@@ -40,6 +40,7 @@ def settings(tmp_path: Path) -> Settings:
     """Settings with their own data folder and an empty, migrated database."""
     value = Settings(data_dir=tmp_path / "data", database_url=TEST_DATABASE_URL,
                      asr_engine="tests.fakes:FakeEngine", secret_key="test-secret-key", diarization=False,
+                     coding_embedder="tests.fakes:FakeEmbedder",
                      model_cache=Path(os.environ.get("PERCHE_MODEL_CACHE", str(_SESSION_DIR / "models"))))
     value.ensure_dirs()
     reset_database(value)

@@ -59,3 +59,23 @@ class SlowEngine:
         if progress:
             progress("transcribing", self.steps, self.steps)
         return language or "en", canned_segments(len(audio) / 16000, count=12)
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-words vectors (hashed words), so coding runs in tests without model weights."""
+
+    name = "fake-bow"
+    dim = 256
+
+    def embed(self, texts, *, kind: str = "query"):  # noqa: ANN001, ANN201
+        import re
+        import zlib
+
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", str(text).lower()):
+                vectors[row, zlib.crc32(word.encode()) % self.dim] += 1.0
+                if len(word) > 4:  # a crude stem, so "invoices" and "invoice" meet
+                    vectors[row, zlib.crc32(word[:5].encode()) % self.dim] += 0.5
+            vectors[row, 0] += 0.1  # never an all-zero vector
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -96,6 +96,10 @@ def transcribe(
     if speakers.diarize and segments:
         segments, roles, turns = _assign_speakers(channels, audio, segments, speakers, report)
     labels = sorted({seg.speaker for seg in segments if seg.speaker})
+    if labels and not roles:  # speakers came with the segments (an engine that labels them itself)
+        from .roles import detect_roles
+
+        roles = detect_roles(segments, list(speakers.guide_questions))
     return Transcript(
         language=detected,
         duration=duration,

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from workbench import jobs
 from workbench.db import upgrade_database
 from workbench.errors import LoginRequired, PercheError
-from workbench.routes import admin, api, auth, interviews, studies
+from workbench.routes import admin, api, auth, coding, interviews, reports, studies
 from workbench.settings import Settings, get_settings
 from workbench.web import ROOT, render
 
@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message)
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    for module in (auth, studies, interviews, admin, api):
+    for module in (auth, studies, interviews, coding, reports, admin, api):
         app.include_router(module.router)
 
     app.add_middleware(CSRFMiddleware, secret=settings.signing_key(), secure=settings.cookie_secure)

@@ -133,7 +133,7 @@ def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> boo
     """Show a progress bar per job until all finish; run them in this process if asked."""
     from workbench import jobs
     from workbench.db import session_scope
-    from workbench.services.jobs import get_job
+    from workbench.services.jobs import active_job, get_job
 
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TextColumn("{task.fields[step]}"),
                TimeElapsedColumn())
@@ -144,16 +144,24 @@ def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> boo
         while pending:
             if process_here:
                 job_id = min(pending)
-                jobs.run_transcription_job(settings, job_id)
+                jobs.configure(settings)
+                jobs.run_job(settings, job_id)
             for job_id in sorted(pending):
                 with session_scope(settings) as session:
                     job = get_job(session, job_id)
+                    follow_up = active_job(session, kind="code", interview_id=job.interview_id) \
+                        if job.kind == "transcribe" and not job.active and job.interview_id else None
                 bar.update(tasks[job_id], completed=job.progress, step=job.step)
                 if not job.active:
                     pending.discard(job_id)
                     if job.status.value == "failed":
                         ok = False
                         err.print(f"[red]{job_ids[job_id]}: {job.error}[/]")
+                if follow_up is not None and follow_up.id not in tasks:
+                    name = f"{job_ids[job_id]} (coding)"
+                    job_ids[follow_up.id] = name
+                    tasks[follow_up.id] = bar.add_task(name, total=1.0, step="queued")
+                    pending.add(follow_up.id)
             if pending and not process_here:
                 time.sleep(0.5)
     return ok
@@ -207,10 +215,12 @@ def upload(study_id: int, files: Annotated[list[Path], typer.Argument(help="Reco
 
 
 @app.command()
-def demo(process: Annotated[bool, typer.Option(help="Transcribe here and wait, instead of queueing.")] = False) -> None:
+def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here and wait, instead of queueing.")] = False,
+         report: Annotated[Optional[Path], typer.Option(
+             help="Then write the demo study's report PDF here (with --process, once it is coded).")] = None) -> None:
     """Load the demo study and demo users, if the database has no studies yet."""
     from workbench import jobs
-    from workbench.demo import DEMO_USERS, load_demo
+    from workbench.demo import DEMO_USERS, demo_study, load_demo
 
     settings, scope = _database()
     jobs.configure(settings)
@@ -225,6 +235,17 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe here and wait, i
         else:
             for job_id in job_ids:
                 jobs.enqueue_id(job_id)
+    if report is not None:
+        from workbench import cli_reports
+        from workbench.db import session_scope
+
+        with session_scope(settings) as session:
+            study = demo_study(session)
+        if study is None:
+            err.print("[yellow]No demo study in this database; no report written.[/]")
+        else:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            cli_reports.report(study.id, pdf=report, html=None, lang=None, filter=None)
     console.print("Demo users (change their passwords before real use):")
     for email, role, password in DEMO_USERS:
         console.print(f"  {role:<12} {email:<28} password: {password}")
@@ -307,7 +328,7 @@ def transcribe(
     if vtt_out:
         vtt_out.write_text(to_vtt(result), encoding="utf-8")
     if json_out is None:
-        console.print(to_text(result), markup=False, highlight=False)
+        typer.echo(to_text(result))  # plain lines, never wrapped: easy to pipe into a file
     count = len(result.speakers)
     err.print(f"{audio.name}: {result.duration:.1f} s, language {result.language}, "
               f"{len(result.segments)} segments, {count} speaker{'s' if count != 1 else ''} ({result.engine}).")
@@ -334,6 +355,14 @@ def migrate() -> None:
     settings, _ = _database()
     console.print("The database is up to date.")
 
+
+def _register_stage_commands() -> None:
+    from workbench import cli_reports
+
+    cli_reports.register(app)
+
+
+_register_stage_commands()
 
 if __name__ == "__main__":
     app()

@@ -63,16 +63,47 @@ def transcribe_task(job_id: int) -> None:
     run_transcription_job(current_settings(), job_id)
 
 
+@huey.task()
+def code_task(job_id: int) -> None:
+    from workbench.coding_jobs import run_coding_job
+
+    run_coding_job(current_settings(), job_id)
+
+
+@huey.task()
+def retrain_task(job_id: int) -> None:
+    from workbench.coding_jobs import run_retrain_job
+
+    run_retrain_job(current_settings(), job_id)
+
+
+@huey.task()
+def discover_task(job_id: int) -> None:
+    from workbench.coding_jobs import run_discovery_job
+
+    run_discovery_job(current_settings(), job_id)
+
+
+TASKS = {"transcribe": transcribe_task, "code": code_task, "retrain": retrain_task, "discover": discover_task}
+
+
+def run_job(settings: Settings, job_id: int) -> None:
+    """Run a job in this process, whatever its kind (the CLI's --process does this)."""
+    with session_scope(settings) as session:
+        kind = job_service.get_job(session, job_id).kind
+    TASKS[kind].call_local(job_id)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def recover_task() -> None:
     recover(current_settings())
 
 
 def enqueue(job: Job) -> None:
-    if job.kind == "transcribe":
-        transcribe_task(job.id)
-    else:
+    task = TASKS.get(job.kind)
+    if task is None:
         raise ValueError(f"No task runs jobs of kind {job.kind!r}.")
+    task(job.id)
 
 
 def enqueue_id(job_id: int) -> None:
@@ -160,9 +191,10 @@ class Heartbeat:
 
 
 def _user_message(exc: Exception) -> str:
+    from coding.errors import CodingError
     from transcription import TranscriptionError
 
-    if isinstance(exc, TranscriptionError):
+    if isinstance(exc, (TranscriptionError, CodingError)):
         return str(exc)
     return f"Processing failed unexpectedly ({type(exc).__name__}: {exc}). Retry the job; if it fails again, tell an admin."
 
@@ -214,7 +246,14 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
             interview = session.get(Interview, interview.id)
             replace_transcript(session, interview=interview, transcript=transcript)
             job_service.mark_done(session, job=job)
+            follow_up = None
+            if settings.auto_code and transcript.segments:
+                follow_up = job_service.create_job(session, kind="code", interview_id=interview.id,
+                                                   study_id=interview.study_id)
             session.commit()
+            follow_up_id = follow_up.id if follow_up else None
+        if follow_up_id is not None:
+            enqueue_id(follow_up_id)
     except Exception as exc:
         log.exception("Job %s failed", job_id)
         with session_scope(settings) as session:

@@ -135,8 +135,9 @@ class TranscriptSegment(SQLModel, table=True):
 
 class Job(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=40)
+    kind: str = Field(max_length=40)  # transcribe, code (an interview); retrain, discover (a study)
     interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
+    study_id: int | None = Field(default=None, foreign_key="study.id", index=True)
     status: JobStatus = Field(default=JobStatus.queued, index=True)
     step: str = Field(default="", max_length=60)
     done: int = 0  # within the current step
@@ -153,3 +154,152 @@ class Job(SQLModel, table=True):
     @property
     def active(self) -> bool:
         return self.status in (JobStatus.queued, JobStatus.running)
+
+
+# --- Coding: codebook, coded units, the analyst's decisions, ratings, theme proposals ---------------
+
+class Code(SQLModel, table=True):
+    """A code of a study's codebook; `path` is hierarchical (delivery/late-shipments)."""
+
+    __table_args__ = (UniqueConstraint("study_id", "path"),)
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    path: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    description: str = ""
+    examples: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    translations: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    origin: str = Field(default="manual", max_length=20)  # starter, manual, import, discovery
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CodedUnit(SQLModel, table=True):
+    """A codable piece of a respondent's answer: offsets into its segment plus a copy of the quote."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    segment_id: int | None = Field(default=None, foreign_key="transcriptsegment.id")
+    speaker_id: int | None = Field(default=None, foreign_key="speaker.id")
+    question_id: int | None = Field(default=None, foreign_key="guidequestion.id")
+    position: int
+    start_char: int
+    end_char: int
+    text: str
+    start: float | None = None
+    end: float | None = None
+    language: str = Field(default="en", max_length=8)
+    sentiment: str | None = Field(default=None, max_length=10)  # positive, negative, neutral, mixed
+    sentiment_score: float | None = None
+    reason: str | None = None
+    reason_marker: str | None = Field(default=None, max_length=40)
+    reason_explicit: bool = True
+    confidence: float = 1.0  # the model's least sure decision on this unit: the review queue's order
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: datetime | None = None
+
+
+class UnitCode(SQLModel, table=True):
+    """A code on a unit, suggested by the model or set by an analyst."""
+
+    __table_args__ = (UniqueConstraint("unit_id", "code_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="codedunit.id", index=True)
+    code_id: int = Field(foreign_key="code.id", index=True)
+    confidence: float = 1.0
+    sentiment: str | None = Field(default=None, max_length=10)
+    source: str = Field(default="model", max_length=10)  # model or analyst
+    status: str = Field(default="suggested", max_length=10)  # suggested, accepted, rejected
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+
+
+class CodingEvent(SQLModel, table=True):
+    """Append-only log of every analyst decision; the training data of the study's classifier."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id")
+    unit_id: int | None = None  # units are replaced when an interview is coded again; text keeps the link
+    unit_text: str
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=10)  # accept, reject, recode, add
+    old_code: str | None = Field(default=None, max_length=200)
+    new_code: str | None = Field(default=None, max_length=200)
+    sentiment: str | None = Field(default=None, max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Rating(SQLModel, table=True):
+    """The rating a respondent said aloud ("direi un otto"), or one an analyst typed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True, unique=True)
+    question_id: int | None = Field(default=None, foreign_key="guidequestion.id")
+    unit_id: int | None = None
+    value: float
+    scale: str = Field(default="nps", max_length=10)
+    scale_min: float = 0
+    scale_max: float = 10
+    quote: str = ""
+    source: str = Field(default="model", max_length=10)
+
+
+class ThemeProposal(SQLModel, table=True):
+    """A theme discovery found in a study's units, waiting for an analyst to accept or dismiss it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    label: str = Field(max_length=200)
+    keyphrases: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    unit_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    examples: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="proposed", max_length=10)  # proposed, accepted, dismissed
+    code_id: int | None = Field(default=None, foreign_key="code.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StudyClassifier(SQLModel, table=True):
+    """The study's classifier, fitted on analyst decisions by a retrain job; the file is in storage."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True, unique=True)
+    storage_key: str = Field(max_length=300)
+    examples: int = 0
+    codes: int = 0
+    metrics: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    trained_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Stories and the close-the-loop list -------------------------------------------------------
+
+class StoryRecord(SQLModel, table=True):
+    """A customer story as an analyst edited it; managers see it once approved.
+
+    `data` is storytelling's Story (to_dict) with the analyst's text and quote choices;
+    `account` is set for account stories (several respondents of one company).
+    """
+
+    __tablename__ = "story"
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True)
+    interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
+    account: str | None = Field(default=None, max_length=200)
+    language: str = Field(default="en", max_length=8)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    pinned_quote_ids: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="draft", max_length=10)  # draft or approved
+    edited_by: int | None = Field(default=None, foreign_key="user.id")
+    edited_at: datetime | None = None
+    approved_by: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = None
+
+
+class LoopStatus(SQLModel, table=True):
+    """Where following up a detractor or at-risk account stands: open, contacted, resolved."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", unique=True, index=True)
+    status: str = Field(default="open", max_length=10)
+    note: str = ""
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)

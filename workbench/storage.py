@@ -90,3 +90,21 @@ def path_of(settings: Settings, key: str) -> Path:
 
 def remove(settings: Settings, key: str) -> None:
     path_of(settings, key).unlink(missing_ok=True)
+
+
+def store_artefact(settings: Settings, data: bytes, *, suffix: str) -> str:
+    """Keep a derived file (a trained classifier, a report) under the data folder, named by content."""
+    import hashlib
+
+    key = f"{hashlib.sha256(data).hexdigest()}{suffix}"
+    target = settings.data_dir / "artefacts" / key
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(target.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    return key
+
+
+def artefact_path(settings: Settings, key: str) -> Path:
+    return settings.data_dir / "artefacts" / key

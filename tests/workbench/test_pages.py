@@ -66,7 +66,7 @@ def test_job_status_polls_only_while_the_job_runs(client, session):
     sign_in(client, "interviewer@example.com")
     study = make_study(session)
     _upload(client, study.id)
-    job = session.exec(select(Job)).one()
+    job = session.exec(select(Job).where(Job.kind == "transcribe")).one()
     done = client.get(f"/jobs/{job.id}").text
     assert "hx-get" not in done and "done" in done
     job.status, job.progress, job.step = JobStatus.running, 0.42, "transcribing"
@@ -186,12 +186,16 @@ def test_analyst_reassigns_a_line_and_merges_speakers(client, session):
     same = client.post(f"/interviews/{interview_id}/speakers/{first.id}/merge", data={"into": str(first.id)})
     assert same.status_code == 400 and "different speaker" in same.text
 
-    merged = client.post(f"/interviews/{interview_id}/speakers/{first.id}/merge", data={"into": str(second.id)},
+    merged = client.post(f"/interviews/{interview_id}/speakers/{second.id}/merge", data={"into": str(first.id)},
                          follow_redirects=False)
     assert merged.status_code == 303
     session.expire_all()
-    assert [s.id for s in session.exec(select(Speaker).where(Speaker.interview_id == interview_id))] == [second.id]
+    assert [s.id for s in session.exec(select(Speaker).where(Speaker.interview_id == interview_id))] == [first.id]
     owners = {s.speaker_id for s in session.exec(select(TranscriptSegment)
                                                  .where(TranscriptSegment.interview_id == interview_id))}
-    assert owners == {second.id}
+    assert owners == {first.id}
+    from workbench.models import CodedUnit
+
+    units = session.exec(select(CodedUnit).where(CodedUnit.interview_id == interview_id)).all()
+    assert units and {u.speaker_id for u in units} == {first.id}  # the respondent's coded answers follow
     assert "Same voice as" not in client.get(f"/interviews/{interview_id}").text

@@ -26,6 +26,34 @@ EXPECTED = {
     ("POST", "/interviews/{interview_id}/speakers/{speaker_id}"): "edit_transcript",
     ("POST", "/interviews/{interview_id}/segments/{segment_id}/speaker"): "edit_transcript",
     ("POST", "/interviews/{interview_id}/speakers/{speaker_id}/merge"): "edit_transcript",
+    ("POST", "/interviews/{interview_id}/rating"): "code",
+    ("GET", "/studies/{study_id}/codebook"): "view_coding",
+    ("POST", "/studies/{study_id}/codebook"): "code",
+    ("POST", "/studies/{study_id}/codebook/import"): "code",
+    ("GET", "/studies/{study_id}/codebook/export"): "view_coding",
+    ("POST", "/studies/{study_id}/codebook/{code_id}"): "code",
+    ("POST", "/studies/{study_id}/codebook/{code_id}/merge"): "code",
+    ("POST", "/studies/{study_id}/codebook/{code_id}/split"): "code",
+    ("POST", "/studies/{study_id}/codebook/{code_id}/delete"): "code",
+    ("POST", "/studies/{study_id}/discover"): "code",
+    ("POST", "/studies/{study_id}/proposals/{proposal_id}/accept"): "code",
+    ("POST", "/studies/{study_id}/proposals/{proposal_id}/dismiss"): "code",
+    ("GET", "/studies/{study_id}/review"): "code",
+    ("POST", "/studies/{study_id}/units/{unit_id}"): "code",
+    ("POST", "/studies/{study_id}/retrain"): "code",
+    ("POST", "/studies/{study_id}/recode"): "code",
+    ("GET", "/studies/{study_id}/questions"): "view_coding",
+    ("GET", "/studies/{study_id}/agreement"): "view_coding",
+    ("GET", "/studies/{study_id}/report"): "view_reports",
+    ("GET", "/studies/{study_id}/report.pdf"): "view_reports",
+    ("GET", "/studies/{study_id}/report/quotes"): "view_reports",
+    ("GET", "/studies/{study_id}/units/{unit_id}/clip"): "view_reports",
+    ("POST", "/studies/{study_id}/loop/{interview_id}"): "edit_stories",
+    ("GET", "/studies/{study_id}/stories"): "view_reports",
+    ("GET", "/interviews/{interview_id}/story"): "view_reports",
+    ("GET", "/interviews/{interview_id}/story.pdf"): "view_reports",
+    ("POST", "/interviews/{interview_id}/story"): "edit_stories",
+    ("POST", "/interviews/{interview_id}/story/status"): "edit_stories",
     ("GET", "/jobs/{job_id}"): "view_interviews",
     ("GET", "/admin/users"): "manage_users",
     ("POST", "/admin/users"): "manage_users",
@@ -41,10 +69,12 @@ EXPECTED = {
 # Who holds what, written out here independently of workbench.permissions.
 ALLOWED = {
     "admin": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript",
-              "manage_users"},
-    "analyst": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript"},
-    "interviewer": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata"},
-    "manager": {"view_studies"},
+              "view_coding", "code", "view_reports", "edit_stories", "manage_users"},
+    "analyst": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript",
+                "view_coding", "code", "view_reports", "edit_stories"},
+    "interviewer": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "view_coding",
+                    "view_reports"},
+    "manager": {"view_studies", "view_coding", "view_reports"},
 }
 
 
@@ -81,8 +111,18 @@ def world(client, session):
 
     segment_id = re.search(r'id="segment-(\d+)"', page).group(1)
     speaker_id = re.search(r'/speakers/(\d+)"', page).group(1)
+    from sqlmodel import select
+
+    from workbench.models import Code, CodedUnit, ThemeProposal
+
+    unit = session.exec(select(CodedUnit).where(CodedUnit.interview_id == interview_id)).first()
+    code = session.exec(select(Code).where(Code.study_id == study.id).order_by(Code.id.desc())).first()
+    proposal = ThemeProposal(study_id=study.id, label="A theme", keyphrases=[], unit_ids=[unit.id], examples=[])
+    session.add(proposal)
+    session.commit()
     return {"study_id": study.id, "interview_id": interview_id, "job_id": job_id, "segment_id": segment_id,
-            "speaker_id": speaker_id, "user_id": admin.id}
+            "speaker_id": speaker_id, "user_id": admin.id, "unit_id": unit.id, "code_id": code.id,
+            "proposal_id": proposal.id}
 
 
 FORMS = {
@@ -93,6 +133,14 @@ FORMS = {
     "/interviews/{interview_id}/speakers/{speaker_id}": {"display_name": "Laura", "role": "respondent"},
     "/interviews/{interview_id}/segments/{segment_id}/speaker": {"speaker_id": "{speaker_id}"},
     "/interviews/{interview_id}/speakers/{speaker_id}/merge": {"into": "{speaker_id}"},
+    "/interviews/{interview_id}/rating": {"value": "7"},
+    "/studies/{study_id}/codebook": {"path": "roles/new-code", "name": "New"},
+    "/studies/{study_id}/codebook/{code_id}": {"path": "roles/renamed", "name": "Renamed"},
+    "/studies/{study_id}/codebook/{code_id}/merge": {"into": "{code_id}"},
+    "/studies/{study_id}/units/{unit_id}": {"action": "add", "new_code_id": "{code_id}"},
+    "/studies/{study_id}/loop/{interview_id}": {"status": "contacted"},
+    "/interviews/{interview_id}/story": {"text": "A short story."},
+    "/interviews/{interview_id}/story/status": {"status": "approved"},
     "/admin/users": {"email": "new@example.com", "password": "long enough pw", "role": "manager"},
     "/admin/users/{user_id}": {"role": "admin"},
 }

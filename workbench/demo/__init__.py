@@ -50,3 +50,9 @@ def load_demo(session: Session, settings: Settings) -> dict[int, str] | None:
                                                     created_by=interviewer)
         job_ids[job.id] = item.get("account") or path.name
     return job_ids
+
+
+def demo_study(session: Session) -> Study | None:
+    """The demo study, found by its name (None when the database has no such study)."""
+    name = json.loads((DEMO_DIR / "study.json").read_text())["name"]
+    return session.exec(select(Study).where(Study.name == name).order_by(Study.id)).first()

@@ -12,6 +12,8 @@ from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
 from workbench.models import User
 from workbench.permissions import Permission
+from workbench.services import codebook as codebook_service
+from workbench.services import coding as coding_service
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
 from workbench.services import studies as study_service
@@ -56,9 +58,16 @@ def _interview_context(session, settings, interview_id: int) -> dict:  # noqa: A
         "colours": transcript_service.speaker_colours(speakers),
         "speaker_list": speakers,
         "speaker_roles": transcript_service.SPEAKER_ROLES,
-        "job": job_service.latest_job(session, interview_id=interview_id),
+        "job": job_service.latest_job(session, interview_id=interview_id, kind="transcribe"),
+        "coding_job": job_service.latest_job(session, interview_id=interview_id, kind="code"),
         "journey_stages": interview_service.JOURNEY_STAGES,
         "channels": interview_service.CHANNELS,
+        "codes": codebook_service.codes_of(session, interview.study_id),
+        "sentiments": coding_service.SENTIMENTS,
+        "interviews": {interview.id: interview},
+        "highlight": coding_service.highlight,
+        "code_colour": coding_service.code_colour,
+        **coding_service.coding_context(session, interview=interview),
     }
 
 
@@ -100,10 +109,8 @@ async def update_metadata(request: Request, interview_id: int, session: SessionD
 def _segment_response(request: Request, session: SessionDep, interview_id: int, segment):  # noqa: ANN001, ANN202
     """The segment's fragment for htmx, or back to the page at that segment."""
     if is_htmx(request):
-        speaker_list = transcript_service.speakers_of(session, interview_id=interview_id)
-        return render(request, "interviews/_segment.html",
-                      {"segment": segment, "speakers": {s.id: s for s in speaker_list}, "interview_id": interview_id,
-                       "speaker_list": speaker_list, "colours": transcript_service.speaker_colours(speaker_list)})
+        context = _interview_context(session, None, interview_id)
+        return render(request, "interviews/_segment.html", {**context, "segment": segment, "interview_id": interview_id})
     return RedirectResponse(f"/interviews/{interview_id}#segment-{segment.id}", status_code=303)
 
 

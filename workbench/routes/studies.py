@@ -12,6 +12,8 @@ from workbench.deps import SessionDep, require
 from workbench.errors import Unprocessable
 from workbench.models import User
 from workbench.permissions import Permission
+from workbench.services import codebook as codebook_service
+from workbench.services import coding as coding_service
 from workbench.services import interviews as interview_service
 from workbench.services import studies as study_service
 from workbench.services.jobs import latest_job
@@ -71,8 +73,12 @@ def read_study(request: Request, study_id: int, session: SessionDep,
         "guide": study_service.get_guide(session, study_id),
         "interviews": interviews,
         "jobs": {i.id: latest_job(session, interview_id=i.id) for i in interviews},
+        "queued_coding": any(j is not None and j.kind == "code" and j.active
+                             for j in (latest_job(session, interview_id=i.id) for i in interviews)),
         "filters": filters,
         "options": interview_service.filter_options(session, study_id=study_id),
+        "summary": coding_service.study_summary(session, study_id=study_id),
+        "code_names": {c.path: c.name for c in codebook_service.codes_of(session, study_id)},
     }
     template = "studies/_interviews.html" if is_htmx(request) and request.headers.get("hx-target") == "interviews" \
         else "studies/detail.html"

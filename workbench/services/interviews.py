@@ -185,3 +185,9 @@ def update_metadata(session: Session, *, interview: Interview, meta: InterviewMe
     session.refresh(interview)
     return interview
 
+
+
+def transcribed_ids(session: Session, *, study_id: int) -> list[int]:
+    """Interviews of the study that have a transcript (so they can be coded)."""
+    return list(session.exec(select(Interview.id).where(Interview.study_id == study_id,
+                                                        Interview.status == InterviewStatus.transcribed)))

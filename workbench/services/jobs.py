@@ -17,9 +17,9 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def create_job(session: Session, *, kind: str, interview_id: int | None) -> Job:
+def create_job(session: Session, *, kind: str, interview_id: int | None, study_id: int | None = None) -> Job:
     """A queued job row (the caller commits, then enqueues the message)."""
-    job = Job(kind=kind, interview_id=interview_id)
+    job = Job(kind=kind, interview_id=interview_id, study_id=study_id)
     session.add(job)
     session.flush()
     return job
@@ -32,10 +32,27 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
-def latest_job(session: Session, *, interview_id: int) -> Job | None:
+def latest_job(session: Session, *, interview_id: int, kind: str | None = None) -> Job | None:
+    query = select(Job).where(Job.interview_id == interview_id)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    return session.exec(query.order_by(Job.id.desc())).first()
+
+
+def latest_study_job(session: Session, *, study_id: int, kind: str) -> Job | None:
     return session.exec(
-        select(Job).where(Job.interview_id == interview_id).order_by(Job.id.desc())
+        select(Job).where(Job.study_id == study_id, Job.kind == kind).order_by(Job.id.desc())
     ).first()
+
+
+def active_job(session: Session, *, kind: str, interview_id: int | None = None, study_id: int | None = None) -> Job | None:
+    """A queued or running job of this kind for the same interview or study, if there is one."""
+    query = select(Job).where(Job.kind == kind, Job.status.in_([JobStatus.queued, JobStatus.running]))
+    if interview_id is not None:
+        query = query.where(Job.interview_id == interview_id)
+    if study_id is not None:
+        query = query.where(Job.study_id == study_id)
+    return session.exec(query.order_by(Job.id.desc())).first()
 
 
 def claim_job(session: Session, *, job_id: int, stale_after: int) -> bool:

@@ -6,7 +6,16 @@ from sqlmodel import Session, delete, select
 
 from transcription.schema import Transcript
 from workbench.errors import BadRequest, NotFound
-from workbench.models import Interview, InterviewStatus, Speaker, TranscriptSegment, User, utcnow
+from workbench.models import (
+    CodedUnit,
+    Interview,
+    InterviewStatus,
+    Speaker,
+    TranscriptSegment,
+    UnitCode,
+    User,
+    utcnow,
+)
 
 SPEAKER_ROLES = ["interviewer", "respondent", "participant", "unknown"]
 
@@ -15,7 +24,13 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
     """Put the pipeline's transcript in place of any earlier one (the caller commits).
 
     Re-running transcription replaces its own output and nothing else, so a job can run twice safely.
+    The interview's coded units point into the old segments, so they go too; the coding job that
+    follows re-codes the new transcript and re-applies the analysts' logged decisions.
     """
+    old_units = list(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview.id)))
+    if old_units:
+        session.exec(delete(UnitCode).where(UnitCode.unit_id.in_(old_units)))  # type: ignore[call-overload]
+        session.exec(delete(CodedUnit).where(CodedUnit.interview_id == interview.id))  # type: ignore[call-overload]
     old_segments = delete(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)
     session.exec(old_segments)  # type: ignore[call-overload]
     session.exec(delete(Speaker).where(Speaker.interview_id == interview.id))  # type: ignore[call-overload]
@@ -143,6 +158,9 @@ def merge_speakers(session: Session, *, interview_id: int, speaker_id: int, into
     for segment in session.exec(select(TranscriptSegment).where(TranscriptSegment.speaker_id == source.id)):
         segment.speaker_id = target.id
         session.add(segment)
+    for unit in session.exec(select(CodedUnit).where(CodedUnit.speaker_id == source.id)):
+        unit.speaker_id = target.id
+        session.add(unit)
     session.flush()
     session.delete(source)
     session.commit()

@@ -1,0 +1,204 @@
+"""Agreement between coders: Cohen's kappa, Krippendorff's alpha, and a per-code report.
+
+- ``cohen_kappa(a, b) -> float``: Cohen's kappa of two coders over nominal labels.
+  Pairs where either label is None are left out. NaN when undefined (both coders used
+  one and the same label throughout: chance agreement is 1).
+- ``krippendorff_alpha(reliability_data, level="nominal") -> float``: Krippendorff's
+  alpha for any number of coders with missing values. `reliability_data` has one row
+  per coder and one column per unit; None (or NaN) marks a value the coder did not
+  give. `level` is "nominal", "ordinal", "interval" or "ratio" (the last three need
+  numbers). Units with fewer than two values cannot be paired and are ignored. NaN
+  when undefined (all pairable values are equal: no variation to disagree on).
+  Computed from the coincidence matrix as in Krippendorff (2011), "Computing
+  Krippendorff's Alpha-Reliability": alpha = 1 - (n - 1) * sum(o_ck * d_ck) /
+  sum(n_c * n_k * d_ck).
+- ``code_agreement(units_a, units_b, codes=None, *, depth=None) -> AgreementReport``:
+  two coders' codes per unit (unit id -> set of code paths). Only units both coded are
+  compared (the report counts the others). Each code is read as binary presence per
+  unit, giving its kappa, alpha, and the counts both/only A/only B/neither. `depth`
+  compares code paths cut to their first `depth` levels ("delivery/late-shipments" at
+  depth 1 is "delivery"). Overall the report gives `mean_kappa` (unweighted mean of
+  the per-code kappas that are defined), `pooled_kappa` and `pooled_alpha` (every
+  unit x code presence decision as one item, so frequent codes weigh more), and
+  `percent_agreement` (share of units whose two code sets are identical).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+from .errors import NotEnoughData
+from .schema import AgreementReport, CodeAgreement
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+RELIABLE = 0.800
+TENTATIVE = 0.667
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def cohen_kappa(a: Sequence[Hashable | None], b: Sequence[Hashable | None]) -> float:
+    """Cohen's kappa of two coders' nominal labels; see the module docstring."""
+    if len(a) != len(b):
+        raise ValueError(f"Both coders need a label per item: got {len(a)} and {len(b)} labels.")
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if not _missing(x) and not _missing(y)]
+    if not pairs:
+        raise NotEnoughData("Cohen's kappa needs at least one item labelled by both coders.")
+    n = len(pairs)
+    observed = sum(x == y for x, y in pairs) / n
+    count_a = Counter(x for x, _ in pairs)
+    count_b = Counter(y for _, y in pairs)
+    expected = sum(count_a[label] * count_b[label] for label in count_a) / (n * n)
+    if expected >= 1.0:
+        return float("nan")
+    return (observed - expected) / (1.0 - expected)
+
+
+def _delta(level: str, values: list[Any], totals: dict[Any, float]) -> dict[tuple[Any, Any], float]:
+    """Squared difference function of Krippendorff's alpha for every pair of values."""
+    deltas: dict[tuple[Any, Any], float] = {}
+    ranked = sorted(values) if level == "ordinal" else values
+    rank = {v: i for i, v in enumerate(ranked)}
+    cumulative = [0.0]
+    for v in ranked:
+        cumulative.append(cumulative[-1] + totals[v])
+    for c in values:
+        for k in values:
+            if c == k:
+                deltas[c, k] = 0.0
+            elif level == "nominal":
+                deltas[c, k] = 1.0
+            elif level == "ordinal":
+                lo, hi = sorted((rank[c], rank[k]))
+                between = cumulative[hi + 1] - cumulative[lo]
+                deltas[c, k] = (between - (totals[c] + totals[k]) / 2.0) ** 2
+            elif level == "interval":
+                deltas[c, k] = float(c - k) ** 2
+            else:  # ratio
+                deltas[c, k] = (float(c - k) / float(c + k)) ** 2 if c + k else 0.0
+    return deltas
+
+
+def krippendorff_alpha(reliability_data: Sequence[Sequence[Any]], level: str = "nominal") -> float:
+    """Krippendorff's alpha of coders (rows) over units (columns); see the module docstring."""
+    if level not in LEVELS:
+        raise ValueError(f"Unknown level of measurement {level!r}; use one of {', '.join(LEVELS)}.")
+    rows = [list(row) for row in reliability_data]
+    if not rows:
+        raise NotEnoughData("Krippendorff's alpha needs the values of at least two coders.")
+    n_units = len(rows[0])
+    if any(len(row) != n_units for row in rows):
+        raise ValueError("Every coder's row needs one value per unit (None where missing).")
+    coincidence: dict[tuple[Any, Any], float] = defaultdict(float)
+    for u in range(n_units):
+        values = [row[u] for row in rows if not _missing(row[u])]
+        m = len(values)
+        if m < 2:
+            continue
+        counts = Counter(values)
+        for c, n_c in counts.items():
+            for k, n_k in counts.items():
+                pairs = n_c * (n_c - 1) if c == k else n_c * n_k
+                if pairs:
+                    coincidence[c, k] += pairs / (m - 1)
+    if not coincidence:
+        raise NotEnoughData(
+            "Krippendorff's alpha needs at least one unit with values from two coders."
+        )
+    totals: dict[Any, float] = defaultdict(float)
+    for (c, _), o in coincidence.items():
+        totals[c] += o
+    values = list(totals)
+    if level != "nominal" and not all(isinstance(v, int | float) for v in values):
+        raise ValueError(f"The {level} level needs numbers; use level='nominal' for labels.")
+    n = sum(totals.values())
+    delta = _delta(level, values, totals)
+    observed = sum(o * delta[c, k] for (c, k), o in coincidence.items())
+    expected = sum(totals[c] * totals[k] * delta[c, k] for c in values for k in values)
+    if expected == 0:
+        return float("nan")
+    return 1.0 - (n - 1) * observed / expected
+
+
+def _defined(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _verdict(alpha: float | None) -> str | None:
+    if alpha is None:
+        return None
+    if alpha >= RELIABLE:
+        return "reliable"
+    return "tentative" if alpha >= TENTATIVE else "unreliable"
+
+
+def _cut(code: str, depth: int | None) -> str:
+    parts = [p for p in code.strip("/").split("/") if p]
+    return "/".join(parts[:depth] if depth else parts)
+
+
+def code_agreement(
+    units_a: Mapping[str, Iterable[str]],
+    units_b: Mapping[str, Iterable[str]],
+    codes: Iterable[str] | None = None,
+    *,
+    depth: int | None = None,
+) -> AgreementReport:
+    """Agreement of coders A and B per code and overall; see the module docstring."""
+    if depth is not None and depth < 1:
+        raise ValueError(f"depth must be 1 or more (or None for full paths), not {depth}.")
+    shared = sorted(set(units_a) & set(units_b), key=str)
+    if not shared:
+        raise NotEnoughData(
+            "The two coders have no unit in common; agreement needs units both have coded."
+        )
+    sets_a = {u: {_cut(c, depth) for c in units_a[u]} for u in shared}
+    sets_b = {u: {_cut(c, depth) for c in units_b[u]} for u in shared}
+    if codes is None:
+        code_list = sorted(set().union(*sets_a.values(), *sets_b.values()))
+    else:
+        code_list = list(dict.fromkeys(_cut(c, depth) for c in codes))
+
+    per_code: list[CodeAgreement] = []
+    pooled_a: list[bool] = []
+    pooled_b: list[bool] = []
+    for code in code_list:
+        a = [code in sets_a[u] for u in shared]
+        b = [code in sets_b[u] for u in shared]
+        pooled_a += a
+        pooled_b += b
+        both = sum(x and y for x, y in zip(a, b, strict=True))
+        only_a = sum(x and not y for x, y in zip(a, b, strict=True))
+        only_b = sum(y and not x for x, y in zip(a, b, strict=True))
+        neither = len(shared) - both - only_a - only_b
+        alpha = _defined(krippendorff_alpha([a, b]))
+        per_code.append(
+            CodeAgreement(
+                code=code,
+                n_units=len(shared),
+                both=both,
+                only_a=only_a,
+                only_b=only_b,
+                neither=neither,
+                percent_agreement=(both + neither) / len(shared),
+                kappa=_defined(cohen_kappa(a, b)),
+                alpha=alpha,
+                verdict=_verdict(alpha),
+            )
+        )
+    kappas = [c.kappa for c in per_code if c.kappa is not None]
+    return AgreementReport(
+        n_units=len(shared),
+        only_in_a=len(set(units_a) - set(units_b)),
+        only_in_b=len(set(units_b) - set(units_a)),
+        codes=per_code,
+        mean_kappa=sum(kappas) / len(kappas) if kappas else None,
+        pooled_kappa=_defined(cohen_kappa(pooled_a, pooled_b)) if pooled_a else None,
+        pooled_alpha=_defined(krippendorff_alpha([pooled_a, pooled_b])) if pooled_a else None,
+        percent_agreement=sum(sets_a[u] == sets_b[u] for u in shared) / len(shared),
+    )

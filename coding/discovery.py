@@ -1,0 +1,432 @@
+"""Theme discovery: group answers that talk about the same thing and name each group.
+
+Public API:
+    discover_themes(texts, lang=None, *, min_size=None, max_themes=12, seed=0,
+                    embedder=None, labeller=None, progress=None) -> Discovery
+    Discovery(themes, unassigned, language, k, silhouette)      to_dict/from_dict,
+        .assignments() -> list[str | None]  the theme id of each text
+    Theme(id, label, keyphrases, members, examples, cohesion)  to_dict/from_dict
+    themes_to_codebook(discovery, *, prefix="") -> Codebook
+    candidate_phrases(text, lang) -> list[str]   phrases that really occur in the text
+    KeyBERTLabeller(embedder=None)               the default labeller
+
+How it works. Texts are embedded with multilingual-e5; before clustering, the directions
+that carry sentiment (the differences between the sentiment anchors' centroids) are
+projected out, and for larger sets the two strongest principal components too, because
+e5 otherwise groups "praise" against "complaints" rather than by subject (on the
+benchmark data this doubled NMI against the gold categories). KMeans runs for each k
+from 2 (or 4 for larger sets) up to `max_themes`; the k with the best cosine silhouette
+wins. Themes smaller than `min_size` are dissolved: their members join the nearest
+remaining theme when they are about as close to it as its own members usually are,
+otherwise they stay unassigned.
+
+Labels come from KeyBERT over candidate phrases that occur in the theme's texts
+(English noun chunks from spaCy, contiguous content-word n-grams in Italian, using
+spaCy's Italian stop words), ranked first by how distinctive they are of the theme
+(class-based TF-IDF), then by KeyBERT's similarity to the theme centroid with MMR for
+diversity. Everything is deterministic for a given seed, so a re-run on the same texts
+gives the same themes and labels.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .codebook import Code, Codebook, slugify
+from .embeddings import Embedder, embed
+from .errors import CodingError, NotEnoughData
+
+Progress = Callable[[str, int, int], None]
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's CountVectorizer tokens, as KeyBERT uses
+_SEGMENT_BREAK = re.compile(r"[.,;:!?()\[\]\"“”«»\n–—]|\s-\s")
+MAX_PHRASE_WORDS = 4
+# spaCy's Italian stop list holds nouns that matter in customer feedback; keep them.
+_IT_CONTENT_WORDS = frozenset(
+    ["attesa", "cortesia", "mancanza", "lavoro", "consiglio", "registrazione", "anticipo", "posto", "luogo", "persone", "giorni", "giorno", "mesi", "città", "citta", "casa", "gruppo", "tempo", "qualità", "servizio", "prezzo"]
+)
+
+
+@dataclass
+class Theme:
+    """A discovered theme: the indices of its texts and a label that occurs in them.
+
+    `scores` holds, for each member, how typical it is of the theme (0..1: a logistic of
+    its standardised similarity to the centroid; 0.88 for an average member); `cohesion` is the mean
+    cosine similarity of the members to the centroid; `examples` are the most typical texts.
+    """
+
+    id: str
+    label: str
+    keyphrases: list[str]
+    members: list[int]
+    examples: list[str] = field(default_factory=list)
+    cohesion: float = 0.0
+    scores: list[float] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Theme:
+        return cls(
+            id=str(data["id"]),
+            label=str(data["label"]),
+            keyphrases=[str(k) for k in data.get("keyphrases", [])],
+            members=[int(i) for i in data.get("members", [])],
+            examples=[str(e) for e in data.get("examples", [])],
+            cohesion=float(data.get("cohesion", 0.0)),
+            scores=[float(x) for x in data.get("scores", [])],
+        )
+
+
+@dataclass
+class Discovery:
+    """The themes found in a list of texts; `unassigned` lists texts in no theme."""
+
+    themes: list[Theme]
+    unassigned: list[int]
+    language: str
+    k: int
+    silhouette: float
+    n_texts: int = 0
+
+    def assignments(self) -> list[str | None]:
+        """The theme id of each text, None where unassigned."""
+        out: list[str | None] = [None] * self.n_texts
+        for theme in self.themes:
+            for index in theme.members:
+                out[index] = theme.id
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "themes": [t.to_dict() for t in self.themes],
+            "unassigned": list(self.unassigned),
+            "language": self.language,
+            "k": self.k,
+            "silhouette": self.silhouette,
+            "n_texts": self.n_texts,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Discovery:
+        return cls(
+            themes=[Theme.from_dict(t) for t in data.get("themes", [])],
+            unassigned=[int(i) for i in data.get("unassigned", [])],
+            language=str(data.get("language", "en")),
+            k=int(data.get("k", 0)),
+            silhouette=float(data.get("silhouette", 0.0)),
+            n_texts=int(data.get("n_texts", 0)),
+        )
+
+
+# --- candidate phrases ----------------------------------------------------------------------
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _trim(tokens: list[str], stops: frozenset[str]) -> list[str]:
+    while tokens and (tokens[0] in stops or tokens[0].isdigit()):
+        tokens = tokens[1:]
+    while tokens and (tokens[-1] in stops or tokens[-1].isdigit()):
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _italian_phrases(text: str, stops: frozenset[str]) -> list[str]:
+    phrases: list[str] = []
+    for segment in _SEGMENT_BREAK.split(text):
+        run: list[str] = []
+        for token in [*_tokens(segment), ""]:  # "" flushes the last run
+            if token and token not in stops and not token.isdigit() and len(token) > 2:
+                run.append(token)
+                continue
+            for n in range(1, min(3, len(run)) + 1):
+                phrases += [" ".join(run[i:i + n]) for i in range(len(run) - n + 1)]
+            run = []
+    return phrases
+
+
+def _english_phrases(docs: Sequence[Any], stops: frozenset[str]) -> list[list[str]]:
+    out = []
+    for doc in docs:
+        phrases = []
+        for chunk in doc.noun_chunks:
+            if chunk.root.pos_ == "PRON":
+                continue
+            tokens = _trim(_tokens(chunk.text), stops)
+            if tokens and len(tokens) <= MAX_PHRASE_WORDS:
+                phrases.append(" ".join(tokens))
+        out.append(phrases)
+    return out
+
+
+def candidate_phrases_batch(texts: Sequence[str], langs: Sequence[str]) -> list[list[str]]:
+    """Candidate keyphrases of each text, lower-cased, as contiguous words of the text."""
+    from .language import nlp, stop_words
+
+    result: list[list[str]] = [[] for _ in texts]
+    english = [i for i, lang in enumerate(langs) if lang == "en"]
+    if english:
+        stops = stop_words("en")
+        docs = nlp("en").pipe([texts[i] for i in english], batch_size=64)
+        for index, phrases in zip(english, _english_phrases(list(docs), stops), strict=True):
+            result[index] = phrases
+    italian_stops = stop_words("it") - _IT_CONTENT_WORDS
+    for index, lang in enumerate(langs):
+        if lang != "en":
+            result[index] = _italian_phrases(texts[index], italian_stops)
+    return result
+
+
+def candidate_phrases(text: str, lang: str) -> list[str]:
+    """Candidate keyphrases of one text (see candidate_phrases_batch)."""
+    return candidate_phrases_batch([text], [lang])[0]
+
+
+# --- labelling -------------------------------------------------------------------------------
+
+class Labeller(Protocol):
+    def rank(self, centroid: np.ndarray, candidates: list[str], top_n: int) -> list[str]: ...
+
+
+class KeyBERTLabeller:
+    """Ranks candidate phrases with KeyBERT (MMR) against a theme's centroid embedding."""
+
+    def __init__(self, embedder: Embedder | None = None, diversity: float = 0.4) -> None:
+        self.embedder = embedder
+        self.diversity = diversity
+        self._model: Any = None
+
+    def rank(self, centroid: np.ndarray, candidates: list[str], top_n: int) -> list[str]:
+        if not candidates:
+            return []
+        if self._model is None:
+            from .embeddings import load_keybert
+
+            self._model = load_keybert(self.embedder)
+        found = self._model.extract_keywords(
+            " ".join(candidates),
+            candidates=candidates,
+            keyphrase_ngram_range=(1, MAX_PHRASE_WORDS),
+            stop_words=None,
+            top_n=top_n,
+            use_mmr=True,
+            diversity=self.diversity,
+            doc_embeddings=centroid.reshape(1, -1),
+        )
+        return [phrase for phrase, _ in found]
+
+
+def _distinctive(phrases_per_text: list[list[str]], members: list[int], n_total: int,
+                 df_total: Counter[str], limit: int) -> list[str]:
+    """Candidates of a theme by class-based TF-IDF: frequent in it, rare elsewhere."""
+    df = Counter(p for i in members for p in set(phrases_per_text[i]))
+    scored: list[tuple[float, str]] = []
+    # Phrases shared by two texts or more; in a small theme with none, single uses count.
+    for minimum in (2, 1) if len(members) >= 6 else (1,):
+        for phrase, count in df.items():
+            if count < minimum:
+                continue
+            share = count / len(members)
+            idf = math.log(1 + n_total / df_total[phrase])
+            words = phrase.count(" ") + 1
+            scored.append((share * idf * (1 + 0.15 * (words - 1)), phrase))
+        if scored:
+            break
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [phrase for _, phrase in scored[:limit]]
+
+
+# --- clustering -----------------------------------------------------------------------------
+
+def _theme_space(X: np.ndarray, embedder: Embedder | None) -> np.ndarray:
+    """Embeddings with sentiment directions (and, for big sets, the top 2 PCs) removed."""
+    from .sentiment import ANCHORS
+
+    centroids = np.vstack([embed(list(ANCHORS[label]), kind="query", embedder=embedder).mean(axis=0)
+                           for label in ("positive", "negative", "mixed", "neutral")])
+    directions = (centroids[:3] - centroids[3]).T
+    basis, _ = np.linalg.qr(directions)
+    M = X - X.mean(axis=0, keepdims=True)
+    M = M - (M @ basis) @ basis.T
+    if X.shape[0] >= 200:
+        _, _, vt = np.linalg.svd(M, full_matrices=False)
+        top = vt[:2]
+        M = M - (M @ top.T) @ top
+    norms = np.linalg.norm(M, axis=1, keepdims=True)
+    return M / np.maximum(norms, 1e-12)
+
+
+def _choose_k(M: np.ndarray, k_values: range, seed: int) -> tuple[int, np.ndarray, float]:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    best: tuple[float, int, np.ndarray] | None = None
+    sample = min(M.shape[0], 2000)
+    for k in k_values:
+        labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(M)
+        if len(set(labels)) < 2:
+            continue
+        score = float(silhouette_score(M, labels, metric="cosine", sample_size=sample,
+                                       random_state=seed))
+        if best is None or score > best[0] + 1e-9:
+            best = (score, k, labels)
+    if best is None:
+        return 1, np.zeros(M.shape[0], dtype=int), 0.0
+    return best[1], best[2], best[0]
+
+
+def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | None = None, *,
+                    min_size: int | None = None, max_themes: int = 12, seed: int = 0,
+                    embedder: Embedder | None = None, labeller: Labeller | None = None,
+                    n_keyphrases: int = 5, progress: Progress | None = None) -> Discovery:
+    """Find themes in `texts` (see the module docstring); `lang` as in classify.
+
+    `min_size` is the smallest theme kept (default: 3, or 2 % of the texts when more).
+    Raises NotEnoughData for fewer than 6 non-empty texts.
+    """
+    from .classify import resolve_languages
+
+    texts = [str(t) for t in texts]
+    usable = [i for i, t in enumerate(texts) if t.strip()]
+    if len(usable) < 6:
+        raise NotEnoughData(
+            f"Theme discovery needs at least 6 non-empty texts; got {len(usable)}. "
+            "Add answers, or code them against a codebook instead."
+        )
+    if max_themes < 2:
+        raise CodingError("max_themes must be at least 2.")
+    langs_all = resolve_languages(texts, lang)
+    sub = [texts[i] for i in usable]
+    langs = [langs_all[i] for i in usable]
+    language = Counter(langs).most_common(1)[0][0]
+    n = len(sub)
+    min_size = max(2, int(min_size)) if min_size is not None else max(3, round(0.02 * n))
+
+    def report(step: str, done: int, total: int) -> None:
+        if progress:
+            progress(step, done, total)
+
+    report("embedding", 0, n)
+    X = embed(sub, kind="query", embedder=embedder,
+              progress=(lambda _s, d, t: report("embedding", d, t)) if progress else None)
+    M = _theme_space(X, embedder)
+
+    k_high = max(2, min(max_themes, n // min_size))
+    k_low = min(4 if n >= 100 else 2, k_high)
+    report("clustering", 0, 1)
+    k, labels, silhouette = _choose_k(M, range(k_low, k_high + 1), seed)
+    report("clustering", 1, 1)
+
+    # Dissolve small clusters into their nearest big one, when close enough.
+    counts = Counter(labels.tolist())
+    keep = sorted(c for c, size in counts.items() if size >= min_size)
+    if not keep:
+        keep = [counts.most_common(1)[0][0]]
+    centroids = {c: _unit(M[labels == c].mean(axis=0)) for c in keep}
+    own = np.array([float(M[i] @ centroids[labels[i]]) for i in range(n) if labels[i] in centroids])
+    floor = float(np.quantile(own, 0.05)) if own.size else -1.0
+    final = labels.copy()
+    unassigned: list[int] = []
+    C = np.vstack([centroids[c] for c in keep])
+    for i in range(n):
+        if labels[i] in centroids:
+            continue
+        sims = C @ M[i]
+        best = int(np.argmax(sims))
+        if sims[best] >= floor:
+            final[i] = keep[best]
+        else:
+            final[i] = -1
+            unassigned.append(usable[i])
+
+    # Stable order: biggest theme first, ties by first member.
+    groups = {c: [i for i in range(n) if final[i] == c] for c in keep}
+    groups = {c: g for c, g in groups.items() if g}
+    order = sorted(groups, key=lambda c: (-len(groups[c]), groups[c][0]))
+
+    report("labelling", 0, len(order))
+    phrases = candidate_phrases_batch(sub, langs)
+    df_total = Counter(p for ps in phrases for p in set(ps))
+    labeller = labeller or KeyBERTLabeller(embedder)
+    themes: list[Theme] = []
+    used: set[str] = set()
+    for number, c in enumerate(order, start=1):
+        members = groups[c]
+        centroid = _unit(X[members].mean(axis=0))
+        df = Counter(p for i in members for p in set(phrases[i]))
+        candidates = _distinctive(phrases, members, n, df_total, limit=40)
+        ranked = labeller.rank(centroid, candidates, top_n=n_keyphrases) if candidates else []
+        keyphrases = _prefer_longer(ranked or candidates[:n_keyphrases], df)
+        label = next((p for p in keyphrases if p not in used), None) or next(
+            (p for p in candidates if p not in used), None) or f"theme {number}"
+        used.add(label)
+        closeness = X[members] @ centroid
+        typical = [members[j] for j in np.argsort(-closeness, kind="stable")[:3]]
+        spread = float(closeness.std()) or 1.0
+        # a typical member scores about 0.88, one a standard deviation out 0.5
+        scores = 1.0 / (1.0 + np.exp(-2.0 * ((closeness - closeness.mean()) / spread + 1.0)))
+        themes.append(Theme(
+            id=f"T{number}",
+            label=label[:1].upper() + label[1:],
+            keyphrases=keyphrases,
+            members=[usable[i] for i in members],
+            examples=[sub[i] for i in typical],
+            cohesion=round(float(closeness.mean()), 4),
+            scores=[round(float(x), 4) for x in scores],
+        ))
+        report("labelling", number, len(order))
+    unassigned = sorted(unassigned + [i for i, t in enumerate(texts) if not t.strip()])
+    return Discovery(themes=themes, unassigned=unassigned, language=language, k=k,
+                     silhouette=round(silhouette, 4), n_texts=len(texts))
+
+
+def _prefer_longer(phrases: list[str], df: Counter[str]) -> list[str]:
+    """Replace a phrase by a longer one containing it that nearly as many texts use.
+
+    "condizionata" becomes "aria condizionata" when most texts with one have the other.
+    """
+    out: list[str] = []
+    for phrase in phrases:
+        pattern = re.compile(rf"(?:^|\s){re.escape(phrase)}(?:\s|$)")
+        longer = [p for p in df if p != phrase and pattern.search(p) and df[p] >= 0.6 * df[phrase]]
+        best = max(longer, key=lambda p: (df[p], -len(p), p), default=phrase)
+        if best not in out:
+            out.append(best)
+    return out
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-12)
+
+
+def themes_to_codebook(discovery: Discovery, *, prefix: str = "") -> Codebook:
+    """A codebook with one code per theme (path from the label), ready for review."""
+    codes = []
+    seen: set[str] = set()
+    for theme in discovery.themes:
+        slug = slugify(theme.label)
+        path = f"{prefix.strip('/')}/{slug}" if prefix.strip("/") else slug
+        base, number = path, 2
+        while path in seen:
+            path, number = f"{base}-{number}", number + 1
+        seen.add(path)
+        keyphrases = ", ".join(theme.keyphrases) or theme.label
+        description = (f"Discovered theme ({theme.size} texts): {keyphrases}." if discovery.language
+                       == "en" else f"Tema scoperto ({theme.size} testi): {keyphrases}.")
+        codes.append(Code(path=path, name=theme.label, description=description,
+                          examples=list(theme.examples)))
+    return Codebook(codes=codes, name="Discovered themes", language=discovery.language)

@@ -1,0 +1,520 @@
+"""The management report as data: a coded corpus in, a `Report` out.
+
+Public API:
+
+- `build_report(corpus, *, filters=None, language=None, stories=None, loop_status=None,
+  agreement=None, segment_by="segment", generated_on=None) -> Report`
+- `filter_interviews(interviews, filters) -> list[InterviewData]`
+- `FILTER_KEYS`: the filters a user is offered (any metadata key also works).
+
+Sections: executive summary (NPS or the scale's mean with its distribution, the top three
+pain points and delighters with their main reason and a quote), ratings with their reasons
+per group, theme frequency × sentiment, driver matrix, segment comparison, monthly trend,
+approved stories, the close-the-loop list and the methodology appendix. Counts are
+interviews (a theme counts once per interview) unless a field says units. Every figure
+carries the interview or unit ids behind it.
+
+Driver matrix (a deliberately small version of a key-driver analysis):
+
+- impact = mean rating of rated interviews that mention the theme − mean rating of rated
+  interviews that do not, in rating points;
+- only themes mentioned by at least `MIN_DRIVER_INTERVIEWS` rated interviews, and not by
+  all of them, are kept, and only when at least `MIN_RATED_FOR_DRIVERS` interviews are rated;
+  the `MAX_DRIVERS` most frequent are shown;
+- a theme is frequent when its share of rated interviews is at or above the median share
+  of the themes shown; impact below `IMPACT_THRESHOLD` (0) pulls the rating down;
+- quadrants: fix first (frequent, pulls down), monitor (rare, pulls down), maintain
+  (frequent, lifts), leverage (rare, lifts).
+
+Close the loop: interviews rated in the scale's lowest group (NPS 0 to 6) and interviews
+with a strongly negative unit (sentiment score ≤ `STRONG_NEGATIVE_SCORE`, or negative with
+confidence ≥ `STRONG_NEGATIVE_CONFIDENCE` when the coder gave no score). Status comes from
+`loop_status` (interview id → open | contacted | resolved), open by default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from .errors import InvalidFilter
+from .i18n import FALLBACK_OWNER, owner_for, t, theme_name
+from .schema import (
+    LANGUAGES,
+    SENTIMENTS,
+    CodedCorpus,
+    CodedUnit,
+    Driver,
+    DriverMatrix,
+    GroupShare,
+    Highlight,
+    InterviewData,
+    LoopItem,
+    Methodology,
+    Quote,
+    RatingBin,
+    RatingGroup,
+    RatingSummary,
+    Reason,
+    Report,
+    Scale,
+    SegmentCell,
+    SegmentColumn,
+    SegmentComparison,
+    Story,
+    Summary,
+    ThemeCount,
+    ThemeStat,
+    TrendPoint,
+)
+from .stories import GROUP_OWNER, choose_quote, is_respondent_unit
+
+FILTER_KEYS = ("segment", "region", "product_line", "journey_stage", "interviewer", "account",
+               "date_from", "date_to")
+MIN_RATED_FOR_DRIVERS = 4
+MIN_DRIVER_INTERVIEWS = 2
+MAX_DRIVERS = 14
+IMPACT_THRESHOLD = 0.0
+STRONG_NEGATIVE_SCORE = -0.75
+STRONG_NEGATIVE_CONFIDENCE = 0.8
+MAX_SEGMENTS = 6
+MAX_SEGMENT_THEMES = 8
+TOP_HIGHLIGHTS = 3
+NEGATIVE = ("negative", "mixed")
+POSITIVE = ("positive",)
+
+
+# --- filtering -----------------------------------------------------------------------------
+
+
+def _parse_date(key: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidFilter(f"The filter {key}={value!r} is not a date; write it as YYYY-MM-DD, "
+                            "for example 2025-03-01.") from None
+
+
+def _clean_filters(filters: Mapping[str, str] | None,
+                   interviews: Sequence[InterviewData]) -> dict[str, str]:
+    known = set(FILTER_KEYS) | {k for i in interviews for k in i.metadata}
+    cleaned: dict[str, str] = {}
+    for key, value in (filters or {}).items():
+        if value is None or not str(value).strip():
+            continue
+        if key not in known:
+            raise InvalidFilter(f"Unknown filter {key!r}; filter by one of "
+                                f"{', '.join(sorted(known))}.")
+        cleaned[key] = str(value).strip()
+    if "date_from" in cleaned and "date_to" in cleaned:
+        start, end = (_parse_date(k, cleaned[k]) for k in ("date_from", "date_to"))
+        if start > end:
+            raise InvalidFilter(f"The date range starts ({start}) after it ends ({end}); swap "
+                                "date_from and date_to.")
+    return cleaned
+
+
+def filter_interviews(interviews: Sequence[InterviewData],
+                      filters: Mapping[str, str] | None) -> list[InterviewData]:
+    """The interviews matching every filter: metadata values compared without regard to
+    case; `account` matches the account; `date_from`/`date_to` (YYYY-MM-DD, inclusive) keep
+    dated interviews only."""
+    cleaned = _clean_filters(filters, interviews)
+    start = _parse_date("date_from", cleaned["date_from"]) if "date_from" in cleaned else None
+    end = _parse_date("date_to", cleaned["date_to"]) if "date_to" in cleaned else None
+    kept = []
+    for interview in interviews:
+        if start and (interview.date is None or interview.date < start):
+            continue
+        if end and (interview.date is None or interview.date > end):
+            continue
+        ok = True
+        for key, value in cleaned.items():
+            if key in ("date_from", "date_to"):
+                continue
+            actual = interview.account if key == "account" else interview.metadata.get(key, "")
+            if actual.strip().casefold() != value.casefold():
+                ok = False
+                break
+        if ok:
+            kept.append(interview)
+    return kept
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+class _Corpus:
+    """The filtered interviews indexed for the sections: units, themes and their names."""
+
+    def __init__(self, corpus: CodedCorpus, interviews: list[InterviewData], language: str):
+        self.study = corpus.study
+        self.scale: Scale = corpus.study.scale
+        self.language = language
+        self.interviews = interviews
+        self.owners = corpus.code_owners
+        self.units: dict[str, list[CodedUnit]] = {
+            i.id: [u for u in i.units if is_respondent_unit(u, i)] for i in interviews}
+        self.interview_of: dict[str, InterviewData] = {
+            u.id: i for i in interviews for u in self.units[i.id]}
+        self.names: dict[str, str] = {}
+        for units in self.units.values():
+            for unit in units:
+                for code in unit.codes:
+                    if code.path not in self.names:
+                        self.names[code.path] = theme_name(code.path, corpus.code_names, code.name)
+        self.rated = [i for i in interviews if i.rating is not None]
+
+    def mentions(self, interviews: Iterable[InterviewData] | None = None,
+                 sentiments: Sequence[str] = SENTIMENTS) -> dict[str, list[CodedUnit]]:
+        """Theme path -> units mentioning it with one of `sentiments`."""
+        found: dict[str, list[CodedUnit]] = defaultdict(list)
+        for interview in self.interviews if interviews is None else interviews:
+            for unit in self.units.get(interview.id, []):
+                for code in unit.codes:
+                    if unit.code_sentiment(code) in sentiments and unit not in found[code.path]:
+                        found[code.path].append(unit)
+        return found
+
+    def interviews_of(self, units: Iterable[CodedUnit]) -> set[str]:
+        return {self.interview_of[u.id].id for u in units}
+
+    def quote(self, unit: CodedUnit, path: str = "") -> Quote:
+        interview = self.interview_of[unit.id]
+        felt = next((unit.code_sentiment(c) for c in unit.codes if c.path == path), unit.sentiment)
+        return Quote(unit_id=unit.id, interview_id=interview.id, text=unit.text.strip(),
+                     speaker=unit.speaker, respondent=interview.respondent,
+                     account=interview.account, start=unit.start, end=unit.end, sentiment=felt,
+                     path=path, reason=unit.reason, audio_url=interview.audio_url)
+
+    def score(self, interviews: Sequence[InterviewData]) -> float | None:
+        ratings = [float(i.rating) for i in interviews if i.rating is not None]
+        if not ratings:
+            return None
+        if self.scale.key == "nps":
+            groups = Counter(self.scale.group(r) for r in ratings)
+            return round(100 * (groups["promoter"] - groups["detractor"]) / len(ratings), 1)
+        return round(sum(ratings) / len(ratings), 2)
+
+
+def _reason_key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def _top_reasons(units: Sequence[CodedUnit], corpus: _Corpus, limit: int,
+                 path: str = "") -> list[Reason]:
+    """Reasons grouped by their normalised text, most often given first, then strongest."""
+    groups: dict[str, list[CodedUnit]] = defaultdict(list)
+    for unit in units:
+        if unit.reason and unit.reason.strip():
+            groups[_reason_key(unit.reason)].append(unit)
+    ranked = sorted(groups.values(), key=lambda us: (
+        -len({corpus.interview_of[u.id].id for u in us}), -max(u.strength for u in us),
+        min(u.id for u in us)))
+    reasons = []
+    for group in ranked[:limit]:
+        best = min(group, key=lambda u: (-u.strength, u.id))
+        reasons.append(Reason(
+            text=(best.reason or "").strip(), unit_id=best.id,
+            interview_id=corpus.interview_of[best.id].id,
+            path=path or (best.codes[0].path if best.codes else ""), sentiment=best.sentiment,
+            count=len({corpus.interview_of[u.id].id for u in group}),
+            unit_ids=sorted(u.id for u in group)))
+    return reasons
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _rating_summary(c: _Corpus) -> RatingSummary:
+    scale = c.scale
+    bins: dict[int, RatingBin] = {
+        v: RatingBin(value=v, count=0, group=scale.group(v) or "") for v in scale.values}
+    for interview in c.rated:
+        value = min(scale.high, max(scale.low, round(float(interview.rating or 0))))
+        bins[value].count += 1
+        bins[value].interview_ids.append(interview.id)
+        if interview.rating_unit_id:
+            bins[value].unit_ids.append(interview.rating_unit_id)
+    groups = []
+    for group in scale.groups:
+        ids = [i.id for i in c.rated if scale.group(i.rating) == group]
+        groups.append(GroupShare(group=group, count=len(ids),
+                                 share=len(ids) / len(c.rated) if c.rated else 0.0,
+                                 interview_ids=ids))
+    ratings = [float(i.rating) for i in c.rated if i.rating is not None]
+    return RatingSummary(
+        scale=scale.key, rated=len(c.rated), unrated=len(c.interviews) - len(c.rated),
+        score=c.score(c.rated), mean=round(statistics.fmean(ratings), 2) if ratings else None,
+        groups=groups, distribution=list(bins.values()),
+        interview_ids=[i.id for i in c.rated])
+
+
+def _highlights(c: _Corpus, sentiments: Sequence[str], used: set[str]) -> list[Highlight]:
+    """The top themes with `sentiments`; quotes already in `used` are not repeated."""
+    found = c.mentions(sentiments=sentiments)
+    ranked = sorted(found.items(), key=lambda kv: (
+        -len(c.interviews_of(kv[1])), -len(kv[1]), -max(u.strength for u in kv[1]), kv[0]))
+    highlights = []
+    total = len(c.interviews) or 1
+    for path, units in ranked[:TOP_HIGHLIGHTS]:
+        reasons = _top_reasons(units, c, 1, path)
+        unit = choose_quote(units, sentiments=sentiments, path=path, exclude_ids=used)
+        if unit is not None:
+            used.add(unit.id)
+        people = c.interviews_of(units)
+        highlights.append(Highlight(
+            path=path, name=c.names[path], interviews=len(people), share=len(people) / total,
+            unit_ids=sorted(u.id for u in units), reason=reasons[0] if reasons else None,
+            quote=c.quote(unit, path) if unit is not None else None))
+    return highlights
+
+
+def _rating_groups(c: _Corpus, used: set[str]) -> list[RatingGroup]:
+    scale = c.scale
+    aligned = {scale.groups[0]: POSITIVE, scale.groups[1]: SENTIMENTS, scale.groups[2]: NEGATIVE}
+    groups = []
+    for group in scale.groups:
+        members = [i for i in c.rated if scale.group(i.rating) == group]
+        units_by_path = c.mentions(members)
+        themes = []
+        for path, units in sorted(units_by_path.items(), key=lambda kv: (
+                -len(c.interviews_of(kv[1])), -len(kv[1]), kv[0]))[:4]:
+            felt = Counter(next(u.code_sentiment(cd) for cd in u.codes if cd.path == path)
+                           for u in units)
+            dominant = max(SENTIMENTS, key=lambda s: (felt[s], -SENTIMENTS.index(s)))
+            themes.append(ThemeCount(path=path, name=c.names[path],
+                                     interviews=len(c.interviews_of(units)), sentiment=dominant,
+                                     unit_ids=sorted(u.id for u in units)))
+        units = [u for i in members for u in c.units[i.id] if u.sentiment in aligned[group]]
+        unit = (choose_quote(units, sentiments=list(aligned[group]), exclude_ids=used)
+                or choose_quote(units, sentiments=list(aligned[group])))
+        if unit is not None:
+            used.add(unit.id)
+        groups.append(RatingGroup(
+            group=group, count=len(members),
+            share=len(members) / len(c.rated) if c.rated else 0.0,
+            interview_ids=[i.id for i in members], themes=themes,
+            reasons=_top_reasons(units, c, 3),
+            quote=c.quote(unit, unit.codes[0].path if unit.codes else "") if unit else None))
+    return groups
+
+
+def _theme_stats(c: _Corpus) -> list[ThemeStat]:
+    total = len(c.interviews) or 1
+    stats = []
+    for path, units in c.mentions().items():
+        by_sentiment: dict[str, list[str]] = {s: [] for s in SENTIMENTS}
+        for unit in units:
+            for code in unit.codes:
+                if code.path == path:
+                    by_sentiment[unit.code_sentiment(code)].append(unit.id)
+                    break
+        counts = {s: len(ids) for s, ids in by_sentiment.items()}
+        people = c.interviews_of(units)
+        stats.append(ThemeStat(
+            path=path, name=c.names[path], interviews=len(people), share=len(people) / total,
+            mentions=len(units), sentiments=counts,
+            net=round((counts["positive"] - counts["negative"]) / len(units), 3),
+            unit_ids=by_sentiment))
+    return sorted(stats, key=lambda s: (-s.interviews, -s.mentions, s.path))
+
+
+def _drivers(c: _Corpus) -> DriverMatrix:
+    matrix = DriverMatrix(min_interviews=MIN_DRIVER_INTERVIEWS, rated=len(c.rated),
+                          impact_threshold=IMPACT_THRESHOLD)
+    if len(c.rated) < MIN_RATED_FOR_DRIVERS:
+        return matrix
+    ratings = {i.id: float(i.rating) for i in c.rated if i.rating is not None}
+    candidates = []
+    for path, units in c.mentions(c.rated).items():
+        with_ids = c.interviews_of(units)
+        without = [r for iid, r in ratings.items() if iid not in with_ids]
+        if len(with_ids) < MIN_DRIVER_INTERVIEWS or not without:
+            matrix.excluded.append(path)
+            continue
+        mean_with = statistics.fmean(ratings[i] for i in with_ids)
+        mean_without = statistics.fmean(without)
+        candidates.append(Driver(
+            path=path, name=c.names[path], frequency=len(with_ids) / len(ratings),
+            interviews=len(with_ids), impact=round(mean_with - mean_without, 2),
+            mean_with=round(mean_with, 2), mean_without=round(mean_without, 2), quadrant="",
+            unit_ids=sorted(u.id for u in units)))
+    candidates.sort(key=lambda d: (-d.frequency, d.path))
+    shown = candidates[:MAX_DRIVERS]
+    matrix.excluded += [d.path for d in candidates[MAX_DRIVERS:]]
+    if not shown:
+        return matrix
+    threshold = statistics.median(d.frequency for d in shown)
+    for driver in shown:
+        frequent = driver.frequency >= threshold
+        if driver.impact < IMPACT_THRESHOLD:
+            driver.quadrant = "fix_first" if frequent else "monitor"
+        else:
+            driver.quadrant = "maintain" if frequent else "leverage"
+    matrix.drivers = shown
+    matrix.frequency_threshold = round(threshold, 4)
+    return matrix
+
+
+def _segments(c: _Corpus, dimension: str, top_paths: list[str]) -> SegmentComparison:
+    comparison = SegmentComparison(dimension=dimension)
+    by_value: dict[str, list[InterviewData]] = defaultdict(list)
+    for interview in c.interviews:
+        value = interview.metadata.get(dimension, "").strip() or t("unknown", c.language)
+        by_value[value].append(interview)
+    ordered = sorted(by_value.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    if len(ordered) > MAX_SEGMENTS:
+        rest = [i for _, members in ordered[MAX_SEGMENTS - 1:] for i in members]
+        ordered = ordered[:MAX_SEGMENTS - 1] + [(t("other", c.language), rest)]
+    if len(ordered) < 2:
+        comparison.segments = [SegmentColumn(value=v, interviews=len(m), score=c.score(m),
+                                             interview_ids=[i.id for i in m]) for v, m in ordered]
+        return comparison
+    paths = top_paths[:MAX_SEGMENT_THEMES]
+    overall = c.mentions()
+    comparison.themes = [ThemeCount(path=p, name=c.names[p],
+                                    interviews=len(c.interviews_of(overall[p])),
+                                    sentiment="", unit_ids=[]) for p in paths]
+    for value, members in ordered:
+        comparison.segments.append(SegmentColumn(value=value, interviews=len(members),
+                                                 score=c.score(members),
+                                                 interview_ids=[i.id for i in members]))
+        found = c.mentions(members)
+        for path in paths:
+            units = found.get(path, [])
+            felt = Counter(next(u.code_sentiment(cd) for cd in u.codes if cd.path == path)
+                           for u in units)
+            comparison.cells.append(SegmentCell(
+                segment=value, path=path, interviews=len(c.interviews_of(units)),
+                share=len(c.interviews_of(units)) / len(members),
+                net=round((felt["positive"] - felt["negative"]) / len(units), 3) if units else None,
+                unit_ids=sorted(u.id for u in units)))
+    return comparison
+
+
+def _trend(c: _Corpus) -> list[TrendPoint]:
+    by_month: dict[str, list[InterviewData]] = defaultdict(list)
+    for interview in c.interviews:
+        if interview.date is not None:
+            by_month[interview.date.strftime("%Y-%m")].append(interview)
+    rated_months = [m for m, members in by_month.items() if any(i.rating is not None for i in members)]
+    if len(rated_months) < 2:
+        return []
+    return [TrendPoint(month=month, interviews=len(members),
+                       rated=sum(1 for i in members if i.rating is not None),
+                       score=c.score(members), interview_ids=[i.id for i in members])
+            for month, members in sorted(by_month.items())]
+
+
+def _strongly_negative(unit: CodedUnit) -> bool:
+    if unit.sentiment != "negative":
+        return False
+    if unit.sentiment_score is not None:
+        return unit.sentiment_score <= STRONG_NEGATIVE_SCORE
+    return unit.confidence >= STRONG_NEGATIVE_CONFIDENCE
+
+
+def _close_the_loop(c: _Corpus, statuses: Mapping[str, str]) -> list[LoopItem]:
+    lowest = c.scale.groups[2]
+    items = []
+    for interview in c.interviews:
+        group = c.scale.group(interview.rating)
+        units = c.units[interview.id]
+        strong = [u for u in units if _strongly_negative(u)]
+        if group != lowest and not strong:
+            continue
+        negative = [u for u in units if u.sentiment in NEGATIVE
+                    or any(u.code_sentiment(cd) in NEGATIVE for cd in u.codes)]
+        unit = choose_quote(strong or negative)
+        path, theme, reason = "", "", t("no_reason", c.language)
+        if unit is not None:
+            code = next((cd for cd in unit.codes if unit.code_sentiment(cd) in NEGATIVE),
+                        unit.codes[0] if unit.codes else None)
+            if code is not None:
+                path, theme = code.path, c.names[code.path]
+            if unit.reason and unit.reason.strip():
+                reason = unit.reason.strip()
+            else:
+                words = unit.text.split()
+                reason = " ".join(words[:30]) + ("…" if len(words) > 30 else "")
+        owner = owner_for(path, c.language, c.owners) if path else GROUP_OWNER.get(
+            c.language, FALLBACK_OWNER[c.language])
+        items.append(LoopItem(
+            interview_id=interview.id, account=interview.account,
+            respondent=interview.respondent, rating=interview.rating, group=group,
+            trigger="low_rating" if group == lowest else "strong_negative", reason=reason,
+            owner=owner, path=path, theme=theme, unit_id=unit.id if unit else None,
+            unit_ids=sorted(u.id for u in (strong or negative)),
+            status=statuses.get(interview.id, "open"), date=interview.date))
+    items.sort(key=lambda item: (item.trigger != "low_rating",
+                                 item.rating if item.rating is not None else 99,
+                                 item.account, item.interview_id))
+    return items
+
+
+def _methodology(c: _Corpus, agreement: Mapping[str, float] | None) -> Methodology:
+    units = [u for us in c.units.values() for u in us]
+    codes = [cd for u in units for cd in u.codes]
+    dates = sorted(i.date for i in c.interviews if i.date)
+    return Methodology(
+        interviews=len(c.interviews), accounts=len({i.account for i in c.interviews}),
+        respondents=len({(i.account, i.respondent or i.id) for i in c.interviews}),
+        units=len(units), coded_units=sum(1 for u in units if u.codes), codes=len(codes),
+        confirmed_codes=sum(1 for cd in codes if cd.is_confirmed), rated=len(c.rated),
+        date_from=dates[0] if dates else None, date_to=dates[-1] if dates else None,
+        agreement={str(k): float(v) for k, v in (agreement or {}).items()})
+
+
+def build_report(
+    corpus: CodedCorpus,
+    *,
+    filters: Mapping[str, str] | None = None,
+    language: str | None = None,
+    stories: Sequence[Story] | None = None,
+    loop_status: Mapping[str, str] | None = None,
+    agreement: Mapping[str, float] | None = None,
+    segment_by: str = "segment",
+    generated_on: dt.date | None = None,
+) -> Report:
+    """Every section of the report for the interviews matching `filters`.
+
+    `stories`: the approved stories to include (drafts and stories of filtered-out
+    interviews are left out); `loop_status`: interview id → open | contacted | resolved;
+    `agreement`: coding agreement figures to quote in the methodology, e.g.
+    {"Cohen's kappa": 0.74}; `segment_by`: the metadata key of the segment comparison.
+    """
+    lang = language or corpus.study.language
+    if lang not in LANGUAGES:
+        raise InvalidFilter(f"Unknown report language {lang!r}; use 'it' or 'en'.")
+    cleaned = _clean_filters(filters, corpus.interviews)
+    interviews = filter_interviews(corpus.interviews, cleaned)
+    c = _Corpus(corpus, interviews, lang)
+    themes = _theme_stats(c)
+    kept_ids = {i.id for i in interviews}
+    chosen_stories = [s for s in stories or []
+                      if s.status == "approved" and kept_ids.intersection(s.interview_ids)]
+    quoted: set[str] = set()  # each quote appears once across the summary and the groups
+    pains = _highlights(c, NEGATIVE, quoted)
+    delights = _highlights(c, POSITIVE, quoted)
+    groups = _rating_groups(c, quoted) if c.rated else []
+    return Report(
+        study=corpus.study, language=lang, generated_on=generated_on or dt.date.today(),
+        filters=cleaned,
+        summary=Summary(interviews=len(interviews),
+                        accounts=len({i.account for i in interviews}),
+                        interview_ids=[i.id for i in interviews], rating=_rating_summary(c),
+                        top_pains=pains, top_delights=delights),
+        rating_groups=groups,
+        themes=themes,
+        drivers=_drivers(c),
+        segments=_segments(c, segment_by, [s.path for s in themes]) if interviews else
+        SegmentComparison(dimension=segment_by),
+        trend=_trend(c),
+        stories=chosen_stories,
+        close_the_loop=_close_the_loop(c, loop_status or {}),
+        methodology=_methodology(c, agreement),
+    )

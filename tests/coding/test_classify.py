@@ -1,0 +1,211 @@
+"""Deductive coding: zero-shot against a codebook, supervised learning, persistence, cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from embedding_fakes import FakeEmbedder
+
+from coding import embeddings
+from coding.classify import SupervisedCoder, ZeroShotCoder, resolve_languages
+from coding.codebook import Code, Codebook
+from coding.errors import CodingError, NotEnoughData
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> None:
+    embeddings.clear_cache()
+
+
+@pytest.fixture
+def fake() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+def codebook() -> Codebook:
+    return Codebook([
+        Code("delivery", "Delivery", "Shipping."),
+        Code("delivery/late", "Late delivery", "Delivery arrives late after the promised date.",
+             ["The delivery arrived late again.", "Late trucks every week."],
+             translations={"it": {"name": "Consegna in ritardo",
+                                  "description": "La consegna arriva in ritardo.",
+                                  "examples": ["La consegna è arrivata in ritardo."]}}),
+        Code("invoicing", "Invoice errors", "Invoices with wrong prices.",
+             ["The invoice had wrong prices.", "Invoices wrong again."],
+             translations={"it": {"name": "Errori in fattura",
+                                  "description": "Fatture con prezzi sbagliati.",
+                                  "examples": ["La fattura aveva prezzi sbagliati."]}}),
+        Code("support", "Support team", "Support team answers tickets.",
+             ["Support team answers tickets quickly."]),
+    ])
+
+
+TEXTS = [
+    "The delivery was late again this month.",
+    "Every invoice has wrong prices.",
+    "The support team answers our tickets.",
+    "Nice weather in Milan yesterday.",
+]
+
+
+def test_zero_shot_assigns_the_matching_leaf(fake: FakeEmbedder) -> None:
+    coder = ZeroShotCoder(codebook(), embedder=fake)
+    assert coder.codes == ["delivery/late", "invoicing", "support"]  # "delivery" is a parent
+    found = coder.predict(TEXTS, lang="en")
+    assert found[0][0][0] == "delivery/late"
+    assert found[1][0][0] == "invoicing"
+    assert found[2][0][0] == "support"
+    assert found[3] == []  # about nothing in the codebook
+    for prediction in found:
+        confidences = [c for _, c in prediction]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(0.0 <= c <= 1.0 for c in confidences)
+
+
+def test_zero_shot_uses_the_text_language(fake: FakeEmbedder) -> None:
+    coder = ZeroShotCoder(codebook(), embedder=fake)
+    italian = ["La fattura ha prezzi sbagliati.", "La consegna è arrivata in ritardo."]
+    found = coder.predict(italian, lang="it")
+    assert [p[0][0] for p in found] == ["invoicing", "delivery/late"]
+    # The fake embedder does not translate: with English wording nothing matches as well.
+    english_scores = coder.scores(italian, lang="en")
+    italian_scores = coder.scores(italian, lang="it")
+    assert italian_scores[0, coder.codes.index("invoicing")] > english_scores[0, coder.codes.index("invoicing")]
+
+
+def test_zero_shot_limits_and_threshold(fake: FakeEmbedder) -> None:
+    strict = ZeroShotCoder(codebook(), embedder=fake, threshold=0.999999)
+    assert all(p == [] for p in strict.predict(TEXTS, lang="en"))
+    capped = ZeroShotCoder(codebook(), embedder=fake, threshold=0.0, max_codes=2)
+    assert all(len(p) == 2 for p in capped.predict(TEXTS, lang="en"))
+    assert ZeroShotCoder(codebook(), embedder=fake).predict([], lang="en") == []
+    with pytest.raises(CodingError, match="no codes"):
+        ZeroShotCoder(Codebook([]), embedder=fake)
+
+
+def test_languages_given_per_text_or_detected() -> None:
+    assert resolve_languages(["a", "b"], "it") == ["it", "it"]
+    assert resolve_languages(["a", "b"], ["en", "it"]) == ["en", "it"]
+    assert resolve_languages(["The delivery is late and the invoices are wrong.",
+                              "La consegna è in ritardo e le fatture sono sbagliate."], None) == ["en", "it"]
+    with pytest.raises(CodingError, match="one per text"):
+        resolve_languages(["a", "b"], ["en"])
+
+
+def training_data() -> tuple[list[str], list[list[str]]]:
+    texts, labels = [], []
+    for n in range(12):
+        texts.append(f"Delivery late truck number {n} arrived after the date")
+        labels.append(["delivery/late"])
+        texts.append(f"Invoice wrong price on bill {n} again")
+        labels.append(["invoicing"])
+        texts.append(f"Support ticket {n} answered by the helpdesk")
+        labels.append(["support"])
+        texts.append(f"Delivery late and invoice wrong price, case {n}")
+        labels.append(["delivery/late", "invoicing"])
+    return texts, labels
+
+
+def test_supervised_learns_labels(fake: FakeEmbedder) -> None:
+    texts, labels = training_data()
+    coder = SupervisedCoder(embedder=fake).fit(texts, labels)
+    assert coder.labels_ == ["delivery/late", "invoicing", "support"]
+    found = coder.predict(["The delivery truck was late", "Wrong price on the invoice",
+                           "Helpdesk answered my support ticket"])
+    assert found[0][0][0] == "delivery/late"
+    assert found[1][0][0] == "invoicing"
+    assert found[2][0][0] == "support"
+    assert {c for c, _ in found[1]} == {"invoicing"}
+
+
+def test_supervised_is_deterministic_and_persists(fake: FakeEmbedder, tmp_path: Path) -> None:
+    texts, labels = training_data()
+    first = SupervisedCoder(embedder=fake, seed=3).fit(texts, labels)
+    second = SupervisedCoder(embedder=fake, seed=3).fit(texts, labels)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.thresholds_, second.thresholds_)
+    path = first.save(tmp_path / "study-7-coder")
+    assert path.suffix == ".npz"
+    loaded = SupervisedCoder.load(path, embedder=fake)
+    probe = ["Late delivery truck", "Invoice price wrong"]
+    assert loaded.predict(probe) == first.predict(probe)
+    np.testing.assert_allclose(loaded.predict_proba(probe), first.predict_proba(probe))
+
+
+def test_supervised_sample_weight_changes_the_model(fake: FakeEmbedder) -> None:
+    texts, labels = training_data()
+    plain = SupervisedCoder(embedder=fake, tune_thresholds=False).fit(texts, labels)
+    weights = [5.0 if "support" in row else 1.0 for row in labels]
+    weighted = SupervisedCoder(embedder=fake, tune_thresholds=False).fit(texts, labels,
+                                                                         sample_weight=weights)
+    assert not np.allclose(plain.coef_, weighted.coef_)
+    with pytest.raises(CodingError, match="one non-negative weight per text"):
+        SupervisedCoder(embedder=fake).fit(texts, labels, sample_weight=[1.0])
+
+
+def test_codebook_prior_covers_codes_without_labels(fake: FakeEmbedder) -> None:
+    texts, labels = training_data()
+    only_support = [[x for x in row if x != "invoicing"] for row in labels]
+    coder = SupervisedCoder(embedder=fake, codebook=codebook()).fit(texts, only_support, lang="en")
+    assert "invoicing" in coder.labels_
+    assert not coder.trained_[coder.labels_.index("invoicing")]
+    found = coder.predict(["Every invoice has wrong prices."], lang="en")
+    assert found[0] and found[0][0][0] == "invoicing"
+
+
+def test_supervised_errors(fake: FakeEmbedder, tmp_path: Path) -> None:
+    with pytest.raises(CodingError, match="not trained"):
+        SupervisedCoder(embedder=fake).predict(["x"])
+    with pytest.raises(NotEnoughData):
+        SupervisedCoder(embedder=fake).fit(["a", "b"], [[], []])
+    with pytest.raises(CodingError, match="one per text"):
+        SupervisedCoder(embedder=fake).fit(["a", "b"], [["x"]])
+    bogus = tmp_path / "bogus.npz"
+    bogus.write_bytes(b"not a zip")
+    with pytest.raises(CodingError, match="Retrain"):
+        SupervisedCoder.load(bogus)
+
+
+def test_embedding_cache_avoids_re_embedding(fake: FakeEmbedder) -> None:
+    first = embeddings.embed(["one text", "two texts", "one text"], embedder=fake)
+    assert fake.calls == 1 and fake.texts == ["one text", "two texts"]  # duplicates once
+    again = embeddings.embed(["two texts", "three"], embedder=fake)
+    assert fake.texts == ["one text", "two texts", "three"]
+    np.testing.assert_array_equal(first[1], again[0])
+    np.testing.assert_allclose(np.linalg.norm(again, axis=1), 1.0, rtol=1e-5)
+    embeddings.embed(["one text"], kind="passage", embedder=fake)  # another prefix: new vector
+    assert fake.texts[-1] == "one text"
+    with pytest.raises(ValueError, match="query' or 'passage"):
+        embeddings.embed(["x"], kind="document", embedder=fake)
+
+
+def test_embedding_cache_survives_a_restart(fake: FakeEmbedder, tmp_path: Path) -> None:
+    embeddings.embed(["kept"], embedder=fake)
+    assert embeddings.save_cache(tmp_path / "cache.npz") == 1
+    embeddings.clear_cache()
+    assert embeddings.load_cache(tmp_path / "cache.npz") == 1
+    embeddings.embed(["kept"], embedder=fake)
+    assert fake.calls == 1
+    assert embeddings.load_cache(tmp_path / "missing.npz") == 0
+
+
+@pytest.mark.models
+def test_real_zero_shot_on_the_starter_codebook() -> None:
+    from coding.codebook import starter_codebook
+
+    coder = ZeroShotCoder(starter_codebook())
+    texts = [
+        "The goods arrived two weeks late and our production line stopped.",
+        "Le fatture arrivano sempre con errori nei prezzi.",
+        "Il nostro referente commerciale è bravissimo, risponde sempre.",
+        "You raised prices twice this year without any warning.",
+        "Il portale per gli ordini è lento e si blocca spesso.",
+        "Support never answers the phone after four o'clock.",
+    ]
+    expected = ["delivery/late-shipments", "invoicing/invoice-errors",
+                "account-management/account-manager", "pricing/price-increases",
+                "digital/ordering-portal", "support/reachability"]
+    found = coder.predict(texts)
+    assert [p[0][0] if p else None for p in found] == expected

@@ -1,0 +1,112 @@
+"""`perche report` and `perche story`: the management report and customer stories as PDF or HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[bold red]Error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def _check_out(path: Path | None, suffix: str) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() != suffix:
+        _fail(f"{path} should end in {suffix}.", 2)
+    if not path.parent.exists():
+        _fail(f"The folder {path.parent} does not exist; create it or choose another path.", 2)
+
+
+def report(study_id: int,
+           pdf: Annotated[Optional[Path], typer.Option(help="Write the report as an A4 PDF here.")] = None,
+           html: Annotated[Optional[Path], typer.Option(help="Write the report as a standalone HTML file here.")] = None,
+           lang: Annotated[Optional[str], typer.Option(help="it or en (default: the study's language).")] = None,
+           filter: Annotated[Optional[list[str]], typer.Option(  # noqa: A002
+               "--filter", help="key=value: segment, region, product_line, journey_stage, interviewer, "
+                                "date_from, date_to (repeat for several).")] = None) -> None:
+    """Build a study's management report."""
+    from storytelling.errors import StorytellingError
+    from storytelling.render import render_report_document, render_report_pdf
+    from workbench.cli import _database
+    from workbench.errors import PercheError
+    from workbench.services import reports as report_service
+    from workbench.services.studies import get_study
+
+    if pdf is None and html is None:
+        _fail("Say where to write the report: --pdf OUT.pdf and/or --html OUT.html.", 2)
+    _check_out(pdf, ".pdf")
+    _check_out(html, ".html")
+    if lang is not None and lang not in ("it", "en"):
+        _fail(f"Unknown language '{lang}'. Use it or en.", 2)
+    raw: dict[str, str] = {}
+    for pair in filter or []:
+        key, sep, value = pair.partition("=")
+        if not sep or key.strip() not in report_service.FILTER_KEYS:
+            _fail(f"--filter takes key=value with key one of {', '.join(report_service.FILTER_KEYS)}; got '{pair}'.", 2)
+        raw[key.strip()] = value
+    _, scope = _database()
+    try:
+        with scope as session:
+            study = get_study(session, study_id)
+            result = report_service.build_study_report(session, study=study,
+                                                       filters=report_service.clean_filters(raw), language=lang)
+    except (PercheError, StorytellingError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+    if html is not None:
+        html.write_text(render_report_document(result, for_pdf=False), encoding="utf-8")
+        console.print(f"Wrote {html}")
+    if pdf is not None:
+        try:
+            render_report_pdf(result, pdf)
+        except StorytellingError as exc:
+            _fail(str(exc))
+        console.print(f"Wrote {pdf} ({result.summary.interviews} interviews)")
+
+
+def story(interview_id: int,
+          pdf: Annotated[Optional[Path], typer.Option(help="Write the story as an A4 PDF here.")] = None,
+          html: Annotated[Optional[Path], typer.Option(help="Write the story as a standalone HTML file here.")] = None,
+          ) -> None:
+    """Write one interview's customer story (the analyst's version when there is one)."""
+    from storytelling.errors import StorytellingError
+    from storytelling.render import render_story_document, render_story_pdf
+    from workbench.cli import _database
+    from workbench.errors import PercheError
+    from workbench.services import reports as report_service
+    from workbench.services.interviews import get_interview
+
+    if pdf is None and html is None:
+        _fail("Say where to write the story: --pdf OUT.pdf and/or --html OUT.html.", 2)
+    _check_out(pdf, ".pdf")
+    _check_out(html, ".html")
+    _, scope = _database()
+    try:
+        with scope as session:
+            interview = get_interview(session, interview_id)
+            result, record = report_service.story_for(session, interview=interview)
+    except (PercheError, StorytellingError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+    if record is None or record.status != "approved":
+        console.print("[yellow]Note:[/] this story is a draft; an analyst has not approved it yet.")
+    if html is not None:
+        html.write_text(render_story_document(result), encoding="utf-8")
+        console.print(f"Wrote {html}")
+    if pdf is not None:
+        try:
+            render_story_pdf(result, pdf)
+        except StorytellingError as exc:
+            _fail(str(exc))
+        console.print(f"Wrote {pdf}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)
+    app.command()(story)

@@ -1,0 +1,246 @@
+"""Coding jobs: code an interview, retrain a study's classifier, discover themes in a study.
+
+Each runs as a Job row like transcription does (claimed once, progress on the row, a
+dead worker's job picked up again) and replaces only its own output.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from workbench import storage
+from workbench.db import session_scope
+from workbench.jobs import Heartbeat, ProgressReporter, _user_message, enqueue_id
+from workbench.models import Code, CodedUnit, Interview, StudyClassifier, ThemeProposal, utcnow
+from workbench.services import codebook as codebook_service
+from workbench.services import coding as coding_service
+from workbench.services import jobs as job_service
+from workbench.services import studies as study_service
+from workbench.services import transcripts as transcript_service
+from workbench.settings import Settings
+
+log = logging.getLogger(__name__)
+MIN_TRAINING_UNITS = 20
+
+
+@lru_cache(maxsize=2)
+def _embedder(name: str) -> Any:
+    if ":" in name:
+        module, _, attribute = name.partition(":")
+        return getattr(importlib.import_module(module), attribute)()
+    from coding.embeddings import get_embedder
+
+    return get_embedder()
+
+
+def build_embedder(settings: Settings) -> Any:
+    """The configured sentence embedder, loaded once per process."""
+    return _embedder(settings.coding_embedder)
+
+
+def _run(settings: Settings, job_id: int, prepare: Callable[[Session], Any],
+         compute: Callable[[Any, ProgressReporter], Any], store: Callable[[Session, Any, Any], None]) -> Any:
+    """Claim the job, read its inputs, compute without holding a session, store and mark it done.
+
+    Returns the inputs (which `store` may have added to) when the job finished, else None.
+    """
+    with session_scope(settings) as session:
+        if not job_service.claim_job(session, job_id=job_id, stale_after=settings.job_stale_seconds):
+            log.info("Job %s is taken or finished; skipping", job_id)
+            return None
+        job = job_service.get_job(session, job_id)
+        try:
+            inputs = prepare(session, job)
+        except Exception as exc:
+            log.exception("Job %s could not start", job_id)
+            session.rollback()
+            job_service.mark_failed(session, job_id=job_id, error=_user_message(exc))
+            return None
+    progress = ProgressReporter(settings, job_id)
+    try:
+        with Heartbeat(settings, job_id, every=max(5.0, settings.job_stale_seconds / 5)):
+            result = compute(inputs, progress)
+            progress("saving", 0, 1)
+        with session_scope(settings) as session:
+            job = job_service.get_job(session, job_id)
+            if job.worker != job_service.worker_id():
+                log.warning("Job %s was taken over by %s; dropping this result", job_id, job.worker)
+                return None
+            store(session, inputs, result)
+            job_service.mark_done(session, job=job)
+            session.commit()
+    except Exception as exc:
+        log.exception("Job %s failed", job_id)
+        with session_scope(settings) as session:
+            job_service.mark_failed(session, job_id=job_id, error=_user_message(exc))
+        return None
+    return inputs
+
+
+# --- coding an interview ------------------------------------------------------------------------
+
+def _coder(session: Session, settings: Settings, study, embedder):  # noqa: ANN001, ANN202
+    """The study's trained classifier when there is one, else zero-shot from its codebook."""
+    from coding.classify import SupervisedCoder, ZeroShotCoder
+
+    codebook = codebook_service.library_codebook(session, study)
+    trained = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).first()
+    if trained is not None:
+        path = storage.artefact_path(settings, trained.storage_key)
+        if path.exists():
+            try:
+                return SupervisedCoder.load(path, embedder=embedder)
+            except Exception:  # a corrupt or outdated file: fall back, the retrain job will replace it
+                log.exception("Could not load the classifier of study %s; coding zero-shot", study.id)
+    return ZeroShotCoder(codebook, embedder=embedder)
+
+
+def run_coding_job(settings: Settings, job_id: int) -> None:
+    """Code an interview's transcript into units, themes, sentiment, reasons and its rating."""
+    from coding.pipeline import GuideItem, TranscriptTurn, code_transcript
+
+    def prepare(session: Session, job) -> dict:  # noqa: ANN001
+        interview = session.get(Interview, job.interview_id)
+        study = study_service.get_study(session, interview.study_id)
+        if codebook_service.seed_starter_codebook(session, study):
+            session.commit()
+        speakers = {s.id: s for s in transcript_service.speakers_of(session, interview_id=interview.id)}
+        turns = [
+            TranscriptTurn(id=str(seg.id), speaker=speakers[seg.speaker_id].label if seg.speaker_id in speakers
+                           else None, start=seg.start, end=seg.end, text=seg.text,
+                           words=seg.words if seg.text == seg.asr_text else None)
+            for seg in transcript_service.segments_of(session, interview_id=interview.id)
+        ]
+        roles = {s.label: s.role for s in speakers.values()}
+        guide = [GuideItem(id=str(q.id), text=q.text, kind=q.kind, scale=q.scale)
+                 for q in study_service.get_guide(session, study.id)]
+        language = interview.transcript_language or (study.language if study.language != "auto" else None)
+        embedder = build_embedder(settings)
+        return {"interview_id": interview.id, "study_id": study.id, "turns": turns, "roles": roles, "guide": guide,
+                "language": language, "coder": _coder(session, settings, study, embedder), "embedder": embedder}
+
+    def compute(inputs: dict, progress: ProgressReporter):  # noqa: ANN202
+        return code_transcript(inputs["turns"], roles=inputs["roles"], guide=inputs["guide"],
+                               coder=inputs["coder"], language=inputs["language"], embedder=inputs["embedder"],
+                               doc_id=str(inputs["interview_id"]), progress=progress)
+
+    def store(session: Session, inputs: dict, coded) -> None:  # noqa: ANN001
+        interview = session.get(Interview, inputs["interview_id"])
+        code_ids = {c.path: c.id for c in codebook_service.codes_of(session, inputs["study_id"])}
+        question_ids = {item.id: int(item.id) for item in inputs["guide"]}
+        rating = None
+        if coded.rating is not None:
+            rating = (next(u for u in coded.units if u.id == coded.rating_unit_id), coded.rating)
+        coding_service.replace_coding(session, interview=interview, units=coded.units, question_ids=question_ids,
+                                      code_ids=code_ids, rating=rating)
+
+    _run(settings, job_id, prepare, compute, store)
+
+
+def queue_coding(session: Session, *, interview_ids: list[int], study_id: int) -> list[int]:
+    """Create coding jobs (skipping interviews already being coded); the caller enqueues the ids returned."""
+    ids = []
+    for interview_id in interview_ids:
+        if job_service.active_job(session, kind="code", interview_id=interview_id) is None:
+            ids.append(job_service.create_job(session, kind="code", interview_id=interview_id,
+                                              study_id=study_id).id)
+    session.commit()
+    return ids
+
+
+# --- retraining a study's classifier ------------------------------------------------------------
+
+def run_retrain_job(settings: Settings, job_id: int) -> None:
+    """Fit the study's classifier on every unit an analyst reviewed, then re-code its interviews."""
+    from coding.classify import SupervisedCoder
+    from coding.errors import NotEnoughData
+
+    def prepare(session: Session, job) -> dict:  # noqa: ANN001
+        study = study_service.get_study(session, job.study_id)
+        texts, labels, langs = coding_service.training_examples(session, study_id=study.id)
+        if len(texts) < MIN_TRAINING_UNITS:
+            raise NotEnoughData(f"Only {len(texts)} units have been reviewed; review at least "
+                                f"{MIN_TRAINING_UNITS} in the review queue, then retrain.")
+        return {"study_id": study.id, "texts": texts, "labels": labels, "langs": langs,
+                "codebook": codebook_service.library_codebook(session, study),
+                "embedder": build_embedder(settings)}
+
+    def compute(inputs: dict, progress: ProgressReporter) -> dict:
+        progress("training", 0, 1)
+        coder = SupervisedCoder(embedder=inputs["embedder"], codebook=inputs["codebook"])
+        coder.fit(inputs["texts"], inputs["labels"], lang=inputs["langs"])
+        with tempfile.TemporaryDirectory() as folder:
+            path = coder.save(Path(folder) / "classifier.bin")
+            blob = Path(path).read_bytes()
+        progress("training", 1, 1)
+        codes = {code for labels in inputs["labels"] for code in labels}
+        return {"blob": blob, "examples": len(inputs["texts"]), "codes": len(codes)}
+
+    def store(session: Session, inputs: dict, result: dict) -> None:
+        key = storage.store_artefact(settings, result["blob"], suffix=".clf")
+        row = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == inputs["study_id"])).first()
+        row = row or StudyClassifier(study_id=inputs["study_id"], storage_key=key)
+        row.storage_key, row.examples, row.codes = key, result["examples"], result["codes"]
+        row.trained_at = utcnow()
+        session.add(row)
+        interviews = session.exec(select(Interview.id).where(Interview.study_id == inputs["study_id"])
+                                  .where(Interview.id.in_(select(CodedUnit.interview_id)))).all()
+        inputs["recode"] = [job_service.create_job(session, kind="code", interview_id=i, study_id=inputs["study_id"]).id
+                            for i in interviews if job_service.active_job(session, kind="code", interview_id=i) is None]
+
+    done = _run(settings, job_id, prepare, compute, store)
+    if done:
+        enqueue_all(done.get("recode", []))
+
+
+# --- discovering themes -------------------------------------------------------------------------
+
+def run_discovery_job(settings: Settings, job_id: int) -> None:
+    """Find themes in a study's units and store them as proposals for the analyst."""
+    from coding.discovery import discover_themes
+
+    def prepare(session: Session, job) -> dict:  # noqa: ANN001
+        study = study_service.get_study(session, job.study_id)
+        units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+                             .where(Interview.study_id == study.id).order_by(CodedUnit.id)).all()
+        from coding.errors import NotEnoughData
+
+        if len(units) < 10:
+            raise NotEnoughData(f"The study has {len(units)} coded units; discovery needs at least 10. "
+                                "Upload and code more interviews first.")
+        language = study.language if study.language in ("it", "en") else None
+        return {"study_id": study.id, "unit_ids": [u.id for u in units], "texts": [u.text for u in units],
+                "language": language, "embedder": build_embedder(settings)}
+
+    def compute(inputs: dict, progress: ProgressReporter):  # noqa: ANN202
+        progress("discovering", 0, 1)
+        found = discover_themes(inputs["texts"], inputs["language"], embedder=inputs["embedder"])
+        progress("discovering", 1, 1)
+        return found
+
+    def store(session: Session, inputs: dict, found) -> None:  # noqa: ANN001
+        for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == inputs["study_id"],
+                                                                 ThemeProposal.status == "proposed")):
+            session.delete(proposal)
+        existing = {c.name.lower() for c in session.exec(select(Code).where(Code.study_id == inputs["study_id"]))}
+        for theme in found.themes:
+            members = [inputs["unit_ids"][i] for i in theme.members]
+            session.add(ThemeProposal(study_id=inputs["study_id"], label=theme.label[:200],
+                                      keyphrases=list(theme.keyphrases)[:8], unit_ids=members,
+                                      examples=[inputs["texts"][i] for i in theme.members[:3]],
+                                      status="dismissed" if theme.label.lower() in existing else "proposed"))
+
+    _run(settings, job_id, prepare, compute, store)
+
+
+def enqueue_all(job_ids: list[int]) -> None:
+    for job_id in job_ids:
+        enqueue_id(job_id)

@@ -1,0 +1,174 @@
+"""The study report (web and PDF) with its drill-down to quotes, customer stories, and close-the-loop."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+
+from workbench.deps import SessionDep, SettingsDep, require
+from workbench.errors import NotFound
+from workbench.models import User
+from workbench.permissions import Permission, can
+from workbench.services import interviews as interview_service
+from workbench.services import reports as report_service
+from workbench.services import studies as study_service
+from workbench.web import is_htmx, render
+
+router = APIRouter(tags=["reports"], include_in_schema=False)
+
+
+def _filters(request: Request) -> dict[str, str]:
+    return report_service.clean_filters(dict(request.query_params))
+
+
+def _pdf_response(write, filename: str) -> Response:  # noqa: ANN001
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "out.pdf"
+        write(path)
+        content = path.read_bytes()
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@router.get("/studies/{study_id}/report")
+def read_report(request: Request, study_id: int, session: SessionDep,
+                user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+    """The management report, filtered by segment, region, product line, journey stage, interviewer, dates."""
+    from storytelling.render import render_report_html
+
+    study = study_service.get_study(session, study_id)
+    filters = _filters(request)
+    report = report_service.build_study_report(session, study=study, filters=filters)
+    link_base = f"/studies/{study_id}/report/quotes" + (f"?{urlencode(filters)}" if filters else "")
+    context = {"study": study, "filters": filters, "choices": report_service.filter_choices(session, study_id=study_id),
+               "report_html": Markup(render_report_html(report, link_base=link_base)),
+               "pdf_link": f"/studies/{study_id}/report.pdf" + (f"?{urlencode(filters)}" if filters else ""),
+               "loop": report.close_the_loop, "loop_statuses": report_service.LOOP_STATUSES}
+    template = "reports/_report.html" if is_htmx(request) and request.headers.get("hx-target") == "report" \
+        else "reports/report.html"
+    return render(request, template, context)
+
+
+@router.get("/studies/{study_id}/report.pdf")
+def read_report_pdf(request: Request, study_id: int, session: SessionDep,
+                    user: Annotated[User, require(Permission.view_reports)]) -> Response:
+    """The same report as an A4 PDF."""
+    from storytelling.render import render_report_pdf
+
+    study = study_service.get_study(session, study_id)
+    report = report_service.build_study_report(session, study=study, filters=_filters(request))
+    return _pdf_response(lambda path: render_report_pdf(report, path), f"report-study-{study_id}.pdf")
+
+
+@router.get("/studies/{study_id}/report/quotes")
+def read_report_quotes(request: Request, study_id: int, session: SessionDep,
+                       user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+    """The quotes behind a number of the report: a theme, a rating, a segment cell, a month or one unit."""
+    study = study_service.get_study(session, study_id)
+    params = dict(request.query_params)
+    quotes, description = report_service.quotes_behind(session, study=study, params=params)
+    back = {k: v for k, v in params.items() if k in report_service.FILTER_KEYS}
+    return render(request, "reports/quotes.html", {
+        "study": study, "quotes": quotes, "description": description,
+        "back": f"/studies/{study_id}/report" + (f"?{urlencode(back)}" if back else "")})
+
+
+@router.get("/studies/{study_id}/units/{unit_id}/clip")
+def read_unit_clip(study_id: int, unit_id: int, session: SessionDep, settings: SettingsDep,
+                   user: Annotated[User, require(Permission.view_reports)]) -> Response:
+    """The audio of one quote (a WAV of just that stretch), for the play buttons of stories and quotes."""
+    content = report_service.unit_clip(session, study_id=study_id, unit_id=unit_id, settings=settings)
+    return Response(content, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.post("/studies/{study_id}/loop/{interview_id}")
+def update_loop_status(request: Request, study_id: int, interview_id: int, session: SessionDep,
+                       user: Annotated[User, require(Permission.edit_stories)],
+                       status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Mark a customer to call back as open, contacted or resolved."""
+    interview = interview_service.get_interview(session, interview_id)
+    if interview.study_id != study_id:
+        raise NotFound(f"Interview #{interview_id} is not part of study #{study_id}.")
+    row = report_service.set_loop_status(session, interview=interview, status=status, note=note, user=user)
+    if is_htmx(request):
+        return render(request, "reports/_loop_status.html", {"item_id": interview_id, "status": row.status,
+                                                             "study": interview, "study_id": study_id,
+                                                             "loop_statuses": report_service.LOOP_STATUSES})
+    return RedirectResponse(f"/studies/{study_id}/report#sec-loop", status_code=303)
+
+
+@router.get("/studies/{study_id}/stories")
+def read_stories(request: Request, study_id: int, session: SessionDep,
+                 user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+    """The study's customer stories: all of them for analysts, approved ones for everyone else."""
+    study = study_service.get_study(session, study_id)
+    statuses = report_service.story_statuses(session, study_id=study_id)
+    interviews = [i for i in interview_service.list_interviews(session, study_id=study_id)
+                  if i.id in statuses or can(user.role, Permission.edit_stories)]
+    if not can(user.role, Permission.edit_stories):
+        interviews = [i for i in interviews if statuses.get(i.id) == "approved"]
+    coded = report_service.coded_interview_ids(session, study_id=study_id)
+    return render(request, "reports/stories.html", {"study": study, "interviews": interviews, "statuses": statuses,
+                                                     "coded": coded})
+
+
+def _story_or_404(session, user: User, interview_id: int):  # noqa: ANN001, ANN202
+    interview = interview_service.get_interview(session, interview_id)
+    story, record = report_service.story_for(session, interview=interview)
+    if not can(user.role, Permission.edit_stories) and (record is None or record.status != "approved"):
+        raise NotFound("This customer story has not been approved yet. It appears here once an analyst approves it.")
+    return interview, story, record
+
+
+@router.get("/interviews/{interview_id}/story")
+def read_story(request: Request, interview_id: int, session: SessionDep,
+               user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+    """One customer's story; analysts edit the text, pin quotes and approve it."""
+    from storytelling.render import render_story_html
+
+    interview, story, record = _story_or_404(session, user, interview_id)
+    study = study_service.get_study(session, interview.study_id)
+    link_base = f"/studies/{study.id}/report/quotes" if can(user.role, Permission.view_reports) else None
+    return render(request, "reports/story.html", {
+        "study": study, "interview": interview, "story": story, "record": record,
+        "story_html": Markup(render_story_html(story, link_base=link_base)),
+        "candidates": report_service.quote_candidates(session, interview=interview),
+        "pinned": set(record.pinned_quote_ids) if record else {q.unit_id for q in story.quotes}})
+
+
+@router.get("/interviews/{interview_id}/story.pdf")
+def read_story_pdf(interview_id: int, session: SessionDep,
+                   user: Annotated[User, require(Permission.view_reports)]) -> Response:
+    """One customer's story as a PDF."""
+    from storytelling.render import render_story_pdf
+
+    interview, story, _ = _story_or_404(session, user, interview_id)
+    return _pdf_response(lambda path: render_story_pdf(story, path), f"story-interview-{interview_id}.pdf")
+
+
+@router.post("/interviews/{interview_id}/story")
+async def update_story(request: Request, interview_id: int, session: SessionDep,
+                       user: Annotated[User, require(Permission.edit_stories)]):  # noqa: ANN201
+    """Save the analyst's text (paragraphs separated by a blank line) and pinned quotes."""
+    interview = interview_service.get_interview(session, interview_id)
+    form = await request.form()
+    text = form.get("text")
+    paragraphs = [p for p in str(text).replace("\r\n", "\n").split("\n\n")] if text is not None else None
+    pinned = [str(v) for v in form.getlist("pinned")] if form.get("quotes") == "1" else None
+    report_service.save_story(session, interview=interview, paragraphs=paragraphs, pinned=pinned, user=user)
+    return RedirectResponse(f"/interviews/{interview_id}/story", status_code=303)
+
+
+@router.post("/interviews/{interview_id}/story/status")
+def update_story_status(interview_id: int, session: SessionDep, user: Annotated[User, require(Permission.edit_stories)],
+                        status: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Approve the story (managers then see it) or take it back to draft."""
+    interview = interview_service.get_interview(session, interview_id)
+    report_service.set_story_status(session, interview=interview, status=status, user=user)
+    return RedirectResponse(f"/interviews/{interview_id}/story", status_code=303)

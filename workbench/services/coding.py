@@ -1,0 +1,375 @@
+"""Coded units in the database: stored from the pipeline, reviewed by analysts, read back.
+
+Re-coding an interview replaces the model's output and nothing else: the analyst's
+decisions (the CodingEvent log) are applied again to units with the same text, so
+corrections survive a new run of the coder.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, delete, select
+
+from coding.schema import Unit
+from workbench.errors import BadRequest, NotFound
+from workbench.models import (
+    Code,
+    CodedUnit,
+    CodingEvent,
+    GuideQuestion,
+    Interview,
+    Rating,
+    Speaker,
+    TranscriptSegment,
+    UnitCode,
+    User,
+    utcnow,
+)
+from workbench.services.codebook import get_code
+
+SENTIMENTS = ("positive", "negative", "neutral", "mixed")
+NPS_GROUPS = ("promoter", "passive", "detractor")
+
+
+def nps_group(value: float | None, scale: str = "nps") -> str | None:
+    if value is None or scale != "nps":
+        return None
+    return "promoter" if value >= 9 else "passive" if value >= 7 else "detractor"
+
+
+@dataclass
+class UnitView:
+    """A unit with its live codes, for pages."""
+
+    unit: CodedUnit
+    links: list[tuple[UnitCode, Code]] = field(default_factory=list)
+
+    @property
+    def live(self) -> list[tuple[UnitCode, Code]]:
+        return [(link, code) for link, code in self.links if link.status != "rejected"]
+
+
+def replace_coding(session: Session, *, interview: Interview, units: list[Unit], question_ids: dict[str, int],
+                   code_ids: dict[str, int], rating: tuple[Unit, object] | None) -> int:
+    """Put the coder's units in place of the interview's earlier ones (the caller commits); returns units stored.
+
+    `question_ids` maps the pipeline's question ids to GuideQuestion ids, `code_ids` code paths to Code ids.
+    """
+    old_ids = list(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview.id)))
+    if old_ids:
+        session.exec(delete(UnitCode).where(UnitCode.unit_id.in_(old_ids)))  # type: ignore[call-overload]
+        session.exec(delete(CodedUnit).where(CodedUnit.interview_id == interview.id))  # type: ignore[call-overload]
+    speakers = {s.label: s.id for s in session.exec(select(Speaker).where(Speaker.interview_id == interview.id))}
+    segment_ids = set(session.exec(select(TranscriptSegment.id).where(TranscriptSegment.interview_id == interview.id)))
+    stored: dict[str, CodedUnit] = {}
+    for position, unit in enumerate(units):
+        source = int(unit.source_id) if unit.source_id and unit.source_id.isdigit() else None
+        confidences = [c.confidence for c in unit.codes] or [1.0]
+        row = CodedUnit(
+            interview_id=interview.id, segment_id=source if source in segment_ids else None,
+            speaker_id=speakers.get(unit.speaker or ""), question_id=question_ids.get(unit.question_id or ""),
+            position=position, start_char=unit.start_char, end_char=unit.end_char, text=unit.text,
+            start=unit.start_s, end=unit.end_s, language=unit.lang, sentiment=unit.sentiment,
+            sentiment_score=unit.sentiment_score,
+            reason=unit.reason.text if unit.reason else None,
+            reason_marker=unit.reason.marker if unit.reason else None,
+            reason_explicit=unit.reason.explicit if unit.reason else True,
+            confidence=round(min(confidences), 4),
+        )
+        session.add(row)
+        stored[unit.id] = row
+    session.flush()
+    for unit in units:
+        for assignment in unit.codes:
+            code_id = code_ids.get(assignment.code)
+            if code_id is not None:
+                session.add(UnitCode(unit_id=stored[unit.id].id, code_id=code_id,
+                                     confidence=round(assignment.confidence, 4), sentiment=assignment.sentiment))
+    session.flush()
+    _reapply_decisions(session, interview=interview, units=list(stored.values()))
+    _store_rating(session, interview=interview, rating=rating, stored=stored, question_ids=question_ids)
+    return len(stored)
+
+
+def _store_rating(session: Session, *, interview: Interview, rating, stored, question_ids) -> None:  # noqa: ANN001
+    existing = session.exec(select(Rating).where(Rating.interview_id == interview.id)).first()
+    if existing is not None and existing.source == "analyst":
+        return  # an analyst's rating wins over what the model hears
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    if rating is None:
+        return
+    unit, spoken = rating
+    session.add(Rating(interview_id=interview.id, question_id=question_ids.get(spoken.question_id or ""),
+                       unit_id=stored[unit.id].id if unit.id in stored else None, value=spoken.value,
+                       scale=spoken.scale, scale_min=spoken.scale_min, scale_max=spoken.scale_max,
+                       quote=unit.text, source="model"))
+
+
+def _reapply_decisions(session: Session, *, interview: Interview, units: list[CodedUnit]) -> None:
+    """Replay the analysts' decisions on this interview onto units with the same text."""
+    events = session.exec(select(CodingEvent).where(CodingEvent.interview_id == interview.id)
+                          .order_by(CodingEvent.id)).all()
+    if not events:
+        return
+    by_text: dict[str, list[CodedUnit]] = defaultdict(list)
+    for unit in units:
+        by_text[unit.text].append(unit)
+    codes = {c.path: c for c in session.exec(select(Code).where(Code.study_id == interview.study_id))}
+    for event in events:
+        for unit in by_text.get(event.unit_text, []):
+            _apply(session, unit=unit, event=event, codes=codes)
+            unit.reviewed_by, unit.reviewed_at = event.user_id, event.created_at
+            session.add(unit)
+    session.flush()
+
+
+def _apply(session: Session, *, unit: CodedUnit, event: CodingEvent, codes: dict[str, Code]) -> None:
+    def link_for(path: str | None) -> UnitCode | None:
+        code = codes.get(path or "")
+        if code is None:
+            return None
+        link = session.exec(select(UnitCode).where(UnitCode.unit_id == unit.id, UnitCode.code_id == code.id)).first()
+        if link is None:
+            link = UnitCode(unit_id=unit.id, code_id=code.id, source="analyst", confidence=1.0)
+        return link
+
+    old, new = link_for(event.old_code), link_for(event.new_code)
+    if old is not None and event.action in ("reject", "recode"):
+        old.status, old.decided_by, old.decided_at = "rejected", event.user_id, event.created_at
+        session.add(old)
+    if new is not None and event.action in ("accept", "recode", "add"):
+        new.status, new.decided_by, new.decided_at = "accepted", event.user_id, event.created_at
+        if event.sentiment:
+            new.sentiment = event.sentiment
+        session.add(new)
+    session.flush()
+
+
+def units_of(session: Session, *, interview_id: int) -> list[UnitView]:
+    units = session.exec(select(CodedUnit).where(CodedUnit.interview_id == interview_id)
+                         .order_by(CodedUnit.position)).all()
+    return views_of(session, units)
+
+
+def views_of(session: Session, units: list[CodedUnit]) -> list[UnitView]:
+    ids = [u.id for u in units]
+    links: dict[int, list[tuple[UnitCode, Code]]] = defaultdict(list)
+    if ids:
+        rows = session.exec(select(UnitCode, Code).join(Code, Code.id == UnitCode.code_id)
+                            .where(UnitCode.unit_id.in_(ids)).order_by(UnitCode.confidence.desc()))
+        for link, code in rows:
+            links[link.unit_id].append((link, code))
+    return [UnitView(unit=u, links=links.get(u.id, [])) for u in units]
+
+
+def get_unit(session: Session, *, study_id: int, unit_id: int) -> CodedUnit:
+    unit = session.get(CodedUnit, unit_id)
+    interview = session.get(Interview, unit.interview_id) if unit else None
+    if unit is None or interview is None or interview.study_id != study_id:
+        raise NotFound(f"Study #{study_id} has no coded unit #{unit_id}. It may have been re-coded; reload the page.")
+    return unit
+
+
+def decide(session: Session, *, study_id: int, unit_id: int, action: str, user: User, code_id: int | None = None,
+           new_code_id: int | None = None, sentiment: str | None = None) -> CodedUnit:
+    """An analyst's decision on a unit: accept or reject a code, recode it to another, or add one."""
+    if action not in ("accept", "reject", "recode", "add"):
+        raise BadRequest("Choose accept, reject, recode or add.")
+    if sentiment is not None and sentiment not in SENTIMENTS:
+        raise BadRequest(f"Sentiment is one of {', '.join(SENTIMENTS)}.")
+    unit = get_unit(session, study_id=study_id, unit_id=unit_id)
+    old = get_code(session, study_id=study_id, code_id=code_id) if code_id is not None else None
+    new = get_code(session, study_id=study_id, code_id=new_code_id) if new_code_id is not None else None
+    if action in ("accept", "reject") and old is None:
+        raise BadRequest(f"Say which code to {action}.")
+    if action in ("recode", "add") and new is None:
+        raise BadRequest("Choose the code this unit should have.")
+    if action == "recode" and old is not None and new is not None and old.id == new.id:
+        raise BadRequest("That is the code it already has; choose a different one.")
+    if action == "accept":
+        new, old = old, None
+    event = CodingEvent(study_id=study_id, interview_id=unit.interview_id, unit_id=unit.id, unit_text=unit.text,
+                        user_id=user.id, action=action, old_code=old.path if old else None,
+                        new_code=new.path if new else None, sentiment=sentiment, created_at=utcnow())
+    session.add(event)
+    codes = {c.path: c for c in (old, new) if c is not None}
+    _apply(session, unit=unit, event=event, codes=codes)
+    unit.reviewed_by, unit.reviewed_at = user.id, event.created_at
+    session.add(unit)
+    session.commit()
+    session.refresh(unit)
+    return unit
+
+
+def review_queue(session: Session, *, study_id: int, code_id: int | None = None, limit: int = 50) -> list[UnitView]:
+    """Units not yet reviewed, least confident first (optionally only those suggested a given code)."""
+    query = (select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+             .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_(None)))
+    if code_id is not None:
+        query = query.where(CodedUnit.id.in_(select(UnitCode.unit_id).where(UnitCode.code_id == code_id)))
+    units = session.exec(query.order_by(CodedUnit.confidence, CodedUnit.id).limit(limit)).all()
+    return views_of(session, list(units))
+
+
+def queue_size(session: Session, *, study_id: int) -> tuple[int, int]:
+    """(units still to review, units in the study)."""
+    units = session.exec(select(CodedUnit.reviewed_at).join(Interview, Interview.id == CodedUnit.interview_id)
+                         .where(Interview.study_id == study_id)).all()
+    return sum(1 for reviewed in units if reviewed is None), len(units)
+
+
+def training_examples(session: Session, *, study_id: int) -> tuple[list[str], list[list[str]], list[str]]:
+    """(texts, code paths per text, languages) of every unit an analyst reviewed: the classifier's labels."""
+    units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+                         .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_not(None))
+                         .order_by(CodedUnit.id)).all()
+    views = views_of(session, list(units))
+    texts, labels, langs = [], [], []
+    for view in views:
+        texts.append(view.unit.text)
+        labels.append(sorted({code.path for link, code in view.links if link.status == "accepted"}))
+        langs.append(view.unit.language)
+    return texts, labels, langs
+
+
+def answers_by_question(session: Session, *, study_id: int) -> list[tuple[GuideQuestion | None, list[tuple[Interview, list[UnitView]]]]]:
+    """Every guide question with each interview's answer units, in guide order; unmatched units last."""
+    guide = session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study_id)
+                         .order_by(GuideQuestion.position)).all()
+    interviews = {i.id: i for i in session.exec(select(Interview).where(Interview.study_id == study_id))}
+    units = session.exec(select(CodedUnit).where(CodedUnit.interview_id.in_(list(interviews) or [0]))
+                         .order_by(CodedUnit.interview_id, CodedUnit.position)).all()
+    grouped: dict[int | None, dict[int, list[UnitView]]] = defaultdict(lambda: defaultdict(list))
+    for view in views_of(session, list(units)):
+        grouped[view.unit.question_id][view.unit.interview_id].append(view)
+    result = []
+    for question in [*guide, None]:
+        per_interview = grouped.get(question.id if question else None, {})
+        if question is None and not per_interview:
+            continue
+        result.append((question, [(interviews[i], views) for i, views in per_interview.items()]))
+    return result
+
+
+def ratings_of(session: Session, *, study_id: int) -> dict[int, Rating]:
+    rows = session.exec(select(Rating).join(Interview, Interview.id == Rating.interview_id)
+                        .where(Interview.study_id == study_id))
+    return {r.interview_id: r for r in rows}
+
+
+def set_rating(session: Session, *, interview: Interview, value: float | None, scale: str = "nps") -> Rating | None:
+    """An analyst types or corrects the interview's rating (None removes it)."""
+    existing = session.exec(select(Rating).where(Rating.interview_id == interview.id)).first()
+    if value is None:
+        if existing:
+            session.delete(existing)
+            session.commit()
+        return None
+    low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}.get(scale, (0, 10))
+    if not low <= value <= high:
+        raise BadRequest(f"A {scale.upper()} rating lies between {low} and {high}.")
+    rating = existing or Rating(interview_id=interview.id, value=value)
+    rating.value, rating.scale, rating.scale_min, rating.scale_max = value, scale, low, high
+    rating.source = "analyst"
+    session.add(rating)
+    session.commit()
+    session.refresh(rating)
+    return rating
+
+
+CODE_COLOURS = 8
+
+
+def code_colour(path: str) -> int:
+    """A stable colour index for a code's top-level theme (the same in every page)."""
+    top = path.split("/", 1)[0]
+    return sum(ord(ch) * (i + 1) for i, ch in enumerate(top)) % CODE_COLOURS
+
+
+def highlight(text: str, views: list[UnitView]) -> list[tuple[str, UnitView | None]]:
+    """Cut a segment's text into plain pieces and coded units (by their offsets).
+
+    A unit whose offsets no longer match the text (the segment was corrected after
+    coding) is left out rather than highlighting the wrong words.
+    """
+    pieces: list[tuple[str, UnitView | None]] = []
+    cursor = 0
+    for view in sorted(views, key=lambda v: v.unit.start_char):
+        unit = view.unit
+        if unit.start_char < cursor or text[unit.start_char:unit.end_char] != unit.text:
+            continue
+        if unit.start_char > cursor:
+            pieces.append((text[cursor:unit.start_char], None))
+        pieces.append((unit.text, view))
+        cursor = unit.end_char
+    if cursor < len(text):
+        pieces.append((text[cursor:], None))
+    return pieces
+
+
+def coding_context(session: Session, *, interview: Interview) -> dict:
+    """What the interview page needs to show its coding: units per segment, the rating, the guide."""
+    views = units_of(session, interview_id=interview.id)
+    by_segment: dict[int, list[UnitView]] = defaultdict(list)
+    for view in views:
+        if view.unit.segment_id is not None:
+            by_segment[view.unit.segment_id].append(view)
+    rating = session.exec(select(Rating).where(Rating.interview_id == interview.id)).first()
+    questions = {q.id: q for q in session.exec(select(GuideQuestion)
+                                               .where(GuideQuestion.study_id == interview.study_id))}
+    return {"unit_views": views, "units_by_segment": by_segment, "rating": rating,
+            "nps_group": nps_group(rating.value, rating.scale) if rating else None, "questions": questions}
+
+
+@dataclass
+class ThemeCount:
+    code: Code
+    units: int = 0
+    interviews: set[int] = field(default_factory=set)
+    sentiments: dict[str, int] = field(default_factory=lambda: {s: 0 for s in SENTIMENTS})
+
+    @property
+    def negative_share(self) -> float:
+        return self.sentiments["negative"] / self.units if self.units else 0.0
+
+
+def study_summary(session: Session, *, study_id: int, segment: str | None = None) -> dict:
+    """Ratings, NPS, themes with their sentiment and the rating drivers of a study (one segment if given)."""
+    from coding.drivers import driver_analysis
+    from coding.ratings import nps
+    from coding.schema import RatedDoc
+
+    interviews = {i.id: i for i in session.exec(select(Interview).where(Interview.study_id == study_id))
+                  if not segment or i.segment == segment}
+    ratings = {k: v for k, v in ratings_of(session, study_id=study_id).items() if k in interviews}
+    rows = session.exec(select(CodedUnit.interview_id, UnitCode, Code)
+                        .join(UnitCode, UnitCode.unit_id == CodedUnit.id).join(Code, Code.id == UnitCode.code_id)
+                        .where(CodedUnit.interview_id.in_(list(interviews) or [0]), UnitCode.status != "rejected"))
+    themes: dict[int, ThemeCount] = {}
+    codes_per_interview: dict[int, set[str]] = defaultdict(set)
+    for interview_id, link, code in rows:
+        theme = themes.setdefault(code.id, ThemeCount(code=code))
+        theme.units += 1
+        theme.interviews.add(interview_id)
+        theme.sentiments[link.sentiment or "neutral"] = theme.sentiments.get(link.sentiment or "neutral", 0) + 1
+        codes_per_interview[interview_id].add(code.path)
+    nps_values = [r.value for r in ratings.values() if r.scale == "nps"]
+    groups = {g: 0 for g in NPS_GROUPS}
+    for value in nps_values:
+        groups[nps_group(value)] += 1
+    drivers = None
+    rated = [RatedDoc(doc_id=str(i), rating=ratings[i].value if i in ratings else None,
+                      codes=codes_per_interview.get(i, set()), segment=interviews[i].segment or None)
+             for i in interviews if i in codes_per_interview]
+    if sum(1 for d in rated if d.rating is not None) >= 3:
+        drivers = driver_analysis(rated)
+    return {
+        "interviews": len(interviews), "coded": len(codes_per_interview), "ratings": len(ratings),
+        "nps": round(nps(nps_values)) if nps_values else None, "nps_groups": groups,
+        "themes": sorted(themes.values(), key=lambda t: (-len(t.interviews), -t.units, t.code.path)),
+        "drivers": drivers,
+    }
