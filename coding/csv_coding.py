@@ -211,13 +211,14 @@ def _read_training(path: str | Path, *, text_column: str, labels_column: str,
     )
 
 
-def _aspect_names(codebook: Codebook | None, lang: str) -> dict[str, str]:
+def _aspect_names(codebook: Codebook | None) -> dict[str, str]:
+    """Words that find a code's clause: its parent's name and its own (main language)."""
     if codebook is None:
         return {}
     names = {}
     for code in codebook.codes:
-        parent = codebook.get(code.parent).text(lang).name if code.parent else ""
-        names[code.path] = f"{parent} {code.text(lang).name}".strip()
+        parent = codebook.get(code.parent).name if code.parent else ""
+        names[code.path] = f"{parent} {code.name}".strip()
     return names
 
 
@@ -265,7 +266,7 @@ def code_csv(input_path: str | Path, out_path: str | Path, *, text_column: str =
             if rows:
                 aspect_model.fit([training.texts[i] for i in rows],
                                  [training.sentiments[i] for i in rows],
-                                 aspect_names=_aspect_names(book, "en"))
+                                 aspect_names=_aspect_names(book))
                 overall = [overall_from_aspects(list(training.sentiments[i].values())) for i in rows]
                 if len(set(overall)) >= 2:
                     overall_model = LinearSentiment(embedder=embedder).fit(
@@ -303,7 +304,7 @@ def code_csv(input_path: str | Path, out_path: str | Path, *, text_column: str =
     _report(progress, "coding", len(codable), len(codable))
 
     _report(progress, "sentiment", 0, 1)
-    names = _aspect_names(book, Counter(sub_langs).most_common(1)[0][0] if sub_langs else "en")
+    names = _aspect_names(book)  # the same words as in training
     per_code = aspect_model.predict(texts, [[c for c, _ in p] for p in predictions],
                                     aspect_names=names)
     overall_pred = [("neutral", 0.0)] * len(texts)

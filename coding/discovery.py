@@ -3,29 +3,37 @@
 Public API:
     discover_themes(texts, lang=None, *, min_size=None, max_themes=12, seed=0,
                     embedder=None, labeller=None, progress=None) -> Discovery
-    Discovery(themes, unassigned, language, k, silhouette)      to_dict/from_dict,
+    Discovery(themes, unassigned, language, k, silhouette, n_texts)   to_dict/from_dict,
         .assignments() -> list[str | None]  the theme id of each text
-    Theme(id, label, keyphrases, members, examples, cohesion)  to_dict/from_dict
+    Theme(id, label, keyphrases, members, examples, cohesion, scores)  to_dict/from_dict,
+        .size; `members` index the input texts, `scores` say how typical each member is
     themes_to_codebook(discovery, *, prefix="") -> Codebook
     candidate_phrases(text, lang) -> list[str]   phrases that really occur in the text
-    KeyBERTLabeller(embedder=None)               the default labeller
+    candidate_phrases_batch(texts, langs) -> list[list[str]]
+    KeyBERTLabeller(embedder=None, diversity=0.4)   the default labeller; any object with
+        .rank(centroid, candidates, top_n) -> list[str] can replace it
 
 How it works. Texts are embedded with multilingual-e5; before clustering, the directions
 that carry sentiment (the differences between the sentiment anchors' centroids) are
 projected out, and for larger sets the two strongest principal components too, because
 e5 otherwise groups "praise" against "complaints" rather than by subject (on the
-benchmark data this doubled NMI against the gold categories). KMeans runs for each k
-from 2 (or 4 for larger sets) up to `max_themes`; the k with the best cosine silhouette
-wins. Themes smaller than `min_size` are dissolved: their members join the nearest
-remaining theme when they are about as close to it as its own members usually are,
-otherwise they stay unassigned.
+benchmark data this raised NMI against the gold categories by about a third). KMeans runs
+for each k from 2 (or 4 for larger sets) up to `max_themes`; the k with the best cosine
+silhouette wins, among those that leave at most 10 % of the texts in clusters under
+`min_size` (silhouettes are low and flat on sentence embeddings, about 0.05, so this
+choice is weak). Themes smaller than `min_size` are dissolved: their members join the
+nearest remaining theme when they are about as close to it as its own members usually
+are (above the 2nd percentile of members' similarity), otherwise they stay unassigned.
 
 Labels come from KeyBERT over candidate phrases that occur in the theme's texts
 (English noun chunks from spaCy, contiguous content-word n-grams in Italian, using
 spaCy's Italian stop words), ranked first by how distinctive they are of the theme
 (class-based TF-IDF), then by KeyBERT's similarity to the theme centroid with MMR for
-diversity. Everything is deterministic for a given seed, so a re-run on the same texts
-gives the same themes and labels.
+diversity; a keyphrase gives way to a longer one that contains it and that most of the
+same texts use ("condizionata" -> "aria condizionata"). spaCy's Italian stop list holds a
+few nouns that matter in feedback (attesa, cortesia, mancanza...): those are kept.
+Everything is deterministic for a given seed, so a re-run on the same texts gives the same
+themes and labels.
 """
 
 from __future__ import annotations
@@ -270,23 +278,33 @@ def _theme_space(X: np.ndarray, embedder: Embedder | None) -> np.ndarray:
     return M / np.maximum(norms, 1e-12)
 
 
-def _choose_k(M: np.ndarray, k_values: range, seed: int) -> tuple[int, np.ndarray, float]:
+def _choose_k(M: np.ndarray, k_values: range, seed: int, min_size: int,
+              ) -> tuple[int, np.ndarray, float]:
+    """The k with the best cosine silhouette among those that leave at most 10 % of the
+    texts in clusters smaller than `min_size` (near-duplicate answers otherwise win with
+    many tiny, perfectly tight clusters)."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    best: tuple[float, int, np.ndarray] | None = None
+    best: tuple[bool, float, int, np.ndarray] | None = None
     sample = min(M.shape[0], 2000)
     for k in k_values:
         labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(M)
         if len(set(labels)) < 2:
             continue
+        sizes = np.bincount(labels)
+        small_share = float(sizes[sizes < min_size].sum()) / len(labels)
         score = float(silhouette_score(M, labels, metric="cosine", sample_size=sample,
                                        random_state=seed))
-        if best is None or score > best[0] + 1e-9:
-            best = (score, k, labels)
+        key = (small_share <= 0.1, score if small_share <= 0.1 else -small_share)
+        if best is None or key > (best[0], best[1] + 1e-9):
+            best = (key[0], key[1], k, labels)
     if best is None:
         return 1, np.zeros(M.shape[0], dtype=int), 0.0
-    return best[1], best[2], best[0]
+    k, labels = best[2], best[3]
+    score = float(silhouette_score(M, labels, metric="cosine", sample_size=sample,
+                                   random_state=seed))
+    return k, labels, score
 
 
 def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | None = None, *,
@@ -328,7 +346,7 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
     k_high = max(2, min(max_themes, n // min_size))
     k_low = min(4 if n >= 100 else 2, k_high)
     report("clustering", 0, 1)
-    k, labels, silhouette = _choose_k(M, range(k_low, k_high + 1), seed)
+    k, labels, silhouette = _choose_k(M, range(k_low, k_high + 1), seed, min_size)
     report("clustering", 1, 1)
 
     # Dissolve small clusters into their nearest big one, when close enough.
@@ -338,7 +356,7 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
         keep = [counts.most_common(1)[0][0]]
     centroids = {c: _unit(M[labels == c].mean(axis=0)) for c in keep}
     own = np.array([float(M[i] @ centroids[labels[i]]) for i in range(n) if labels[i] in centroids])
-    floor = float(np.quantile(own, 0.05)) if own.size else -1.0
+    floor = float(np.quantile(own, 0.02)) if own.size else -1.0
     final = labels.copy()
     unassigned: list[int] = []
     C = np.vstack([centroids[c] for c in keep])

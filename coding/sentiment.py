@@ -12,7 +12,8 @@ Public API:
     split_clauses(text, lang=None) -> list[str]
     focus_texts(text, aspects, *, lang=None, embedder=None) -> list[str]
         for each aspect, the clause of `text` that is most about it
-    AspectSentiment(*, embedder=None)          per-code polarity, zero-shot or trained:
+    AspectSentiment(*, embedder=None, prototype=None, C=1.0, seed=0)
+        per-code polarity, zero-shot (with `prototype`, any text-level model) or trained:
         .fit(texts, polarities, sample_weight=None, aspect_names=None)  polarities: one
             {code: polarity} mapping per text
         .predict(texts, aspects_per_text, aspect_names=None) -> list[dict[str, (label, conf)]]

@@ -104,7 +104,8 @@
   function units() { return Array.prototype.slice.call(document.querySelectorAll("#queue .unit")); }
   function current() {
     var list = units();
-    return list.find(function (u) { return u.classList.contains("current"); }) || list[0];
+    var active = document.activeElement && document.activeElement.closest ? document.activeElement.closest("#queue .unit") : null;
+    return list.find(function (u) { return u.classList.contains("current"); }) || active || list[0];
   }
   function focus(unit) {
     if (!unit) return;
@@ -126,30 +127,59 @@
       if (button) { button.click(); event.preventDefault(); }
     } else if (event.key === "c") {
       var select = unit.querySelector('select[data-key="c"]');
-      if (select) { select.focus(); event.preventDefault(); }
+      if (select) { focus(unit); select.focus(); event.preventDefault(); }
     }
   });
-  // After a decision the unit is swapped; keep it current so the next key acts on the same place.
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    var unit = event.detail.target && event.detail.target.closest ? event.detail.target : null;
-    var swapped = unit && unit.id ? document.getElementById(unit.id) : null;
-    if (swapped && swapped.classList.contains("unit") && document.getElementById("queue")) {
-      var list = units(), i = list.indexOf(swapped);
-      focus(swapped.classList.contains("reviewed") && list[i + 1] ? list[i + 1] : swapped);
+  // A click inside a unit makes it the current one, so the keys act where the analyst is working.
+  document.addEventListener("focusin", function (event) {
+    var unit = event.target.closest && event.target.closest("#queue .unit");
+    if (unit && !unit.classList.contains("current")) {
+      units().forEach(function (u) { u.classList.remove("current"); });
+      unit.classList.add("current");
     }
+  });
+  // The counts at the top follow the decisions taken on the page.
+  function updateCounts() {
+    var count = document.querySelector("#queue .count[data-pending]");
+    if (!count) return;
+    var done = document.querySelectorAll("#queue .unit.reviewed").length;
+    var pending = document.getElementById("pending-count"), reviewed = document.getElementById("reviewed-count");
+    if (pending) pending.textContent = Math.max(parseInt(count.dataset.pending, 10) - done, 0);
+    if (reviewed) reviewed.textContent = parseInt(count.dataset.reviewed, 10) + done;
+  }
+  // After a decision the unit is swapped; once htmx has settled its attributes, keep the focus
+  // there, or move on to the next unit when this one is done.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var old = event.detail.target;
+    var swapped = old && old.id ? document.getElementById(old.id) : null;
+    if (!swapped || !swapped.classList.contains("unit") || !document.getElementById("queue")) return;
+    updateCounts();
+    if (!swapped.closest("#queue")) return;
+    var list = units(), i = list.indexOf(swapped);
+    focus(swapped.classList.contains("reviewed") && list[i + 1] ? list[i + 1] : swapped);
   });
   document.addEventListener("DOMContentLoaded", function () { if (document.getElementById("queue")) focus(units()[0]); });
 })();
 
 // Play buttons for quotes: a button with data-clip, or a story's timestamp link, plays just that stretch.
 (function () {
-  var player = null;
+  var player = null, playing = null;
+  function mark(control) {
+    if (playing) playing.classList.remove("playing");
+    playing = control || null;
+    if (playing) playing.classList.add("playing");
+  }
   function play(url, control) {
-    if (!player) { player = new Audio(); }
+    if (!player) {
+      player = new Audio();
+      player.addEventListener("pause", function () { mark(null); });
+      player.addEventListener("ended", function () { mark(null); });
+    }
     if (player.dataset.url === url && !player.paused) { player.pause(); return; }
     player.dataset.url = url;
     player.src = url;
-    player.play().catch(function () { if (control) control.title = "This quote could not be played."; });
+    player.play().then(function () { mark(control); })
+      .catch(function () { mark(null); if (control) control.title = "This quote could not be played."; });
   }
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-clip]");
@@ -159,6 +189,13 @@
       var base = link.closest(".story-web").dataset.clipBase;
       if (base) { play(base + encodeURIComponent(link.dataset.unit) + "/clip", link); event.preventDefault(); }
     }
+  });
+  // "Clear filters" shows as soon as one filter is set.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest(".report-filters");
+    var clear = document.getElementById("clear-filters");
+    if (!form || !clear) return;
+    clear.hidden = !Array.prototype.some.call(form.elements, function (field) { return field.name && field.value; });
   });
   // The report's PDF link follows the filters chosen on the page.
   document.body.addEventListener("htmx:afterSwap", function () {

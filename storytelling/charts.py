@@ -203,7 +203,8 @@ def rating_distribution_svg(summary: RatingSummary, language: str,
     slot = plot_w / len(bins)
     bar_w = slot * 0.72
     peak = max(b.count for b in bins) or 1
-    step = _nice_step(peak, 4)
+    step = max(1.0, _nice_step(peak, 4))  # counts of interviews: whole-number ticks
+    step = float(math.ceil(step))
     y_max = math.ceil(peak / step) * step
     parts = [_patterns("rd")]
     value = 0.0
@@ -224,7 +225,8 @@ def rating_distribution_svg(summary: RatingSummary, language: str,
                f'data-units="{_ids(rating_bin.unit_ids)}">'
                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(bar_w)}" height="{_num(max(h, 0))}" '
                f'fill="{fill}" stroke="{INK}" stroke-width="0.5"/></g>')
-        parts.append(_link(bar, link_base, {"rating": str(rating_bin.value)},
+        # An empty bar has no quotes behind it: no link to an empty page.
+        parts.append(_link(bar, link_base if rating_bin.count else None, {"rating": str(rating_bin.value)},
                            f"{rating_bin.value}: {rating_bin.count}"))
         if rating_bin.count:
             parts.append(_text(x + bar_w / 2, y - 4, str(rating_bin.count), size=10,

@@ -357,8 +357,9 @@ def migrate() -> None:
 
 
 def _register_stage_commands() -> None:
-    from workbench import cli_reports
+    from workbench import cli_coding, cli_reports
 
+    cli_coding.register(app)
     cli_reports.register(app)
 
 

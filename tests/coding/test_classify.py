@@ -57,7 +57,13 @@ def test_zero_shot_assigns_the_matching_leaf(fake: FakeEmbedder) -> None:
     assert found[0][0][0] == "delivery/late"
     assert found[1][0][0] == "invoicing"
     assert found[2][0][0] == "support"
-    assert found[3] == []  # about nothing in the codebook
+    gated = ZeroShotCoder(codebook(), embedder=fake, reference_z=1.0).predict(TEXTS, lang="en")
+    assert gated[3] == []  # about nothing in the codebook: no closer to it than small talk
+    assert [p[0][0] for p in gated[:3]] == ["delivery/late", "invoicing", "support"]
+    small_talk = coder.predict(["Thank you, that is all from my side."], lang="en")
+    assert small_talk == [[]]
+    ungated = ZeroShotCoder(codebook(), embedder=fake, small_talk_gate=False, threshold=0.0)
+    assert ungated.predict(["Thank you, that is all from my side."], lang="en") != [[]]
     for prediction in found:
         confidences = [c for _, c in prediction]
         assert confidences == sorted(confidences, reverse=True)
@@ -117,7 +123,8 @@ def test_supervised_learns_labels(fake: FakeEmbedder) -> None:
     assert found[0][0][0] == "delivery/late"
     assert found[1][0][0] == "invoicing"
     assert found[2][0][0] == "support"
-    assert {c for c, _ in found[1]} == {"invoicing"}
+    assert "support" not in {c for c, _ in found[0] + found[1]}
+    assert {c for c, _ in found[2]} == {"support"}
 
 
 def test_supervised_is_deterministic_and_persists(fake: FakeEmbedder, tmp_path: Path) -> None:
@@ -132,6 +139,10 @@ def test_supervised_is_deterministic_and_persists(fake: FakeEmbedder, tmp_path: 
     probe = ["Late delivery truck", "Invoice price wrong"]
     assert loaded.predict(probe) == first.predict(probe)
     np.testing.assert_allclose(loaded.predict_proba(probe), first.predict_proba(probe))
+    other = FakeEmbedder()
+    other.name = "another-model"
+    with pytest.raises(CodingError, match="trained on fake-bag-of-words embeddings"):
+        SupervisedCoder.load(path, embedder=other)
 
 
 def test_supervised_sample_weight_changes_the_model(fake: FakeEmbedder) -> None:
@@ -209,3 +220,17 @@ def test_real_zero_shot_on_the_starter_codebook() -> None:
                 "digital/ordering-portal", "support/reachability"]
     found = coder.predict(texts)
     assert [p[0][0] if p else None for p in found] == expected
+
+
+@pytest.mark.models
+def test_zero_shot_leaves_small_talk_uncoded_with_the_real_model():
+    from coding.codebook import starter_codebook
+
+    coder = ZeroShotCoder(starter_codebook())
+    texts = ["Bye for now.", "Buongiorno, sì, certo, può registrare.", "Hi Tom, yes, that's fine.",
+             "Invoices arrive late and often with errors.",
+             "Però negli ultimi mesi le consegne sono arrivate spesso in ritardo."]
+    found = coder.predict(texts, ["en", "it", "en", "en", "it"])
+    assert found[:3] == [[], [], []]
+    assert found[3][0][0] == "invoicing/invoice-errors"
+    assert found[4][0][0] == "delivery/late-shipments"

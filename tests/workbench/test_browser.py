@@ -90,3 +90,56 @@ def test_sign_in_upload_and_read_the_transcript(live_server, browser, session, s
     position = page.evaluate("document.getElementById('player').currentTime")
     assert position == pytest.approx(2.0, abs=0.1)
     page.close()
+
+
+def test_manager_filters_the_report_and_follows_a_chart_to_its_quotes(live_server, browser, session, settings):
+    """Interviews coded through the API's worker; the manager narrows the report and clicks a theme bar."""
+    from sqlmodel import select
+
+    from tests.factories import bearer
+    from workbench.models import Job, JobStatus
+
+    from starlette.testclient import TestClient
+
+    from workbench.app import create_app
+
+    admin = make_user(session, "admin")
+    make_user(session, "manager")
+    study = make_study(session, name="Report study")
+    with TestClient(create_app(settings, start_worker=False)) as api:
+        for seed, segment in enumerate(["SME", "Enterprise", "SME"]):
+            response = api.post(f"/api/studies/{study.id}/interviews", headers=bearer(session, admin),
+                                files={"file": (f"c{seed}.wav", wav_bytes(2.0, seed=seed), "audio/wav")},
+                                data={"account": f"Cliente {seed}", "segment": segment})
+            assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        session.expire_all()
+        rows = session.exec(select(Job)).all()
+        if len(rows) == 6 and all(j.status == JobStatus.done for j in rows):
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError([(j.kind, j.status, j.error) for j in session.exec(select(Job))])
+
+    page = browser.new_page()
+    page.goto(f"{live_server}/studies/{study.id}/report")
+    page.fill("input[name=email]", "manager@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"**/studies/{study.id}/report")
+    assert "Cliente 1" in page.inner_text("#report")
+
+    page.select_option("select[name=segment]", "SME")
+    page.wait_for_function("!document.querySelector('#report').innerText.includes('Cliente 1')", timeout=15000)
+    assert "segment=SME" in page.url  # the filtered view has its own address
+    assert "segment=SME" in page.get_attribute("#pdf-link", "href")
+    assert "Cliente 0" in page.inner_text("#report")
+
+    bar = page.locator("#report svg a[href*='theme=']").first
+    bar.click()
+    page.wait_for_url("**/report/quotes?**")
+    assert "Quotes behind theme" in page.inner_text("h1") and "segment SME" in page.inner_text("h1")
+    quotes = page.inner_text("main")
+    assert "“" in quotes and "Cliente 1" not in quotes
+    page.close()

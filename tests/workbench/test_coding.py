@@ -298,3 +298,21 @@ def test_managers_read_the_codebook_but_change_nothing(client, session, coded):
     denied = client.post(f"/studies/{study.id}/units/{unit.id}", data={"action": "add", "new_code_id": str(code.id)})
     assert denied.status_code == 403
     assert client.get(f"/studies/{study.id}/review").status_code == 403
+
+
+def test_discovery_job_proposes_themes_from_the_answers(client, session, analyst):
+    study = make_study(session)
+    for seed in range(6):
+        upload(client, study.id, seed=seed)
+    too_early = ThemeProposal  # the job replaces earlier open proposals; none exist yet
+    assert not session.exec(select(too_early)).all()
+    response = client.post(f"/studies/{study.id}/discover", follow_redirects=False)
+    assert response.status_code == 303
+    job = session.exec(select(Job).where(Job.kind == "discover")).one()
+    assert job.status == JobStatus.done, job.error
+    proposals = session.exec(select(ThemeProposal).where(ThemeProposal.study_id == study.id)).all()
+    assert proposals and all(p.label and p.unit_ids for p in proposals)
+    texts = {u.text for u in session.exec(select(CodedUnit)).all()}
+    assert all(example in texts for p in proposals for example in p.examples)
+    page = client.get(f"/studies/{study.id}/codebook").text
+    assert proposals[0].label in page

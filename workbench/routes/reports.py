@@ -98,7 +98,7 @@ def update_loop_status(request: Request, study_id: int, interview_id: int, sessi
     row = report_service.set_loop_status(session, interview=interview, status=status, note=note, user=user)
     if is_htmx(request):
         return render(request, "reports/_loop_status.html", {"item_id": interview_id, "status": row.status,
-                                                             "study": interview, "study_id": study_id,
+                                                             "study_id": study_id,
                                                              "loop_statuses": report_service.LOOP_STATUSES})
     return RedirectResponse(f"/studies/{study_id}/report#sec-loop", status_code=303)
 

@@ -325,6 +325,13 @@ def coding_context(session: Session, *, interview: Interview) -> dict:
             "nps_group": nps_group(rating.value, rating.scale) if rating else None, "questions": questions}
 
 
+def headline_scale(session: Session, *, study_id: int) -> str:
+    """The study's main rating scale: NPS when its guide asks for it, else CSAT, else CES."""
+    scales = {q.scale or "nps" for q in session.exec(select(GuideQuestion).where(
+        GuideQuestion.study_id == study_id, GuideQuestion.kind == "rating"))}
+    return next((s for s in ("nps", "csat", "ces") if s in scales), "nps")
+
+
 @dataclass
 class ThemeCount:
     code: Code
@@ -345,7 +352,9 @@ def study_summary(session: Session, *, study_id: int, segment: str | None = None
 
     interviews = {i.id: i for i in session.exec(select(Interview).where(Interview.study_id == study_id))
                   if not segment or i.segment == segment}
-    ratings = {k: v for k, v in ratings_of(session, study_id=study_id).items() if k in interviews}
+    scale = headline_scale(session, study_id=study_id)
+    # One scale at a time: averaging CSAT 1-5 with NPS 0-10 would mean nothing.
+    ratings = {k: v for k, v in ratings_of(session, study_id=study_id).items() if k in interviews and v.scale == scale}
     rows = session.exec(select(CodedUnit.interview_id, UnitCode, Code)
                         .join(UnitCode, UnitCode.unit_id == CodedUnit.id).join(Code, Code.id == UnitCode.code_id)
                         .where(CodedUnit.interview_id.in_(list(interviews) or [0]), UnitCode.status != "rejected"))
@@ -366,10 +375,11 @@ def study_summary(session: Session, *, study_id: int, segment: str | None = None
                       codes=codes_per_interview.get(i, set()), segment=interviews[i].segment or None)
              for i in interviews if i in codes_per_interview]
     if sum(1 for d in rated if d.rating is not None) >= 3:
-        drivers = driver_analysis(rated)
+        drivers = driver_analysis(rated, scale=scale)
     return {
-        "interviews": len(interviews), "coded": len(codes_per_interview), "ratings": len(ratings),
+        "interviews": len(interviews), "coded": len(codes_per_interview), "ratings": len(ratings), "scale": scale,
         "nps": round(nps(nps_values)) if nps_values else None, "nps_groups": groups,
+        "mean": sum(r.value for r in ratings.values()) / len(ratings) if ratings else None,
         "themes": sorted(themes.values(), key=lambda t: (-len(t.interviews), -t.units, t.code.path)),
         "drivers": drivers,
     }

@@ -121,6 +121,8 @@ def story_for(session: Session, *, interview: Interview, language: str | None = 
     if record is not None and (record.edited_at or record.status == "approved"):
         return Story.from_dict(record.data), record
     study = session.get(Study, interview.study_id)
+    if language is None and study.language not in ("it", "en") and interview.transcript_language in ("it", "en"):
+        language = interview.transcript_language  # a mixed study: each customer's story in their own language
     corpus = build_corpus(session, study, language=language)
     data = next((i for i in corpus.interviews if i.id == str(interview.id)), None)
     if data is None:
