@@ -179,7 +179,6 @@ def zero_shot(ds: Dataset) -> list[list[object]]:
     labels = list(ds.categories)
     rows = []
     for setting, options in (("default", {}),
-                             ("default without the small-talk gate", {"small_talk_gate": False}),
                              ("permissive", {"offset": -0.75, "gap_weight": 3.0})):
         coder = ZeroShotCoder(book, **options)
         pred = [[c for c, _ in p] for p in coder.predict_embeddings(ds.X, [ds.lang] * len(ds.X))]
@@ -374,9 +373,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         + markdown_table(["dataset", "training rows", "micro F1", "macro F1"], curve_rows),
         "### Theme coding, zero-shot (category names and one-line definitions only)\n\n"
         "Default: the ZeroShotCoder's calibration, a compromise with the starter codebook's "
-        "fine-grained codes, with its small-talk gate (no code for a text nearer to a "
-        "small-talk sentence than to its best code). Permissive: offset -0.75, gap weight 3, "
-        "best on these coarse categories. Codes per text: predicted (gold).\n\n"
+        "fine-grained codes (its small-talk gate needs example answers in the codebook, so it "
+        "is inactive here). Permissive: offset -0.75, gap weight 3, best on these coarse "
+        "categories. Codes per text: predicted (gold).\n\n"
         + markdown_table(["dataset", "setting", "micro F1", "macro F1", "codes per text"], zs_rows),
         "### Theme discovery (all rows; scored on rows with one gold category)\n\n"
         + markdown_table(["dataset", "rows", "scored rows", "themes", "silhouette", "NMI", "ARI",

@@ -139,7 +139,7 @@ class ZeroShotCoder:
     and a second code must be nearly as close as the first (gap_weight/scale = 5).
 
     `small_talk_gate` (on) gives no code to a text closer to one of the reference small-talk
-    sentences than to its best code. `reference_z` (off by default) gives confidence 0 to a
+    sentences than to any example answer of the codebook (codebooks with examples only). `reference_z` (off by default) gives confidence 0 to a
     code whose similarity is less than that many standard deviations above the reference
     small talk's: at 1.0 it kept 3 of 12 off-topic answers uncoded on the starter codebook
     but cost 0.08 micro F1 on SemEval; with e5-small, off-topic answers are not reliably
@@ -165,6 +165,7 @@ class ZeroShotCoder:
         self._codes: list[Code] = chosen
         self.codes = [code.path for code in chosen]
         self._prototypes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._examples: dict[str, np.ndarray] = {}  # all example vectors, per language
         self._reference: np.ndarray | None = None
 
     def _code_sentences(self, code: Code, lang: str) -> tuple[str, list[str]]:
@@ -201,7 +202,22 @@ class ZeroShotCoder:
                     centroids[row] = mixed / max(np.linalg.norm(mixed), 1e-12)
                 start += len(sample)
             self._prototypes[lang] = (label_vectors, centroids)
+            self._examples[lang] = (example_vectors if example_vectors is not None
+                                    else np.zeros((0, label_vectors.shape[1]), np.float32))
         return self._prototypes[lang]
+
+    def _nearest_example(self, X: np.ndarray, langs: Sequence[str]) -> np.ndarray:
+        """Each text's highest similarity to any code's example answer (-inf: no examples)."""
+        best = np.full(X.shape[0], -np.inf, dtype=np.float32)
+        langs = list(langs)
+        for lang in sorted(set(langs)):
+            wording = self._wording(lang)
+            self._prototypes_for(wording)
+            examples = self._examples[wording]
+            if examples.shape[0]:
+                rows = [i for i, item in enumerate(langs) if item == lang]
+                best[rows] = (X[rows] @ examples.T).max(axis=1)
+        return best
 
     def _reference_vectors(self) -> np.ndarray:
         if self._reference is None:
@@ -243,11 +259,17 @@ class ZeroShotCoder:
             confidence = np.where(z_small_talk >= self.reference_z, confidence, 0.0)
         if not self.small_talk_gate:
             return confidence
-        # Nor for a text that is closer to some small-talk sentence than to its best code
-        # ("Morning.", "Buongiorno, sì, può registrare", "Bye for now"): in interviews these
-        # are common and otherwise pick up whatever code is nearest.
-        nearest_small_talk = (np.asarray(X, dtype=np.float32) @ ref.T).max(axis=1)
-        return np.where((nearest_small_talk < S.max(axis=1))[:, None], confidence, 0.0)
+        # Nor for a text that is closer to some small-talk sentence than to any example
+        # answer of the codebook ("Morning.", "Buongiorno, sì, può registrare", "Bye for
+        # now"): in interviews these are common and otherwise pick up whatever code is
+        # nearest. Sentences are compared with sentences: a definition embedded as a
+        # passage always scores lower than a sentence does, so a codebook without
+        # examples has no gate (on the benchmark categories such a comparison halved F1).
+        X = np.asarray(X, dtype=np.float32)
+        nearest_small_talk = (X @ ref.T).max(axis=1)
+        nearest_example = self._nearest_example(X, langs)
+        talk = (nearest_example > -np.inf) & (nearest_small_talk >= nearest_example)
+        return np.where(talk[:, None], 0.0, confidence)
 
     def scores(self, texts: Sequence[str], lang: str | Sequence[str | None] | None = None
                ) -> np.ndarray:

@@ -103,6 +103,53 @@ def _coder(session: Session, settings: Settings, study, embedder):  # noqa: ANN0
     return ZeroShotCoder(codebook, embedder=embedder)
 
 
+def speaker_turns(segments: list, labels: dict[int, str]) -> tuple[list, dict[str, list[tuple[int, int, int, int]]]]:
+    """Consecutive segments of one speaker joined into a turn, so a sentence cut by Whisper is one unit.
+
+    Returns the turns and, per turn id, its pieces (segment id, offset in the turn's text, length,
+    leading spaces of the segment's own text).
+    Word timings are kept only when no segment of the turn was corrected by hand.
+    """
+    from coding.pipeline import TranscriptTurn
+
+    turns: list[TranscriptTurn] = []
+    pieces: dict[str, list[tuple[int, int, int, int]]] = {}
+    for seg in segments:
+        speaker = labels.get(seg.speaker_id)
+        text = seg.text.strip()
+        if not text:
+            continue
+        words = list(seg.words) if seg.text == seg.asr_text and seg.words else None
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker == speaker and seg.start - (last.end or seg.start) < 2.0:
+            offset = len(last.text) + 1
+            last.text = f"{last.text} {text}"
+            last.end = seg.end
+            last.words = (last.words + words) if last.words is not None and words is not None else None
+        else:
+            offset = 0
+            last = TranscriptTurn(id=str(seg.id), speaker=speaker, start=seg.start, end=seg.end, text=text,
+                                  words=words)
+            turns.append(last)
+        lead = len(seg.text) - len(seg.text.lstrip())
+        pieces.setdefault(last.id, []).append((seg.id, offset, len(text), lead))
+    return turns, pieces
+
+
+def locate_in_segment(unit, pieces: dict[str, list[tuple[int, int, int, int]]]) -> None:  # noqa: ANN001
+    """Point a unit at the segment where it starts, with offsets into that segment's text.
+
+    A unit that runs on into the next segment keeps its whole text as the quote; its end offset
+    is clipped to its first segment, so the transcript underlines the part it can.
+    """
+    for segment_id, offset, length, lead in pieces.get(unit.source_id or "", []):
+        if offset <= unit.start_char < offset + length + 1:
+            unit.source_id = str(segment_id)
+            unit.start_char = unit.start_char - offset + lead
+            unit.end_char = min(unit.end_char - offset, length) + lead
+            return
+
+
 def run_coding_job(settings: Settings, job_id: int) -> None:
     """Code an interview's transcript into units, themes, sentiment, reasons and its rating."""
     from coding.pipeline import GuideItem, TranscriptTurn, code_transcript
@@ -113,18 +160,15 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
         if codebook_service.seed_starter_codebook(session, study):
             session.commit()
         speakers = {s.id: s for s in transcript_service.speakers_of(session, interview_id=interview.id)}
-        turns = [
-            TranscriptTurn(id=str(seg.id), speaker=speakers[seg.speaker_id].label if seg.speaker_id in speakers
-                           else None, start=seg.start, end=seg.end, text=seg.text,
-                           words=seg.words if seg.text == seg.asr_text else None)
-            for seg in transcript_service.segments_of(session, interview_id=interview.id)
-        ]
+        turns, pieces = speaker_turns(transcript_service.segments_of(session, interview_id=interview.id),
+                                      {k: v.label for k, v in speakers.items()})
         roles = {s.label: s.role for s in speakers.values()}
         guide = [GuideItem(id=str(q.id), text=q.text, kind=q.kind, scale=q.scale)
                  for q in study_service.get_guide(session, study.id)]
         language = interview.transcript_language or (study.language if study.language != "auto" else None)
         embedder = build_embedder(settings)
-        return {"interview_id": interview.id, "study_id": study.id, "turns": turns, "roles": roles, "guide": guide,
+        return {"interview_id": interview.id, "study_id": study.id, "turns": turns, "pieces": pieces,
+                "roles": roles, "guide": guide,
                 "language": language, "coder": _coder(session, settings, study, embedder), "embedder": embedder}
 
     def compute(inputs: dict, progress: ProgressReporter):  # noqa: ANN202
@@ -139,6 +183,8 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
         rating = None
         if coded.rating is not None:
             rating = (next(u for u in coded.units if u.id == coded.rating_unit_id), coded.rating)
+        for unit in coded.units:
+            locate_in_segment(unit, inputs["pieces"])
         coding_service.replace_coding(session, interview=interview, units=coded.units, question_ids=question_ids,
                                       code_ids=code_ids, rating=rating)
 

@@ -316,3 +316,27 @@ def test_discovery_job_proposes_themes_from_the_answers(client, session, analyst
     assert all(example in texts for p in proposals for example in p.examples)
     page = client.get(f"/studies/{study.id}/codebook").text
     assert proposals[0].label in page
+
+
+def test_a_sentence_cut_across_two_segments_is_one_unit():
+    from types import SimpleNamespace
+
+    from coding.schema import Unit
+    from workbench.coding_jobs import locate_in_segment, speaker_turns
+
+    def seg(id_, speaker, start, end, text):
+        return SimpleNamespace(id=id_, speaker_id=speaker, start=start, end=end, text=text, asr_text=text, words=[])
+
+    segments = [seg(1, 10, 0.0, 2.0, " How are things?"), seg(2, 20, 2.5, 4.0, " Half of our users still"),
+                seg(3, 20, 4.1, 6.0, " cannot log in. Support is slow."), seg(4, 10, 6.5, 7.0, " I see.")]
+    turns, pieces = speaker_turns(segments, {10: "SPEAKER_00", 20: "SPEAKER_01"})
+    assert [t.text for t in turns] == ["How are things?", "Half of our users still cannot log in. Support is slow.",
+                                       "I see."]
+    text = turns[1].text
+    first = Unit(id="a", doc_id="1", text=text[:38], lang="en", start_char=0, end_char=38, source_id="2")
+    second = Unit(id="b", doc_id="1", text="Support is slow.", lang="en", start_char=39, end_char=55, source_id="2")
+    locate_in_segment(first, pieces)
+    locate_in_segment(second, pieces)
+    assert (first.source_id, first.start_char, first.end_char) == ("2", 1, 24)
+    assert segments[1].text[first.start_char:first.end_char] == "Half of our users still"
+    assert second.source_id == "3" and segments[2].text[second.start_char:second.end_char] == "Support is slow."

@@ -294,17 +294,20 @@ def highlight(text: str, views: list[UnitView]) -> list[tuple[str, UnitView | No
     """Cut a segment's text into plain pieces and coded units (by their offsets).
 
     A unit whose offsets no longer match the text (the segment was corrected after
-    coding) is left out rather than highlighting the wrong words.
+    coding) is left out rather than highlighting the wrong words; a unit that continues
+    into the next segment is cut at this segment's end.
     """
     pieces: list[tuple[str, UnitView | None]] = []
     cursor = 0
     for view in sorted(views, key=lambda v: v.unit.start_char):
         unit = view.unit
-        if unit.start_char < cursor or text[unit.start_char:unit.end_char] != unit.text:
+        piece = text[unit.start_char:unit.end_char]
+        # A unit that runs on into the next segment is underlined as far as this segment goes.
+        if unit.start_char < cursor or not piece.strip() or not unit.text.startswith(piece):
             continue
         if unit.start_char > cursor:
             pieces.append((text[cursor:unit.start_char], None))
-        pieces.append((unit.text, view))
+        pieces.append((piece, view))
         cursor = unit.end_char
     if cursor < len(text):
         pieces.append((text[cursor:], None))
