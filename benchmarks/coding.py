@@ -394,7 +394,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"### Throughput ({args.throughput_units:,} units from the three datasets, "
             "empty embedding cache)\n\nCoding is embedding-bound: the classifiers take "
             "milliseconds once the vectors exist. A second worker process on the other core "
-            "doubles it; re-coding a study re-embeds nothing (cached).\n\n"
+            "should roughly double it (not measured here); re-coding a study re-embeds "
+            "nothing (cached).\n\n"
             + markdown_table(["stage", "time", "units per second"], speed_rows))
     if args.limit:
         print("\n\n".join(body))

@@ -68,9 +68,9 @@ def code(
 ) -> None:
     """Code a CSV of answers: themes, per-theme and overall sentiment, reason-why, confidence.
 
-    With --train a classifier learns from labelled rows (the codebook, if given, is its
-    prior); with only --codebook the codes are assigned zero-shot; with neither, themes
-    are discovered in the input and used as codes.
+    With --train, a classifier learns from labelled rows (a --codebook becomes its prior).
+    With only --codebook, the codes are assigned zero-shot.
+    With neither, themes are discovered in the input and used as codes.
     """
     from coding.csv_coding import code_csv
     from coding.errors import CodingError
