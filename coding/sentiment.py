@@ -183,7 +183,28 @@ def split_clauses(text: str, lang: str | None = None, *, min_words: int = 2) -> 
 
 # --- models -------------------------------------------------------------------------------
 
-class PrototypeSentiment:
+class _PolarityModel:
+    """What both sentiment models share: the best class of `proba_embeddings`, and texts in."""
+
+    classes: list[str]
+    embedder: Embedder | None
+
+    def proba_embeddings(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_embeddings(self, X: np.ndarray) -> list[tuple[str, float]]:
+        P = self.proba_embeddings(X)
+        return [(self.classes[int(i)], float(row[int(i)])) for row, i in zip(P, P.argmax(axis=1),
+                                                                             strict=True)]
+
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        texts = list(texts)
+        if not texts:
+            return []
+        return self.predict_embeddings(embed(texts, kind="query", embedder=self.embedder))
+
+
+class PrototypeSentiment(_PolarityModel):
     """Zero-shot polarity: the class whose anchor centroid is nearest."""
 
     def __init__(self, *, embedder: Embedder | None = None,
@@ -219,19 +240,9 @@ class PrototypeSentiment:
         P = np.exp(logits)
         return P / P.sum(axis=1, keepdims=True)
 
-    def predict_embeddings(self, X: np.ndarray) -> list[tuple[str, float]]:
-        P = self.proba_embeddings(X)
-        return [(self.classes[int(i)], float(row[int(i)])) for row, i in zip(P, P.argmax(axis=1),
-                                                                             strict=True)]
-
-    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        texts = list(texts)
-        if not texts:
-            return []
-        return self.predict_embeddings(embed(texts, kind="query", embedder=self.embedder))
 
 
-class LinearSentiment:
+class LinearSentiment(_PolarityModel):
     """Polarity learnt from labelled texts: multinomial logistic regression on embeddings."""
 
     def __init__(self, *, embedder: Embedder | None = None, C: float = 1.0,
@@ -285,16 +296,6 @@ class LinearSentiment:
         P = np.exp(logits)
         return P / P.sum(axis=1, keepdims=True)
 
-    def predict_embeddings(self, X: np.ndarray) -> list[tuple[str, float]]:
-        P = self.proba_embeddings(X)
-        return [(self.classes[int(i)], float(row[int(i)])) for row, i in zip(P, P.argmax(axis=1),
-                                                                             strict=True)]
-
-    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        texts = list(texts)
-        if not texts:
-            return []
-        return self.predict_embeddings(embed(texts, kind="query", embedder=self.embedder))
 
     def save(self, path: str | Path) -> Path:
         self._check_fitted()

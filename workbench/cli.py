@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from workbench.errors import PercheError
@@ -21,13 +20,8 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {message}")
-    raise typer.Exit(code)
+from workbench.cli_common import console, err  # noqa: E402
+from workbench.cli_common import fail as _fail  # noqa: E402
 
 
 def _database():  # noqa: ANN202

@@ -17,23 +17,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {message}")
-    raise typer.Exit(code)
-
-
-def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
-    if path.suffix.lower() not in suffixes:
-        _fail(f"{path} should end in {' or '.join(suffixes)}.")
-    if not path.parent.exists():
-        _fail(f"The folder {path.parent} does not exist; create it or choose another output path.")
+from workbench.cli_common import check_output as _check_output
+from workbench.cli_common import console, err
+from workbench.cli_common import fail as _fail
 
 
 def _check_input(path: Path, what: str) -> None:

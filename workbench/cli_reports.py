@@ -6,23 +6,15 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-console = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    console.print(f"[bold red]Error:[/] {message}")
-    raise typer.Exit(code)
+from workbench.cli_common import check_output
+from workbench.cli_common import err as console
+from workbench.cli_common import fail as _fail
 
 
 def _check_out(path: Path | None, suffix: str) -> None:
-    if path is None:
-        return
-    if path.suffix.lower() != suffix:
-        _fail(f"{path} should end in {suffix}.", 2)
-    if not path.parent.exists():
-        _fail(f"The folder {path.parent} does not exist; create it or choose another path.", 2)
+    if path is not None:
+        check_output(path, (suffix,), code=2)
 
 
 def report(study_id: int,

@@ -152,7 +152,7 @@ def locate_in_segment(unit, pieces: dict[str, list[tuple[int, int, int, int]]]) 
 
 def run_coding_job(settings: Settings, job_id: int) -> None:
     """Code an interview's transcript into units, themes, sentiment, reasons and its rating."""
-    from coding.pipeline import GuideItem, TranscriptTurn, code_transcript
+    from coding.pipeline import GuideItem, code_transcript
 
     def prepare(session: Session, job) -> dict:  # noqa: ANN001
         interview = session.get(Interview, job.interview_id)

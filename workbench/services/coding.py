@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, delete, select
 
-from coding.schema import Unit
+from coding.schema import RATING_SCALES, Unit
 from workbench.errors import BadRequest, NotFound
 from workbench.models import (
     Code,
@@ -34,9 +34,18 @@ NPS_GROUPS = ("promoter", "passive", "detractor")
 
 
 def nps_group(value: float | None, scale: str = "nps") -> str | None:
-    if value is None or scale != "nps":
-        return None
-    return "promoter" if value >= 9 else "passive" if value >= 7 else "detractor"
+    """The NPS group of a rating, or None when it is not an NPS rating."""
+    from coding.ratings import nps_group as group_of
+
+    return group_of(value) if value is not None and scale == "nps" else None
+
+
+def delete_coding(session: Session, *, interview_id: int) -> None:
+    """Remove an interview's coded units and their codes (the caller commits); decisions stay in the log."""
+    old_ids = list(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview_id)))
+    if old_ids:
+        session.exec(delete(UnitCode).where(UnitCode.unit_id.in_(old_ids)))  # type: ignore[call-overload]
+        session.exec(delete(CodedUnit).where(CodedUnit.interview_id == interview_id))  # type: ignore[call-overload]
 
 
 @dataclass
@@ -57,10 +66,7 @@ def replace_coding(session: Session, *, interview: Interview, units: list[Unit],
 
     `question_ids` maps the pipeline's question ids to GuideQuestion ids, `code_ids` code paths to Code ids.
     """
-    old_ids = list(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview.id)))
-    if old_ids:
-        session.exec(delete(UnitCode).where(UnitCode.unit_id.in_(old_ids)))  # type: ignore[call-overload]
-        session.exec(delete(CodedUnit).where(CodedUnit.interview_id == interview.id))  # type: ignore[call-overload]
+    delete_coding(session, interview_id=interview.id)
     speakers = {s.label: s.id for s in session.exec(select(Speaker).where(Speaker.interview_id == interview.id))}
     segment_ids = set(session.exec(select(TranscriptSegment.id).where(TranscriptSegment.interview_id == interview.id)))
     stored: dict[str, CodedUnit] = {}
@@ -269,7 +275,9 @@ def set_rating(session: Session, *, interview: Interview, value: float | None, s
             session.delete(existing)
             session.commit()
         return None
-    low, high = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}.get(scale, (0, 10))
+    if scale not in RATING_SCALES:
+        raise BadRequest(f"Unknown scale '{scale}'. Use one of: {', '.join(RATING_SCALES)}.")
+    low, high = RATING_SCALES[scale]
     if not low <= value <= high:
         raise BadRequest(f"A {scale.upper()} rating lies between {low} and {high}.")
     rating = existing or Rating(interview_id=interview.id, value=value)

@@ -58,13 +58,11 @@ def accept(session: Session, *, study_id: int, proposal_id: int, path: str, name
         examples=list(proposal.examples))
     if existing is None:
         code.origin = "discovery"
-    live = {u for u in proposal.unit_ids
-            if session.get(CodedUnit, u) is not None}
-    for unit_id in live:
-        if session.exec(select(UnitCode).where(UnitCode.unit_id == unit_id, UnitCode.code_id == code.id)).first():
+    units = session.exec(select(CodedUnit).where(CodedUnit.id.in_(proposal.unit_ids or [0]))).all()
+    for unit in units:  # units re-coded since discovery are gone; their proposal ids find nothing
+        if session.exec(select(UnitCode).where(UnitCode.unit_id == unit.id, UnitCode.code_id == code.id)).first():
             continue
-        session.add(UnitCode(unit_id=unit_id, code_id=code.id, confidence=0.5, source="model", status="suggested"))
-        unit = session.get(CodedUnit, unit_id)
+        session.add(UnitCode(unit_id=unit.id, code_id=code.id, confidence=0.5, source="model", status="suggested"))
         unit.reviewed_at, unit.reviewed_by = None, None  # back into the review queue
         unit.confidence = min(unit.confidence, 0.5)
         session.add(unit)

@@ -46,18 +46,18 @@ def study_language(session: Session, study: Study) -> str:
 
 
 def _scale(session: Session, study: Study) -> tuple[str, str]:
-    questions = session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study.id,
-                                                         GuideQuestion.kind == "rating")
-                             .order_by(GuideQuestion.position)).all()
-    for scale in ("nps", "csat", "ces"):
-        for question in questions:
-            if (question.scale or "nps") == scale:
-                return scale, question.text
-    return "nps", ""
+    """The study's headline rating scale and the guide question that asks for it."""
+    from workbench.services.coding import headline_scale
+
+    scale = headline_scale(session, study_id=study.id)
+    questions = session.exec(select(GuideQuestion).where(
+        GuideQuestion.study_id == study.id, GuideQuestion.kind == "rating").order_by(GuideQuestion.position))
+    return scale, next((q.text for q in questions if (q.scale or "nps") == scale), "")
 
 
-def build_corpus(session: Session, study: Study, *, language: str | None = None) -> CodedCorpus:
-    """The study's coded interviews as storytelling's input."""
+def build_corpus(session: Session, study: Study, *, language: str | None = None,
+                 interview_ids: list[int] | None = None) -> CodedCorpus:
+    """The study's coded interviews (or only those of `interview_ids`) as storytelling's input."""
     lang = language or study_language(session, study)
     scale, question = _scale(session, study)
     codes = {c.id: c for c in session.exec(select(Code).where(Code.study_id == study.id))}
@@ -65,8 +65,10 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None)
     def code_name(code: Code) -> str:
         return str((code.translations.get(lang) or {}).get("name") or code.name)
 
-    interviews = session.exec(select(Interview).where(Interview.study_id == study.id)
-                              .order_by(Interview.interview_date, Interview.id)).all()
+    query = select(Interview).where(Interview.study_id == study.id)
+    if interview_ids is not None:
+        query = query.where(Interview.id.in_(interview_ids or [0]))
+    interviews = session.exec(query.order_by(Interview.interview_date, Interview.id)).all()
     ids = [i.id for i in interviews] or [0]
     ratings = {r.interview_id: r for r in session.exec(select(Rating).where(Rating.interview_id.in_(ids)))}
     speakers = {s.id: s.display_name for s in session.exec(select(Speaker).where(Speaker.interview_id.in_(ids)))}
@@ -123,7 +125,7 @@ def story_for(session: Session, *, interview: Interview, language: str | None = 
     study = session.get(Study, interview.study_id)
     if language is None and study.language not in ("it", "en") and interview.transcript_language in ("it", "en"):
         language = interview.transcript_language  # a mixed study: each customer's story in their own language
-    corpus = build_corpus(session, study, language=language)
+    corpus = build_corpus(session, study, language=language, interview_ids=[interview.id])
     data = next((i for i in corpus.interviews if i.id == str(interview.id)), None)
     if data is None:
         raise NotFound("This interview has not been coded yet, so it has no story. Wait for the coding job, "
@@ -145,7 +147,7 @@ def save_story(session: Session, *, interview: Interview, paragraphs: list[str] 
         from storytelling.stories import build_story
 
         study = session.get(Study, interview.study_id)
-        corpus = build_corpus(session, study, language=story.language)
+        corpus = build_corpus(session, study, language=story.language, interview_ids=[interview.id])
         data = next(i for i in corpus.interviews if i.id == str(interview.id))
         rebuilt = build_story(data, corpus.study, corpus.code_names, pinned_quote_ids=pinned)
         story.quotes = rebuilt.quotes

@@ -12,7 +12,6 @@ from workbench.models import (
     InterviewStatus,
     Speaker,
     TranscriptSegment,
-    UnitCode,
     User,
     utcnow,
 )
@@ -27,10 +26,9 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
     The interview's coded units point into the old segments, so they go too; the coding job that
     follows re-codes the new transcript and re-applies the analysts' logged decisions.
     """
-    old_units = list(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview.id)))
-    if old_units:
-        session.exec(delete(UnitCode).where(UnitCode.unit_id.in_(old_units)))  # type: ignore[call-overload]
-        session.exec(delete(CodedUnit).where(CodedUnit.interview_id == interview.id))  # type: ignore[call-overload]
+    from workbench.services.coding import delete_coding
+
+    delete_coding(session, interview_id=interview.id)
     old_segments = delete(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)
     session.exec(old_segments)  # type: ignore[call-overload]
     session.exec(delete(Speaker).where(Speaker.interview_id == interview.id))  # type: ignore[call-overload]
