@@ -7,6 +7,18 @@ Public API:
 - `filter_interviews(interviews, filters) -> list[InterviewData]`
 - `FILTER_KEYS`: the filters a user is offered (any metadata key also works).
 
+What counts: only codes an analyst gave or accepted, or model codes at or above the study's
+confidence threshold (`StudyInfo.confidence_threshold`); rejected codes never reach here.
+A quote illustrating a theme is a unit coded with that theme and that polarity, whose own
+sentiment agrees, and that is confident or analyst-accepted; reasons are quoted only when
+they are readable spans of the unit (`storytelling.trust.readable_reason`). A top pain point
+(delighter) needs negative (positive) codes on at least `MIN_HIGHLIGHT_INTERVIEWS` interviews.
+
+Uncertainty: NPS carries a 90 % interval from the usual variance of NPS,
+var = (p_pro + p_det − (p_pro − p_det)²) / n (normal approximation, clipped to ±100); means
+(CSAT, CES) carry a 90 % normal interval from their standard error. Secondary scales
+(`InterviewData.other_ratings`) are summarised beside the headline one with their own n.
+
 Sections: executive summary (NPS or the scale's mean with its distribution, the top three
 pain points and delighters with their main reason and a quote), ratings with their reasons
 per group, theme frequency × sentiment, driver matrix, segment comparison, monthly trend,
@@ -44,6 +56,7 @@ from .errors import InvalidFilter
 from .i18n import FALLBACK_OWNER, owner_for, t, theme_name
 from .schema import (
     LANGUAGES,
+    SCALES,
     SENTIMENTS,
     CodedCorpus,
     CodedUnit,
@@ -61,6 +74,7 @@ from .schema import (
     Reason,
     Report,
     Scale,
+    ScaleSummary,
     SegmentCell,
     SegmentColumn,
     SegmentComparison,
@@ -71,6 +85,7 @@ from .schema import (
     TrendPoint,
 )
 from .stories import GROUP_OWNER, choose_quote, is_respondent_unit
+from .trust import agreed_sentiment, quotable, readable_reason, trusted_interviews
 
 FILTER_KEYS = ("segment", "region", "product_line", "journey_stage", "interviewer", "account",
                "date_from", "date_to")
@@ -83,6 +98,10 @@ STRONG_NEGATIVE_CONFIDENCE = 0.8
 MAX_SEGMENTS = 6
 MAX_SEGMENT_THEMES = 8
 TOP_HIGHLIGHTS = 3
+MIN_HIGHLIGHT_INTERVIEWS = 2
+"""A top pain (negative) or delighter (positive) needs that polarity in this many interviews."""
+INTERVAL_Z = 1.6449
+"""z of a two-sided 90 % normal interval."""
 NEGATIVE = ("negative", "mixed")
 POSITIVE = ("positive",)
 
@@ -155,6 +174,7 @@ class _Corpus:
         self.scale: Scale = corpus.study.scale
         self.language = language
         self.interviews = interviews
+        self.threshold = corpus.study.confidence_threshold
         self.owners = corpus.code_owners
         self.units: dict[str, list[CodedUnit]] = {
             i.id: [u for u in i.units if is_respondent_unit(u, i)] for i in interviews}
@@ -209,8 +229,9 @@ def _top_reasons(units: Sequence[CodedUnit], corpus: _Corpus, limit: int,
     """Reasons grouped by their normalised text, most often given first, then strongest."""
     groups: dict[str, list[CodedUnit]] = defaultdict(list)
     for unit in units:
-        if unit.reason and unit.reason.strip():
-            groups[_reason_key(unit.reason)].append(unit)
+        reason = readable_reason(unit)
+        if reason:
+            groups[_reason_key(reason)].append(unit)
     ranked = sorted(groups.values(), key=lambda us: (
         -len({corpus.interview_of[u.id].id for u in us}), -max(u.strength for u in us),
         min(u.id for u in us)))
@@ -218,7 +239,7 @@ def _top_reasons(units: Sequence[CodedUnit], corpus: _Corpus, limit: int,
     for group in ranked[:limit]:
         best = min(group, key=lambda u: (-u.strength, u.id))
         reasons.append(Reason(
-            text=(best.reason or "").strip(), unit_id=best.id,
+            text=readable_reason(best) or "", unit_id=best.id,
             interview_id=corpus.interview_of[best.id].id,
             path=path or (best.codes[0].path if best.codes else ""), sentiment=best.sentiment,
             count=len({corpus.interview_of[u.id].id for u in group}),
@@ -246,23 +267,83 @@ def _rating_summary(c: _Corpus) -> RatingSummary:
                                  share=len(ids) / len(c.rated) if c.rated else 0.0,
                                  interview_ids=ids))
     ratings = [float(i.rating) for i in c.rated if i.rating is not None]
+    interval = (nps_interval(ratings) if scale.key == "nps" else mean_interval(ratings)) if ratings else None
     return RatingSummary(
         scale=scale.key, rated=len(c.rated), unrated=len(c.interviews) - len(c.rated),
         score=c.score(c.rated), mean=round(statistics.fmean(ratings), 2) if ratings else None,
         groups=groups, distribution=list(bins.values()),
-        interview_ids=[i.id for i in c.rated])
+        interview_ids=[i.id for i in c.rated], interval=interval)
 
 
-def _highlights(c: _Corpus, sentiments: Sequence[str], used: set[str]) -> list[Highlight]:
-    """The top themes with `sentiments`; quotes already in `used` are not repeated."""
-    found = c.mentions(sentiments=sentiments)
+def nps_interval(ratings: Sequence[float], z: float = INTERVAL_Z) -> list[float] | None:
+    """The 90 % interval of the NPS of `ratings` (0-10), in NPS points, from the usual
+    variance of a difference of two shares: var = (p_pro + p_det − (p_pro − p_det)²) / n.
+    Clipped to −100..100; None without ratings."""
+    n = len(ratings)
+    if not n:
+        return None
+    scale = SCALES["nps"]
+    p_pro = sum(1 for r in ratings if scale.group(r) == "promoter") / n
+    p_det = sum(1 for r in ratings if scale.group(r) == "detractor") / n
+    variance = max(0.0, (p_pro + p_det - (p_pro - p_det) ** 2) / n)
+    half = z * variance ** 0.5
+    score = p_pro - p_det
+    return [round(max(-1.0, score - half) * 100, 1), round(min(1.0, score + half) * 100, 1)]
+
+
+def mean_interval(values: Sequence[float], z: float = INTERVAL_Z) -> list[float] | None:
+    """The 90 % normal interval of a mean (standard error from the sample deviation); None
+    under 2 values."""
+    if len(values) < 2:
+        return None
+    mean = statistics.fmean(values)
+    half = z * statistics.stdev(values) / len(values) ** 0.5
+    return [round(mean - half, 2), round(mean + half, 2)]
+
+
+def _other_ratings(c: _Corpus) -> list[ScaleSummary]:
+    """Each secondary scale with its own n, mean and interval."""
+    by_scale: dict[str, list[tuple[str, float, str]]] = defaultdict(list)
+    for interview in c.interviews:
+        for other in interview.other_ratings:
+            if other.scale != c.scale.key:
+                by_scale[other.scale].append((interview.id, float(other.value), other.question))
+    summaries = []
+    for key in sorted(by_scale, key=lambda k: list(SCALES).index(k)):
+        rows = by_scale[key]
+        values = [v for _, v, _ in rows]
+        summaries.append(ScaleSummary(
+            scale=key, question=next((q for _, _, q in rows if q), ""), rated=len({i for i, _, _ in rows}),
+            mean=round(statistics.fmean(values), 2), interval=mean_interval(values),
+            interview_ids=sorted({i for i, _, _ in rows})))
+    return summaries
+
+
+def _polar_mentions(c: _Corpus, polarity: str) -> dict[str, list[CodedUnit]]:
+    """Theme path -> units whose code on it has `polarity` and whose own sentiment agrees."""
+    found: dict[str, list[CodedUnit]] = defaultdict(list)
+    for interview in c.interviews:
+        for unit in c.units.get(interview.id, []):
+            for code in unit.codes:
+                if agreed_sentiment(unit, code.path) == polarity and unit not in found[code.path]:
+                    found[code.path].append(unit)
+    return found
+
+
+def _highlights(c: _Corpus, polarity: str, used: set[str]) -> list[Highlight]:
+    """The top themes coded with `polarity` ("negative" or "positive") in at least
+    `MIN_HIGHLIGHT_INTERVIEWS` interviews; the reason and the quote come from units coded
+    with that theme and that polarity; quotes already in `used` are not repeated."""
+    found = {path: units for path, units in _polar_mentions(c, polarity).items()
+             if len(c.interviews_of(units)) >= MIN_HIGHLIGHT_INTERVIEWS}
     ranked = sorted(found.items(), key=lambda kv: (
         -len(c.interviews_of(kv[1])), -len(kv[1]), -max(u.strength for u in kv[1]), kv[0]))
     highlights = []
     total = len(c.interviews) or 1
     for path, units in ranked[:TOP_HIGHLIGHTS]:
         reasons = _top_reasons(units, c, 1, path)
-        unit = choose_quote(units, sentiments=sentiments, path=path, exclude_ids=used)
+        unit = choose_quote([u for u in units if quotable(u, c.threshold)], sentiments=[polarity],
+                            path=path, exclude_ids=used)
         if unit is not None:
             used.add(unit.id)
         people = c.interviews_of(units)
@@ -290,8 +371,14 @@ def _rating_groups(c: _Corpus, used: set[str]) -> list[RatingGroup]:
                                      interviews=len(c.interviews_of(units)), sentiment=dominant,
                                      unit_ids=sorted(u.id for u in units)))
         units = [u for i in members for u in c.units[i.id] if u.sentiment in aligned[group]]
-        unit = (choose_quote(units, sentiments=list(aligned[group]), exclude_ids=used)
-                or choose_quote(units, sentiments=list(aligned[group])))
+        # A group's quote illustrates a theme: a unit coded with a theme felt in the group's
+        # direction (and agreeing with the unit's own sentiment), confident or accepted.
+        themed = {u.id: next(cd.path for cd in u.codes if agreed_sentiment(u, cd.path) in aligned[group])
+                  for u in units if quotable(u, c.threshold)
+                  and any(agreed_sentiment(u, cd.path) in aligned[group] for cd in u.codes)}
+        candidates = [u for u in units if u.id in themed]
+        unit = (choose_quote(candidates, sentiments=list(aligned[group]), exclude_ids=used)
+                or choose_quote(candidates, sentiments=list(aligned[group])))
         if unit is not None:
             used.add(unit.id)
         groups.append(RatingGroup(
@@ -299,7 +386,7 @@ def _rating_groups(c: _Corpus, used: set[str]) -> list[RatingGroup]:
             share=len(members) / len(c.rated) if c.rated else 0.0,
             interview_ids=[i.id for i in members], themes=themes,
             reasons=_top_reasons(units, c, 3),
-            quote=c.quote(unit, unit.codes[0].path if unit.codes else "") if unit else None))
+            quote=c.quote(unit, themed[unit.id]) if unit else None))
     return groups
 
 
@@ -429,15 +516,15 @@ def _close_the_loop(c: _Corpus, statuses: Mapping[str, str]) -> list[LoopItem]:
             continue
         negative = [u for u in units if u.sentiment in NEGATIVE
                     or any(u.code_sentiment(cd) in NEGATIVE for cd in u.codes)]
-        unit = choose_quote(strong or negative)
+        unit = choose_quote([u for u in (strong or negative) if quotable(u, c.threshold)])
         path, theme, reason = "", "", t("no_reason", c.language)
         if unit is not None:
             code = next((cd for cd in unit.codes if unit.code_sentiment(cd) in NEGATIVE),
                         unit.codes[0] if unit.codes else None)
             if code is not None:
                 path, theme = code.path, c.names[code.path]
-            if unit.reason and unit.reason.strip():
-                reason = unit.reason.strip()
+            if readable_reason(unit):
+                reason = readable_reason(unit) or ""
             else:
                 words = unit.text.split()
                 reason = " ".join(words[:30]) + ("…" if len(words) > 30 else "")
@@ -491,15 +578,17 @@ def build_report(
     if lang not in LANGUAGES:
         raise InvalidFilter(f"Unknown report language {lang!r}; use 'it' or 'en'.")
     cleaned = _clean_filters(filters, corpus.interviews)
-    interviews = filter_interviews(corpus.interviews, cleaned)
+    # Only confident or analyst-accepted codes count anywhere in the report.
+    interviews = trusted_interviews(filter_interviews(corpus.interviews, cleaned),
+                                    corpus.study.confidence_threshold)
     c = _Corpus(corpus, interviews, lang)
     themes = _theme_stats(c)
     kept_ids = {i.id for i in interviews}
     chosen_stories = [s for s in stories or []
                       if s.status == "approved" and kept_ids.intersection(s.interview_ids)]
     quoted: set[str] = set()  # each quote appears once across the summary and the groups
-    pains = _highlights(c, NEGATIVE, quoted)
-    delights = _highlights(c, POSITIVE, quoted)
+    pains = _highlights(c, "negative", quoted)
+    delights = _highlights(c, "positive", quoted)
     groups = _rating_groups(c, quoted) if c.rated else []
     return Report(
         study=corpus.study, language=lang, generated_on=generated_on or dt.date.today(),
@@ -508,6 +597,7 @@ def build_report(
                         accounts=len({i.account for i in interviews}),
                         interview_ids=[i.id for i in interviews], rating=_rating_summary(c),
                         top_pains=pains, top_delights=delights),
+        other_ratings=_other_ratings(c),
         rating_groups=groups,
         themes=themes,
         drivers=_drivers(c),

@@ -38,6 +38,8 @@ STORY_STATUSES = ("draft", "approved")
 LOOP_STATUSES = ("open", "contacted", "resolved")
 CODE_SOURCES = ("model", "analyst")
 QUADRANTS = ("fix_first", "maintain", "monitor", "leverage")
+INDICATIVE_BELOW = 5
+"""Percentages over fewer interviews than this are marked as indicative."""
 
 
 @dataclass(frozen=True)
@@ -151,10 +153,16 @@ class StudyInfo(Record):
     language: str = "en"
     rating_scale: str = "nps"
     rating_question: str = ""
+    confidence_threshold: float = 0.5
+    """Model codes below this confidence, unless an analyst accepted them, count nowhere in
+    stories and reports (the coders' own default threshold)."""
 
     def __post_init__(self) -> None:
         _check(self.language, LANGUAGES, "study language")
         _check(self.rating_scale, RATING_SCALES, "rating scale")
+        if not 0.0 <= self.confidence_threshold <= 1.0:
+            raise InvalidCorpus(f"The confidence threshold {self.confidence_threshold} is not between "
+                                "0 and 1.")
 
     @property
     def scale(self) -> Scale:
@@ -175,6 +183,9 @@ class UnitCode(Record):
     sentiment: str | None = None
     assigned_by: str = "model"
     confirmed: bool = False
+    confidence: float = 1.0
+    """The model's confidence in this code (an analyst's code or an accepted one is trusted
+    whatever its confidence; see `storytelling.trust`)."""
 
     def __post_init__(self) -> None:
         self.path = self.path.strip("/")
@@ -234,6 +245,19 @@ class CodedUnit(Record):
 
 
 @dataclass
+class RatingValue(Record):
+    """A rating on a scale other than the study's headline one (e.g. CSAT beside NPS)."""
+
+    scale: str
+    value: float
+    question: str = ""
+    unit_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _check(self.scale, RATING_SCALES, "rating scale")
+
+
+@dataclass
 class InterviewData(Record):
     """One interview with one respondent of an account, and its coded units.
 
@@ -251,6 +275,8 @@ class InterviewData(Record):
     units: list[CodedUnit] = field(default_factory=list)
     audio_url: str | None = None
     rating_unit_id: str | None = None
+    other_ratings: list[RatingValue] = field(default_factory=list)
+    """Ratings on the other scales of the guide (the headline one is `rating`)."""
 
 
 @dataclass
@@ -424,6 +450,30 @@ class RatingSummary(Record):
     groups: list[GroupShare] = field(default_factory=list)
     distribution: list[RatingBin] = field(default_factory=list)
     interview_ids: list[str] = field(default_factory=list)
+    interval: list[float] | None = None
+    """The 90 % interval of `score` ([low, high]); for NPS from its normal-approximation
+    variance (see report.py), for means from the standard error of the mean."""
+
+    @property
+    def indicative(self) -> bool:
+        """Fewer than `INDICATIVE_BELOW` rated interviews: shares are only indicative."""
+        return 0 < self.rated < INDICATIVE_BELOW
+
+
+@dataclass
+class ScaleSummary(Record):
+    """A secondary rating scale (e.g. CSAT 1-5 beside NPS): its own n and mean."""
+
+    scale: str
+    question: str = ""
+    rated: int = 0
+    mean: float | None = None
+    interval: list[float] | None = None
+    interview_ids: list[str] = field(default_factory=list)
+
+    @property
+    def indicative(self) -> bool:
+        return 0 < self.rated < INDICATIVE_BELOW
 
 
 @dataclass
@@ -614,6 +664,7 @@ class Report(Record):
     generated_on: dt.date
     filters: dict[str, str] = field(default_factory=dict)
     summary: Summary = field(default_factory=lambda: Summary(0, 0))
+    other_ratings: list[ScaleSummary] = field(default_factory=list)
     rating_groups: list[RatingGroup] = field(default_factory=list)
     themes: list[ThemeStat] = field(default_factory=list)
     drivers: DriverMatrix = field(default_factory=DriverMatrix)

@@ -89,7 +89,8 @@ def english_corpus() -> CodedCorpus:
     names = {"delivery/late-shipments": "Late shipments", "invoicing/errors": "Invoice errors",
              "support/responsiveness": "Support responsiveness",
              "product/quality": "Product quality"}
-    late = "Three times last month the pallets arrived two days late and we had to stop the line."
+    late = ("Three times last month the pallets arrived two days late and we had to stop the line, "
+            "because the trucks are always booked at the last minute.")
     rows = [
         ("e1", "Acme Foods", "Maria Lopez", "Enterprise", "North", dt.date(2025, 1, 10), 3, True,
          False),
@@ -114,7 +115,8 @@ def english_corpus() -> CodedCorpus:
                               start=61.0, score=-0.85))
         if good_support:
             units.append(unit(f"{iid}-u2", "When I call support someone picks up within minutes "
-                              "and already knows our account and our machines.",
+                              "and already knows our account, because we talk to the same two "
+                              "people every time.",
                               ("support/responsiveness", "positive"), sentiment="positive",
                               reason="we talk to the same two people every time", start=125.0,
                               score=0.8, analyst=True))
