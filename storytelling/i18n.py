@@ -1,9 +1,13 @@
 """Every user-facing string of reports and stories, in Italian and English, and the
 formatting of numbers and dates in each language.
 
-Public API: `t(key, language, **values)`, `format_number`, `format_signed`,
-`format_percent`, `format_rating`, `format_date`, `format_date_short`, `format_month`, `theme_name`,
-`owner_for`, `DEFAULT_CODE_OWNERS`, `STRINGS`.
+Public API: `t(key, language, **values)`, `plural(noun, count, language)`, `format_number`,
+`format_signed`, `format_percent`, `format_rating`, `format_date`, `format_date_short`,
+`format_month`, `theme_name`, `owner_for`, `DEFAULT_CODE_OWNERS`, `STRINGS`, `PLURALS`.
+
+Numbers, percentages and dates are formatted by Babel in the report's locale; plurals are
+tables keyed on the CLDR plural category Babel gives for the count ("1 intervista",
+"2 interviste").
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Mapping
 from .errors import InvalidCorpus
 
 MINUS = "\u2212"
+LOCALES = {"en": "en_GB", "it": "it_IT"}
 
 STRINGS: dict[str, dict[str, str]] = {
     # cover, contents, page furniture
@@ -245,7 +250,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "empty_group": {"en": "No interviews in this group.", "it": "Nessuna intervista in questo gruppo."},
     "no_reason": {"en": "No reason given.", "it": "Nessun motivo espresso."},
     "other": {"en": "Other", "it": "Altro"},
+    # stories: actions drawn from the customers' reasons
+    "action_address": {"en": "Address: {reason} ({accounts})", "it": "Intervenire su: {reason} ({accounts})"},
     "unknown": {"en": "Not set", "it": "Non indicato"},
+}
+
+# Nouns with a count, by CLDR plural category ("one", "other"; Italian also has "many" for
+# millions, written like "other").
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "interview": {"en": {"one": "{n} interview", "other": "{n} interviews"},
+                  "it": {"one": "{n} intervista", "other": "{n} interviste"}},
+    "account": {"en": {"one": "{n} account", "other": "{n} accounts"},
+                "it": {"one": "{n} cliente", "other": "{n} clienti"}},
+    "mention": {"en": {"one": "{n} mention", "other": "{n} mentions"},
+                "it": {"one": "{n} menzione", "other": "{n} menzioni"}},
+    "rated_interview": {"en": {"one": "{n} rated interview", "other": "{n} rated interviews"},
+                        "it": {"one": "{n} intervista con valutazione",
+                               "other": "{n} interviste con valutazione"}},
+    "promoter": {"en": {"one": "{n} promoter", "other": "{n} promoters"},
+                 "it": {"one": "{n} promotore", "other": "{n} promotori"}},
+    "passive": {"en": {"one": "{n} passive", "other": "{n} passives"},
+                "it": {"one": "{n} passivo", "other": "{n} passivi"}},
+    "detractor": {"en": {"one": "{n} detractor", "other": "{n} detractors"},
+                  "it": {"one": "{n} detrattore", "other": "{n} detrattori"}},
+    "quote": {"en": {"one": "{n} quote", "other": "{n} quotes"},
+              "it": {"one": "{n} citazione", "other": "{n} citazioni"}},
 }
 
 MONTHS = {
@@ -355,18 +384,27 @@ def t(key: str, language: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def plural(noun: str, count: int, language: str) -> str:
+    """"1 interview" / "3 interviews", "1 intervista" / "3 interviste": the form of `noun`
+    for `count` by Babel's plural rule of the language, the number formatted in it."""
+    from babel import Locale
+
+    forms = PLURALS[noun][_lang(language)]
+    category = Locale.parse(LOCALES[language]).plural_form(count)
+    text = forms.get(category) or forms["other"]
+    return text.format(n=format_number(count, language))
+
+
 def format_number(value: float | None, language: str, digits: int = 1) -> str:
     """7.5 -> "7.5" (en) or "7,5" (it); whole numbers lose their decimals; None -> "–"."""
+    from babel.numbers import format_decimal
+
     if value is None:
         return "–"
-    if abs(value - round(value)) < 1e-9:
-        text = f"{round(value):,}"
-    else:
-        text = f"{value:,.{digits}f}"
-    text = text.replace("-", MINUS)
-    if _lang(language) == "it":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    value = round(value, digits)
+    pattern = "#,##0" if abs(value - round(value)) < 1e-9 else "#,##0." + "0" * digits
+    text = format_decimal(value, format=pattern, locale=LOCALES[_lang(language)])
+    return text.replace("-", MINUS)
 
 
 def format_signed(value: float | None, language: str, digits: int = 1) -> str:
@@ -380,12 +418,14 @@ def format_signed(value: float | None, language: str, digits: int = 1) -> str:
 
 
 def format_percent(share: float | None, language: str) -> str:
-    """0.453 -> "45%"; shares under 1% but above 0 read "<1%"."""
+    """0.453 -> "45%" (en) / "45%" (it); shares under 1% but above 0 read "<1%"."""
+    from babel.numbers import format_percent as babel_percent
+
     if share is None:
         return "–"
     if 0 < share < 0.005:
-        return "<1%"
-    return f"{round(share * 100)}%"
+        return "<" + babel_percent(0.01, format="#,##0%", locale=LOCALES[_lang(language)])
+    return babel_percent(share, format="#,##0%", locale=LOCALES[_lang(language)])
 
 
 def format_rating(value: float | None, language: str) -> str:
@@ -396,16 +436,17 @@ _ELIDED = {"il": "l'", "dal": "dall'", "al": "all'", "del": "dell'", "nel": "nel
 
 
 def format_date(value: dt.date | None, language: str, prep: str = "") -> str:
-    """12 March 2025 / 12 marzo 2025 (1º in Italian for the first of the month).
+    """12 March 2025 / 12 marzo 2025 (Babel's long date without the weekday).
 
     `prep` is an Italian article or articulated preposition to put in front ("il", "dal",
     "al", "del", "nel"), elided before 8 and 11: "l'8 marzo", "dall'11 aprile". English
     ignores it.
     """
+    from babel.dates import format_date as babel_date
+
     if value is None:
         return ""
-    day = "1º" if _lang(language) == "it" and value.day == 1 else str(value.day)
-    text = f"{day} {MONTHS[language][value.month - 1]} {value.year}"
+    text = babel_date(value, format="d MMMM y", locale=LOCALES[_lang(language)])
     if language == "it" and prep:
         if value.day in (8, 11) and prep in _ELIDED:
             return _ELIDED[prep] + text
@@ -415,15 +456,20 @@ def format_date(value: dt.date | None, language: str, prep: str = "") -> str:
 
 def format_date_short(value: dt.date | None, language: str) -> str:
     """12 Mar 2025 / 12 mar 2025."""
+    from babel.dates import format_date as babel_date
+
     if value is None:
         return ""
-    return f"{value.day} {MONTHS_SHORT[_lang(language)][value.month - 1]} {value.year}"
+    return babel_date(value, format="d MMM y", locale=LOCALES[_lang(language)]).replace(".", "")
 
 
 def format_month(month: str, language: str) -> str:
     """"2025-03" -> "Mar 2025" / "mar 2025"."""
+    from babel.dates import format_date as babel_date
+
     year, number = month.split("-")
-    return f"{MONTHS_SHORT[_lang(language)][int(number) - 1]} {year}"
+    return babel_date(dt.date(int(year), int(number), 1), format="MMM y",
+                      locale=LOCALES[_lang(language)]).replace(".", "")
 
 
 def theme_name(path: str, code_names: Mapping[str, str] | None = None, fallback: str = "") -> str:

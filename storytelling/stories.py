@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InvalidCorpus
-from .i18n import format_date, format_rating, owner_for, t, theme_name
+from .i18n import format_date, format_rating, owner_for, plural, t, theme_name
 from .schema import (
     SCALES,
     Action,
@@ -38,7 +38,10 @@ from .schema import (
     StudyInfo,
     ThemeMention,
 )
+from .trust import agreed_sentiment, quotable, readable_reason, trusted_interviews
 
+PAIN = ("negative",)
+"""What a story tells as a pain: negative codes only (a mixed mention is not a complaint)."""
 QUOTE_MIN_WORDS = 8
 QUOTE_MAX_WORDS = 40
 INTERVIEWER_SPEAKERS = {"interviewer", "moderator", "intervistatore", "intervistatrice"}
@@ -167,20 +170,11 @@ P: dict[str, dict[str, list[str]]] = {
         "it": ["Alla domanda sul perché, {subject} indicato fatti concreti: {reasons}.",
                "I motivi indicati sono concreti: {reasons}."],
     },
-    "actions_first": {
-        "en": ["Next steps: the {owner} team should {action}.",
-               "What to do now: the {owner} team should {action}."],
-        "it": ["Come prossimi passi, il team {owner} dovrebbe {action}.",
-               "Cosa fare adesso: il team {owner} dovrebbe {action}."],
+    "actions_lead": {
+        "en": ["What to do, from the reasons they gave:", "Next steps, drawn from their reasons:"],
+        "it": ["Cosa fare, a partire dai motivi indicati:",
+               "Prossimi passi, dai motivi che ci hanno dato:"],
     },
-    "actions_more": {
-        "en": ["In parallel, the {owner} team should {action}.",
-               "The {owner} team, for its part, should {action}."],
-        "it": ["In parallelo, il team {owner} dovrebbe {action}.",
-               "Da parte sua, il team {owner} dovrebbe {action}."],
-    },
-    "actions_last": {"en": ["Finally, the {owner} team should {action}."],
-                     "it": ["Infine, il team {owner} dovrebbe {action}."]},
     # titles
     "title_low": {"en": ["{account}: {theme} put the relationship at risk"],
                   "it": ["{account}: «{theme}» mette a rischio il rapporto"]},
@@ -206,91 +200,6 @@ NUMBER_WORDS = {
 }
 AND = {"en": "and", "it": "e"}
 
-# One action per top-level theme, an infinitive phrase that follows "should" / "dovrebbe".
-ACTIONS: dict[str, dict[str, str]] = {
-    "delivery": {
-        "en": "review the recent late or damaged deliveries with {account} and agree a "
-              "recovery plan with committed dates",
-        "it": "rivedere con {account} le consegne in ritardo o danneggiate e concordare un "
-              "piano di recupero con date certe",
-    },
-    "invoicing": {
-        "en": "check {account}'s open invoices, correct the errors and issue any credit notes "
-              "within a week",
-        "it": "verificare le fatture aperte di {account}, correggere gli errori ed emettere le "
-              "note di credito entro una settimana",
-    },
-    "support": {
-        "en": "give {account} a named support contact and review the response times on their "
-              "recent requests",
-        "it": "assegnare a {account} un referente dedicato dell'assistenza e rivedere i tempi di "
-              "risposta delle ultime richieste",
-    },
-    "product": {
-        "en": "collect the faulty batches and specifications from {account} and share the "
-              "root-cause analysis with them",
-        "it": "raccogliere da {account} i lotti difettosi e le specifiche e condividere l'analisi "
-              "delle cause",
-    },
-    "pricing": {
-        "en": "walk {account} through the value behind the price and review their terms at the "
-              "next renewal",
-        "it": "illustrare a {account} il valore che giustifica il prezzo e rivedere le condizioni "
-              "al prossimo rinnovo",
-    },
-    "account-management": {
-        "en": "schedule a review meeting with {account} and agree how often the account manager "
-              "checks in",
-        "it": "fissare un incontro di verifica con {account} e concordare la frequenza dei "
-              "contatti con l'account manager",
-    },
-    "ordering": {
-        "en": "walk {account} through the ordering portal and log the problems they hit for the "
-              "digital team",
-        "it": "accompagnare {account} nell'uso del portale ordini e segnalare al team digitale i "
-              "problemi riscontrati",
-    },
-    "onboarding": {
-        "en": "offer {account} a refresher training session and a short written guide",
-        "it": "proporre a {account} una sessione di formazione di richiamo e una breve guida "
-              "scritta",
-    },
-    "communication": {
-        "en": "agree with {account} how and when they want to be kept informed",
-        "it": "concordare con {account} tempi e canali degli aggiornamenti",
-    },
-    "credit": {
-        "en": "agree a payment plan with {account} and a single contact for reminders",
-        "it": "concordare con {account} un piano di rientro e un unico referente per i solleciti",
-    },
-}
-ACTION_FALLBACK = {
-    "en": "look into “{theme}” with {account} and agree the next steps",
-    "it": "approfondire con {account} il tema «{theme}» e concordare i prossimi passi",
-}
-ACTION_ALIASES = {
-    "shipping": "delivery", "logistics": "delivery", "consegna": "delivery",
-    "consegne": "delivery", "billing": "invoicing", "payment": "invoicing",
-    "fatturazione": "invoicing", "pagamenti": "invoicing", "service": "support",
-    "assistenza": "support", "quality": "product", "prodotto": "product",
-    "qualita": "product", "qualità": "product", "price": "pricing", "prezzo": "pricing",
-    "prezzi": "pricing", "relationship": "account-management", "sales": "account-management",
-    "portal": "ordering", "website": "ordering", "ordini": "ordering", "training": "onboarding",
-    "formazione": "onboarding", "collection": "credit",
-}
-GROUP_ACTIONS = {
-    "low": {
-        "en": "call {first} back within a week to acknowledge the problems and explain what "
-              "will change",
-        "it": "richiamare {first} entro una settimana per riconoscere i problemi e spiegare cosa "
-              "cambierà",
-    },
-    "high": {
-        "en": "thank {first} and ask whether {account} would act as a reference customer",
-        "it": "ringraziare {first} e chiedere se {account} sarebbe disponibile come cliente "
-              "referenza",
-    },
-}
 GROUP_OWNER = {"en": "Account management", "it": "Account management"}
 
 CONNECTIVES = {
@@ -383,8 +292,9 @@ def choose_quote(
     """The unit to quote among `units`: a pinned one if any (in pinned order), else the best
     by (8 to 40 words, gives a reason, strongest sentiment, earliest, id).
 
-    With `sentiments`, only units whose sentiment (towards `path`, when given) is one of
-    them qualify, the earlier sentiments in the list preferred.
+    With `path`, only units coded with that theme qualify; with `sentiments`, only units
+    whose sentiment (towards `path`, when given) is one of them, the earlier sentiments in
+    the list preferred.
     """
     excluded = set(exclude_ids)
     candidates: list[tuple[int, CodedUnit]] = []
@@ -392,6 +302,8 @@ def choose_quote(
         if unit.id in excluded or not unit.text.strip():
             continue
         rank = 0
+        if path and not any(c.path == path for c in unit.codes):
+            continue  # a quote for a theme is a unit coded with that theme
         if sentiments is not None:
             felt = _sentiment_towards(unit, path)
             if felt not in sentiments:
@@ -408,7 +320,7 @@ def choose_quote(
     def key(item: tuple[int, CodedUnit]) -> tuple[object, ...]:
         rank, unit = item
         in_window = QUOTE_MIN_WORDS <= unit.words <= QUOTE_MAX_WORDS
-        return (not in_window, rank, not unit.reason, -round(unit.strength, 3),
+        return (not in_window, rank, not readable_reason(unit), -round(unit.strength, 3),
                 unit.words if not in_window else 0,
                 unit.start if unit.start is not None else float("inf"), unit.id)
 
@@ -421,14 +333,6 @@ def _sentiment_towards(unit: CodedUnit, path: str | None) -> str:
             if code.path == path:
                 return unit.code_sentiment(code)
     return unit.sentiment
-
-
-def action_for(path: str, language: str, *, account: str, theme: str) -> str:
-    """The suggested action for a theme: the template of its top-level theme, or a generic one."""
-    top = path.split("/", 1)[0].lower()
-    key = ACTION_ALIASES.get(top, top)
-    template = ACTIONS.get(key, {}).get(language) or ACTION_FALLBACK[language]
-    return template.format(account=account, theme=theme)
 
 
 # --- building ----------------------------------------------------------------------------
@@ -449,11 +353,13 @@ def _collect_themes(
     themes: dict[str, _Theme] = {}
     for position, (interview, unit) in enumerate(pairs):
         for code in unit.codes:
+            felt = agreed_sentiment(unit, code.path)
+            if felt is None:
+                continue  # the code's sentiment contradicts the unit's: it supports nothing
             theme = themes.get(code.path)
             if theme is None:
                 theme = themes[code.path] = _Theme(code.path,
                                                    theme_name(code.path, code_names, code.name))
-            felt = unit.code_sentiment(code)
             if unit not in theme.units[felt]:
                 theme.units[felt].append(unit)
             theme.interviews[felt].add(interview.id)
@@ -462,13 +368,22 @@ def _collect_themes(
 
 
 def _ranked(themes: dict[str, _Theme], sentiments: tuple[str, ...]) -> list[_Theme]:
+    """Themes felt with `sentiments`. A theme is told on one side only: a theme praised and
+    criticised in the same story is a pain when its negative mentions are at least as many
+    as its positive ones, a delight otherwise, never both."""
     def weight(theme: _Theme) -> tuple[object, ...]:
         units = [u for s in sentiments for u in theme.units.get(s, [])]
         people = set().union(*(theme.interviews.get(s, set()) for s in sentiments))
         return (-len(people), -len(units), -max((u.strength for u in units), default=0),
                 theme.order, theme.path)
 
-    chosen = [th for th in themes.values() if any(th.units.get(s) for s in sentiments)]
+    def side(theme: _Theme) -> str:
+        negative = len(theme.units.get("negative", []))
+        positive = len(theme.units.get("positive", []))
+        return "negative" if negative >= positive else "positive"
+
+    chosen = [th for th in themes.values() if any(th.units.get(s) for s in sentiments)
+              and side(th) in sentiments]
     return sorted(chosen, key=weight)
 
 
@@ -539,6 +454,9 @@ def _compose(
     kind: str,
 ) -> Story:
     interviews = sorted(interviews, key=lambda i: (i.date is None, i.date or 0, i.id))
+    # Stories tell only what confident or analyst-accepted codes support.
+    threshold = study.confidence_threshold
+    interviews = trusted_interviews(interviews, threshold)
     first_interview = interviews[0]
     account = first_interview.account
     story_id = f"{kind}:{first_interview.id if kind == 'interview' else account}"
@@ -549,7 +467,7 @@ def _compose(
     interview_of = {u.id: i for i, u in pairs}
     units = [u for _, u in pairs]
     themes = _collect_themes(pairs, code_names)
-    pains = _ranked(themes, ("negative", "mixed"))[:3]
+    pains = _ranked(themes, PAIN)[:3]
     delights = _ranked(themes, ("positive",))[:3]
 
     ratings = [i.rating for i in interviews if i.rating is not None]
@@ -574,34 +492,33 @@ def _compose(
         return _first_name(interview.respondent, lang)
 
     def reason_clause(unit: CodedUnit | None) -> str | None:
-        if unit is None or not unit.reason or not unit.reason.strip():
-            return None
-        return _clean_clause(unit.reason)
+        reason = readable_reason(unit) if unit is not None else None
+        return _clean_clause(reason) if reason else None
 
     # 1. Who the customer is.
     paragraphs.append(_intro(voice, interviews, account, lang))
 
     # 2. The rating and the reason given.
-    rating_unit = _rating_reason_unit(interviews, units, level)
+    rating_unit = _rating_reason_unit(interviews, [u for u in units if quotable(u, threshold)],
+                                      level)
     paragraphs.append(_rating_sentence(voice, interviews, scale.key, rating, rating_unit,
                                        used_reasons, lang, account, scale.high))
 
     # 3 and 4. What hurt and what delighted, in the customer's words.
-    for kind_key, chosen, sentiments in (("pain", pains, ("negative", "mixed")),
-                                         ("delight", delights, ("positive",))):
+    for kind_key, chosen, sentiments in (("pain", pains, PAIN), ("delight", delights, ("positive",))):
         if not chosen:
             paragraphs.append(voice.say("no_pains" if kind_key == "pain" else "no_delights"))
             continue
         top = chosen[0]
         slot = "pain_only" if kind_key == "pain" and len(chosen) == 1 else f"{kind_key}_lead"
         lead = voice.say(slot, theme=_inline(top.name, lang), account=account)
-        candidates = [u for s in sentiments for u in top.units.get(s, [])]
+        candidates = [u for s in sentiments for u in top.units.get(s, []) if quotable(u, threshold)]
         unit = choose_quote(candidates, sentiments=sentiments, path=top.path, pinned_ids=pinned,
                             exclude_ids=used_quotes)
         if unit is not None:
             used_quotes.add(unit.id)
-            if unit.reason:
-                used_reasons.add(_clean_clause(unit.reason).lower())
+            if readable_reason(unit):
+                used_reasons.add(_clean_clause(readable_reason(unit) or "").lower())
             who = person(interview_of[unit.id])
             paragraphs.append(f"{lead} {voice.say('lead_in', rotate=len(quotes), first=who)}")
             quotes.append(quote_of(unit, len(paragraphs) - 1, top.path))
@@ -610,10 +527,12 @@ def _compose(
         more = []
         for index, theme in enumerate(chosen[1:], start=1):
             theme_units = [u for s in sentiments for u in theme.units.get(s, [])]
-            best = choose_quote(theme_units, sentiments=sentiments, path=theme.path)
-            clause = reason_clause(best) if best is not None and best.reason else None
+            best = choose_quote([u for u in theme_units if quotable(u, threshold)],
+                                sentiments=sentiments, path=theme.path)
+            clause = reason_clause(best)
             if clause is None:
-                clause = next((c for c in (reason_clause(u) for u in theme_units) if c), None)
+                clause = next((c for c in (reason_clause(u) for u in theme_units
+                                        if quotable(u, threshold)) if c), None)
             tail = ""
             if clause and clause.lower() not in used_reasons:
                 used_reasons.add(clause.lower())
@@ -628,7 +547,7 @@ def _compose(
             paragraphs.append(" ".join(more))
 
     # Pinned quotes that no theme paragraph used are set after the rating paragraph.
-    for unit_id in pinned:
+    for unit_id in pinned:  # pinned by an analyst: quotable whatever the model's confidence
         unit = next((u for u in units if u.id == unit_id), None)
         if unit is not None and unit.id not in used_quotes:
             used_quotes.add(unit.id)
@@ -636,22 +555,18 @@ def _compose(
     quotes.sort(key=lambda q: q.paragraph or 0)
 
     # 5. The reasons-why not told yet, verbatim.
-    reasons = _reasons(pairs)
+    reasons = _reasons([(i, u) for i, u in pairs if quotable(u, threshold)])
     fresh = [r for r in reasons if _clean_clause(r.text).lower() not in used_reasons][:3]
     if fresh:
         listed = _join([_quoted(_clean_clause(r.text), lang) for r in fresh], lang)
         subject = "hanno" if len(interviews) > 1 else "ha"
         paragraphs.append(voice.say("why", reasons=listed, subject=subject))
 
-    # 6. What to do.
-    actions = _actions(pains, level, interviews, account, lang, code_owners)
+    # 6. What to do: only what a negative reason given by the customer supports.
+    actions = _actions(pains, interviews, lang, code_owners, threshold)
     if actions:
-        sentences = []
-        for index, action in enumerate(actions):
-            slot = ("actions_first" if index == 0 else
-                    "actions_last" if index == len(actions) - 1 and index > 1 else "actions_more")
-            sentences.append(voice.say(slot, rotate=index, owner=action.owner, action=action.text))
-        paragraphs.append(" ".join(sentences))
+        steps = [f"{action.owner} — {action.text}." for action in actions]
+        paragraphs.append(" ".join([voice.say("actions_lead"), *steps]))
 
     title = _title(voice, account, level, pains, delights, lang)
     return Story(
@@ -660,7 +575,7 @@ def _compose(
         respondents=[i.respondent for i in interviews if i.respondent],
         rating=round(rating, 2) if rating is not None else None, rating_scale=scale.key,
         nps_group=group, quotes=quotes,
-        pains=[_mention(th, ("negative", "mixed"), "negative") for th in pains],
+        pains=[_mention(th, PAIN, "negative") for th in pains],
         delights=[_mention(th, ("positive",), "positive") for th in delights],
         reasons=reasons, actions=actions, metadata=dict(first_interview.metadata),
         date=max((i.date for i in interviews if i.date), default=None),
@@ -719,11 +634,11 @@ def _rating_reason_unit(
     by_id = {u.id: u for u in units}
     for interview in interviews:
         unit = by_id.get(interview.rating_unit_id or "")
-        if unit is not None and unit.reason:
+        if unit is not None and readable_reason(unit):
             return unit
     wanted = {"low": ("negative", "mixed"), "high": ("positive",),
               "mid": ("negative", "mixed", "positive")}.get(level or "", ("negative", "positive"))
-    with_reason = [u for u in units if u.reason and u.reason.strip() and u.sentiment in wanted]
+    with_reason = [u for u in units if readable_reason(u) and u.sentiment in wanted]
     if not with_reason:
         return None
     return min(with_reason, key=lambda u: (list(wanted).index(u.sentiment), -u.strength,
@@ -786,7 +701,8 @@ def _rating_sentence(
     base = voice.say(f"rate_{scale}", first=_capital(_first_name(interview.respondent, lang)),
                      rating=format_rating(interview.rating, lang), account=account,
                      one=t(f"one_{group}", lang), many=t(f"group_{group}", lang).lower())
-    clause = _clean_clause(reason_unit.reason) if reason_unit and reason_unit.reason else ""
+    reason = readable_reason(reason_unit) if reason_unit is not None else None
+    clause = _clean_clause(reason) if reason else ""
     if not clause:
         return base + "." + others
     used_reasons.add(clause.lower())
@@ -799,53 +715,63 @@ def _reasons(pairs: list[tuple[InterviewData, CodedUnit]]) -> list[Reason]:
     seen: dict[str, Reason] = {}
     ordered = sorted(pairs, key=lambda p: (-p[1].strength, p[1].start or 0.0, p[1].id))
     for interview, unit in ordered:
-        if not unit.reason or not unit.reason.strip():
+        text = readable_reason(unit)
+        if not text:
             continue
-        key = re.sub(r"\W+", " ", unit.reason.lower()).strip()
+        key = re.sub(r"\W+", " ", text.lower()).strip()
         if key in seen:
             seen[key].count += 1
             seen[key].unit_ids.append(unit.id)
             continue
         path = unit.codes[0].path if unit.codes else ""
-        seen[key] = Reason(text=unit.reason.strip(), unit_id=unit.id, interview_id=interview.id,
+        seen[key] = Reason(text=text, unit_id=unit.id, interview_id=interview.id,
                            path=path, sentiment=unit.sentiment, unit_ids=[unit.id])
     return list(seen.values())[:6]
 
 
 def _actions(
     pains: list[_Theme],
-    level: str | None,
     interviews: list[InterviewData],
-    account: str,
     lang: str,
     code_owners: Mapping[str, str],
+    threshold: float,
 ) -> list[Action]:
+    """One action per pain theme, drawn from the reason customers gave for it: "Address:
+    «reason» (2 accounts)". A theme without a readable negative reason gets no action."""
+    accounts = {i.id: i.account for i in interviews}
+    interview_of = {u.id: i.id for i in interviews for u in i.units}
     actions: list[Action] = []
-    seen_templates: set[str] = set()
     for theme in pains:
-        text = action_for(theme.path, lang, account=account, theme=theme.name)
-        if text in seen_templates:
+        units = [u for u in theme.units.get("negative", []) if quotable(u, threshold)]
+        grouped: dict[str, list[CodedUnit]] = defaultdict(list)
+        texts: dict[str, str] = {}
+        for unit in units:
+            reason = readable_reason(unit)
+            if reason:
+                key = re.sub(r"\W+", " ", reason.lower()).strip()
+                grouped[key].append(unit)
+                texts.setdefault(key, _clean_clause(reason))
+        if not grouped:
             continue
-        seen_templates.add(text)
-        units = theme.units.get("negative", []) + theme.units.get("mixed", [])
+        key = min(grouped, key=lambda k: (-len({accounts[interview_of[u.id]] for u in grouped[k]}),
+                                          -max(u.strength for u in grouped[k]), k))
+        count = len({accounts[interview_of[u.id]] for u in grouped[key]})
+        text = t("action_address", lang, reason=_quoted(texts[key], lang),
+                 accounts=plural("account", count, lang))
         actions.append(Action(path=theme.path, text=text,
                               owner=owner_for(theme.path, lang, code_owners),
-                              unit_ids=[u.id for u in units]))
-    if level in ("low", "high"):
-        contact = next((i for i in interviews if i.respondent), interviews[0])
-        first = _first_name(contact.respondent, lang)
-        text = GROUP_ACTIONS[level][lang].format(first=first, account=account)
-        actions.append(Action(path="", text=text, owner=GROUP_OWNER[lang]))
+                              unit_ids=sorted(u.id for u in grouped[key])))
     return actions[:4]
 
 
 def _mention(theme: _Theme, sentiments: tuple[str, ...], label: str) -> ThemeMention:
     units = [u for s in sentiments for u in theme.units.get(s, [])]
     people = set().union(*(theme.interviews.get(s, set()) for s in sentiments))
-    reasons = []
+    reasons: list[str] = []
     for unit in units:
-        if unit.reason and unit.reason.strip() and unit.reason.strip() not in reasons:
-            reasons.append(unit.reason.strip())
+        reason = readable_reason(unit)
+        if reason and reason not in reasons:
+            reasons.append(reason)
     return ThemeMention(path=theme.path, name=theme.name, sentiment=label,
                         interviews=len(people), unit_ids=[u.id for u in units], reasons=reasons)
 

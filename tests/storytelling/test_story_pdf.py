@@ -29,7 +29,7 @@ def test_story_pdf_tells_the_story(story_and_pages: tuple[Story, list[str]]) -> 
     assert "3/10 · detractor" in text
     assert "Three times last month the pallets arrived two days late" in text
     assert "Maria Lopez · 1:01" in text
-    assert "the Logistics team should" in text
+    assert "Logistics — Address: “the trucks are always booked at the last minute” (1 account)" in text
     assert "Page 1 of 1" in text
 
 
