@@ -32,6 +32,7 @@ from xml.sax.saxutils import escape
 
 from .i18n import format_month, format_percent, format_signed, t
 from .schema import (
+    INDICATIVE_BELOW,
     SCALES,
     DriverMatrix,
     RatingSummary,
@@ -487,7 +488,8 @@ def segment_heatmap_svg(comparison: SegmentComparison, scale: str, language: str
                                size=10.5, anchor="middle", weight="bold"))
         score = (format_signed(column.score, language, 0) if scale == "nps"
                  else format_signed(column.score, language, 1).lstrip("+"))
-        detail = f"n={column.interviews} · {t(score_key, language)} {score}"
+        marker = "*" if column.interviews < INDICATIVE_BELOW else ""
+        detail = f"n={column.interviews}{marker} · {t(score_key, language)} {score}"
         parts.append(_text(x, 42, fit_text(detail, 9, cell_w - 4), size=9, anchor="middle",
                            fill=MUTED))
     for row, theme in enumerate(comparison.themes):

@@ -250,6 +250,40 @@ STRINGS: dict[str, dict[str, str]] = {
     "empty_group": {"en": "No interviews in this group.", "it": "Nessuna intervista in questo gruppo."},
     "no_reason": {"en": "No reason given.", "it": "Nessun motivo espresso."},
     "other": {"en": "Other", "it": "Altro"},
+    # sample sizes and uncertainty
+    "n_of": {"en": "{count} of {total}", "it": "{count} su {total}"},
+    "indicative": {"en": "indicative, n < {min}", "it": "indicativo, n < {min}"},
+    "indicative_note": {
+        "en": "* Fewer than {min} interviews: the percentage is only indicative.",
+        "it": "* Meno di {min} interviste: la percentuale è solo indicativa.",
+    },
+    "interval_90": {"en": "90% interval {low} to {high}", "it": "intervallo al 90% da {low} a {high}"},
+    "other_scales": {"en": "Other ratings", "it": "Altre valutazioni"},
+    "scale_mean_n": {"en": "mean {mean} · n = {n}", "it": "media {mean} · n = {n}"},
+    "method_uncertainty": {
+        "en": "Every figure shows its n. Percentages over fewer than {min} interviews are marked "
+              "as indicative. The NPS interval is a 90% normal interval from the usual NPS "
+              "variance, var = (p_pro + p_det − (p_pro − p_det)²) / n, clipped to ±100; means carry "
+              "a 90% normal interval from their standard error.",
+        "it": "Ogni dato riporta la sua n. Le percentuali calcolate su meno di {min} interviste "
+              "sono segnalate come indicative. L'intervallo dell'NPS è un intervallo normale al 90% "
+              "calcolato dalla varianza consueta dell'NPS, var = (p_pro + p_det − (p_pro − p_det)²) / n, "
+              "limitato a ±100; le medie hanno un intervallo normale al 90% dal loro errore standard.",
+    },
+    "method_trust": {
+        "en": "Only codes an analyst gave or accepted, or model codes with confidence of at least "
+              "{threshold}, count in this report; rejected codes never do. A top pain point or "
+              "delighter needs that sentiment in at least {min} interviews; quotes are answers coded "
+              "with the theme and its sentiment, and reasons are quoted only when they are readable "
+              "words of the answer.",
+        "it": "In questo report contano solo i codici assegnati o accettati da un analista, oppure i "
+              "codici del modello con confidenza di almeno {threshold}; i codici rifiutati non contano "
+              "mai. Una criticità o un punto di forza principale richiede quel sentiment in almeno "
+              "{min} interviste; le citazioni sono risposte codificate con il tema e il suo sentiment, "
+              "e i motivi sono citati solo se sono parole leggibili della risposta.",
+    },
+    "story_in_en": {"en": "in English", "it": "in inglese"},
+    "story_in_it": {"en": "in Italian", "it": "in italiano"},
     # stories: actions drawn from the customers' reasons
     "action_address": {"en": "Address: {reason} ({accounts})", "it": "Intervenire su: {reason} ({accounts})"},
     "unknown": {"en": "Not set", "it": "Non indicato"},

@@ -36,10 +36,11 @@ from .i18n import (
     format_percent,
     format_rating,
     format_signed,
+    plural,
     t,
 )
-from .report import MIN_RATED_FOR_DRIVERS
-from .schema import SCALES, Report, Story
+from .report import MIN_HIGHLIGHT_INTERVIEWS, MIN_RATED_FOR_DRIVERS
+from .schema import INDICATIVE_BELOW, SCALES, Report, Story
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -93,6 +94,8 @@ def _globals(language: str, link_base: str | None, for_pdf: bool) -> dict[str, A
         "link_base": None if for_pdf else link_base,
         "for_pdf": for_pdf,
         "scale_high": lambda key: SCALES[key].high,
+        "plural": lambda noun, count: plural(noun, count, language),
+        "indicative_below": INDICATIVE_BELOW,
     }
 
 
@@ -137,6 +140,12 @@ def _report_context(report: Report, for_pdf: bool, link_base: str | None,
         score_text = format_signed(rating.score, lang, 0)
     else:
         score_text = format_number(rating.score, lang, 2)
+    interval_text = ""
+    if rating.interval is not None:
+        digits = 0 if scale == "nps" else 2
+        fmt = (lambda v: format_signed(v, lang, 0)) if scale == "nps" else (
+            lambda v: format_number(v, lang, digits))
+        interval_text = t("interval_90", lang, low=fmt(rating.interval[0]), high=fmt(rating.interval[1]))
     filters = []
     for key, value in report.filters.items():
         label = t(f"filter_{key}", lang) if f"filter_{key}" in _known_filters() else key
@@ -175,6 +184,8 @@ def _report_context(report: Report, for_pdf: bool, link_base: str | None,
         "report": report,
         "charts": chart_svgs,
         "score_text": score_text,
+        "interval_text": interval_text,
+        "min_highlight": MIN_HIGHLIGHT_INTERVIEWS,
         "filters": filters,
         "period": period,
         "sections": sections,
