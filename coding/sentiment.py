@@ -213,11 +213,10 @@ _LEXICON_TEXT = """
     answers answered respond responds responded listen listens listened available
     sufficient acceptable
     discreto discreta discreti discrete sufficient* accettabil* funziona funzionano
-    risponde rispondono ascolta ascoltano aiuta aiutano arriva arrivano richiama
-    richiamano
+    risponde rispondono ascolta ascoltano aiuta aiutano richiama richiamano
 -1: slow slower late expensive pricey costly basic average mediocre confusing confused
     complicated difficult unclear outdated noisy cramped limited
-    missing missed lacking lost lose issue issues problem problems mistake mistakes
+    missing missed lacking lost lose loses losing issue issues problem problems mistake mistakes
     error errors wrong delay delays delayed slipping chase chasing complaint complaints
     complain complained waiting wait hardly unfortunately worse worst downhill
     lent* cari caro cara costos* mediocr* confus* complicat* difficil*
@@ -228,7 +227,7 @@ _LEXICON_TEXT = """
 -2: bad male poor disappointed disappointing frustrating frustrated annoying annoyed angry
     unhappy unreliable unprofessional rude useless broken damaged crushed dirty awful
     mess messy chaos chaotic ignored ignore ignoring incompetent careless overpriced
-    unacceptable unfriendly impolite stale cold bland tasteless smelly filthy
+    unacceptable unfriendly impolite stale bland tasteless smelly filthy
     deluso delusa delusi deluse delusion* deludent* frustrant* fastidios* arrabbiat*
     scontent* inaffidabil* maleducat* scortes* inutil* rott* danneggiat* schiacciat*
     sporc* disordin* ignorat* incompetent* sciatt* inaccettabil* antipatic* pessim*
@@ -240,7 +239,7 @@ _LEXICON_TEXT = """
 """
 
 _PHRASES_TEXT = """
-+2: no complaints | no problem | no problems | no issues | nothing to complain | never let us down | on time | on schedule |
++2: spot on | no complaints | no problem | no problems | no issues | nothing to complain | never let us down | on time | on schedule |
     same day | call us back | calls us back | called us back | value for money |
     well done | good job | great job | thumbs up | can't complain | cannot complain |
     niente da dire | nulla da dire | nessun problema | in tempo | in orario | in giornata |
@@ -286,20 +285,21 @@ _NEGATORS = frozenset("""
     not no never nobody nothing none neither nor without hardly barely isn't aren't wasn't
     weren't don't doesn't didn't won't wouldn't can't cannot couldn't shouldn't haven't hasn't
     hadn't ain't non no mai nessuno nessuna niente nulla neanche nemmeno neppure senza
-""".split())
+""".split())  # noqa: SIM905
 _INTENSIFIERS = frozenset("""
     very really so extremely super incredibly absolutely totally truly highly particularly
     especially always definitely
     molto davvero veramente proprio super estremamente assolutamente particolarmente
     decisamente sempre tanto tantissimo parecchio
-""".split())
+""".split())  # noqa: SIM905
 _HEDGES = frozenset("""
     quite fairly pretty somewhat rather mostly reasonably relatively slightly
     abbastanza piuttosto discretamente relativamente
-""".split())
-_CONTRAST = frozenset("but however though although yet whereas ma pero tuttavia eppure "
-                      "sebbene benche invece comunque".split())
-_CAUSAL = frozenset("because since perche siccome poiche".split())
+""".split())  # noqa: SIM905
+_CONTRAST = frozenset("""
+    but however though although yet whereas ma pero tuttavia eppure sebbene benche invece comunque
+""".split())  # noqa: SIM905
+_CAUSAL = frozenset(("because", "since", "perche", "siccome", "poiche"))
 _TOKEN = re.compile(r"[a-z0-9]+(?:'t)?|[.;:!?,]")
 _CLAUSE_END = frozenset(".;:!?,")
 
@@ -328,13 +328,16 @@ class LexiconEvidence:
     clauses that carry each polarity, so "mixed" needs two clauses pulling apart.
     """
 
-    __slots__ = ("positive", "negative", "pos_clauses", "neg_clauses", "hits")
+    __slots__ = ("hits", "neg_clauses", "negative", "pos_clauses", "positive", "raw_negative",
+                 "raw_positive")
 
     def __init__(self) -> None:
         self.positive = 0.0
         self.negative = 0.0
         self.pos_clauses = 0
         self.neg_clauses = 0
+        self.raw_positive = 0.0  # the same before the contrast weights
+        self.raw_negative = 0.0
         self.hits: list[tuple[str, float]] = []
 
     @property
@@ -377,7 +380,7 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
             value *= boost
             if negation_left:
                 # "not great" is negative, "not bad" mildly positive; one flip per negation
-                value = -0.8 * value if value > 0 else -0.6 * value
+                value = -0.8 * value if value > 0 else max(-0.8 * value, 1.0)
                 label = f"NOT {label}"
                 negation_left = 0
             found.append((label, value))
@@ -422,6 +425,8 @@ def lexicon_evidence(text: str) -> LexiconEvidence:
         negative = -sum(v for _, v in values if v < 0) * weight
         evidence.positive += positive
         evidence.negative += negative
+        evidence.raw_positive += positive / weight
+        evidence.raw_negative += negative / weight
         evidence.pos_clauses += positive > 0
         evidence.neg_clauses += negative > 0
         evidence.hits += [(label, round(v * weight, 2)) for label, v in values]
@@ -594,7 +599,7 @@ PROTOTYPE_WEIGHT = 1.5   # lexicon units for a fully confident prototype (P_pos 
 CLEAR_WORDS = 1.5        # lexicon evidence a rating cannot overturn
 NEUTRAL_BELOW = 0.6      # |combined evidence| under this, with no clear words: neutral
 MIXED_AT_LEAST = 1.0     # both polarities at least this strong, in different clauses: mixed
-MIXED_BALANCE = 0.35     # ... and the weaker at least this share of the stronger
+MIXED_BALANCE = 0.4      # ... and the weaker at least this share of the stronger (unweighted)
 ASPECT_RATING_SHARE = 0.5  # a turn's rating says less about one code than about the answer
 
 
@@ -617,15 +622,19 @@ def combine_evidence(probs: Mapping[str, float], evidence: LexiconEvidence,
     p_pos, p_neg = float(probs.get("positive", 0.0)), float(probs.get("negative", 0.0))
     p_neu = float(probs.get("neutral", 0.0))
     if allow_mixed and evidence.pos_clauses and evidence.neg_clauses:
-        weak, strong = sorted((evidence.positive, evidence.negative))
-        if weak >= MIXED_AT_LEAST and weak >= MIXED_BALANCE * strong:
+        weak = min(evidence.positive, evidence.negative)
+        raw_weak, raw_strong = sorted((evidence.raw_positive, evidence.raw_negative))
+        if weak >= MIXED_AT_LEAST and raw_weak >= MIXED_BALANCE * raw_strong:
             return "mixed", float(min(0.5 + 0.1 * weak, 0.9))
     if not evidence.hits and not pushed:
         label = max(probs, key=lambda k: probs[k])
         if not allow_mixed and label == "mixed":
             label = max((k for k in probs if k != "mixed"), key=lambda k: probs[k])
         return label, float(probs[label])
-    total = combined + PROTOTYPE_WEIGHT * (p_pos - p_neg)
+    # Embeddings barely see negation ("not a single error" sits near "errors"): where the
+    # words were negated, the prototype says little.
+    negated = any(label.startswith("NOT ") for label, _ in evidence.hits)
+    total = combined + PROTOTYPE_WEIGHT * (0.25 if negated else 1.0) * (p_pos - p_neg)
     if abs(total) < NEUTRAL_BELOW and abs(words) < CLEAR_WORDS:
         return "neutral", float(max(p_neu, 1.0 - abs(total) / NEUTRAL_BELOW * 0.5))
     label = "positive" if total > 0 else "negative"
@@ -653,7 +662,7 @@ def _check_ratings(turn_ratings: Sequence[float | None] | None, n: int) -> list[
             number = float(value)
         except (TypeError, ValueError):
             raise CodingError(f"Turn rating {value!r} is not a number from 0 to 10.") from None
-        if not 0.0 <= number <= 10.0 or number != number:
+        if not 0.0 <= number <= 10.0:  # NaN fails this too
             raise CodingError(f"Turn rating {value!r} is outside 0-10; normalise it first.")
         out.append(number)
     return out
@@ -758,9 +767,10 @@ class AspectSentiment:
 
     def __init__(self, *, embedder: Embedder | None = None,
                  prototype: PrototypeSentiment | LinearSentiment | None = None,
-                 C: float = 1.0, seed: int = 0) -> None:
+                 C: float = 1.0, seed: int = 0, rules: bool = True) -> None:
         self.embedder = embedder
         self.prototype = prototype or PrototypeSentiment(embedder=embedder)
+        self.rules = bool(rules)  # zero-shot: lexicon and rating with the prototypes
         self.model: LinearSentiment | None = None
         self.C, self.seed = float(C), int(seed)
 
@@ -841,7 +851,7 @@ class AspectSentiment:
                 PT /= np.maximum(PT.sum(axis=1, keepdims=True), 1e-12)
             single = np.array([len(set(aspects_per_text[i])) < 2 for i, _ in owners])
             probs = np.where(single[:, None], PF, (PF + PT) / 2)
-            if isinstance(self.prototype, PrototypeSentiment):
+            if self.rules and isinstance(self.prototype, PrototypeSentiment):
                 for (index, code), row, clause in zip(owners, probs, focus, strict=True):
                     results[index][code] = combine_evidence(
                         dict(zip(classes, map(float, row), strict=True)),
