@@ -59,6 +59,19 @@ MAX_PHRASE_WORDS = 4
 _IT_CONTENT_WORDS = frozenset(
     ["attesa", "cortesia", "mancanza", "lavoro", "consiglio", "registrazione", "anticipo", "posto", "luogo", "persone", "giorni", "giorno", "mesi", "città", "citta", "casa", "gruppo", "tempo", "qualità", "servizio", "prezzo"]
 )
+# Greetings, thanks, fillers and time-of-call words: never part of a label, in either
+# language ("Morning", "Ultimi", "Buongiorno", "Thanks" were once proposed as themes).
+FILLERS = frozenset(
+    ["morning", "afternoon", "evening", "hello", "hi", "hey", "bye", "goodbye", "thanks", "thank", "cheers",
+     "please", "okay", "ok", "yes", "yeah", "yep", "sure", "right", "well", "fine", "good", "great",
+     "lot", "lots", "thing", "things", "stuff", "kind", "sort", "way", "bit", "today", "yesterday",
+     "moment", "sorry", "course",
+     "buongiorno", "buonasera", "buonanotte", "salve", "ciao", "arrivederci", "grazie", "prego",
+     "piacere", "certo", "certamente", "allora", "ecco", "diciamo", "insomma", "cioè", "cioe", "beh",
+     "boh", "va", "bene", "okay", "sì", "si", "esatto", "perfetto", "ultimi", "ultime", "ultimo",
+     "ultima", "oggi", "ieri", "momento", "scusi",
+     "scusate", "cosa", "cose", "volta", "volte", "roba", "niente", "nulla", "tanto", "tanti", "molto"]
+)
 
 
 @dataclass
@@ -188,11 +201,11 @@ def candidate_phrases_batch(texts: Sequence[str], langs: Sequence[str]) -> list[
     result: list[list[str]] = [[] for _ in texts]
     english = [i for i, lang in enumerate(langs) if lang == "en"]
     if english:
-        stops = stop_words("en")
+        stops = stop_words("en") | FILLERS
         docs = nlp("en").pipe([texts[i] for i in english], batch_size=64)
         for index, phrases in zip(english, _english_phrases(list(docs), stops), strict=True):
             result[index] = phrases
-    italian_stops = stop_words("it") - _IT_CONTENT_WORDS
+    italian_stops = (stop_words("it") - _IT_CONTENT_WORDS) | FILLERS
     for index, lang in enumerate(langs):
         if lang != "en":
             result[index] = _italian_phrases(texts[index], italian_stops)
@@ -260,15 +273,41 @@ def _distinctive(phrases_per_text: list[list[str]], members: list[int], n_total:
 
 # --- clustering -----------------------------------------------------------------------------
 
-def _theme_space(X: np.ndarray, embedder: Embedder | None) -> np.ndarray:
-    """Embeddings with sentiment directions (and, for big sets, the top 2 PCs) removed."""
+LANGUAGE_PRIOR = 5  # pseudo-texts pulling a rare language's mean towards the overall mean
+
+
+def _centre_by_language(X: np.ndarray, langs: Sequence[str] | None) -> np.ndarray:
+    """X minus each text's language mean: what the embeddings carry about language goes.
+
+    Multilingual e5 puts Italian and English answers about the same subject farther apart
+    than two answers in one language about different subjects, so, uncorrected, a
+    bilingual study's themes are its languages. Each language's mean is shrunk towards the
+    overall mean by LANGUAGE_PRIOR pseudo-texts, so a language with two answers is not
+    centred on those answers alone. With one language this is the plain centring.
+    """
+    overall = X.mean(axis=0, keepdims=True)
+    M = X - overall
+    if langs is None or len(set(langs)) < 2:
+        return M
+    codes = np.array(list(langs))
+    for language in sorted(set(langs)):
+        rows = codes == language
+        shift = M[rows].sum(axis=0) / (rows.sum() + LANGUAGE_PRIOR)
+        M[rows] -= shift
+    return M
+
+
+def _theme_space(X: np.ndarray, embedder: Embedder | None,
+                 langs: Sequence[str] | None = None) -> np.ndarray:
+    """Embeddings centred per language, with sentiment directions (and, for big sets, the
+    top 2 PCs) removed, re-normalised."""
     from .sentiment import ANCHORS
 
     centroids = np.vstack([embed(list(ANCHORS[label]), kind="query", embedder=embedder).mean(axis=0)
                            for label in ("positive", "negative", "mixed", "neutral")])
     directions = (centroids[:3] - centroids[3]).T
     basis, _ = np.linalg.qr(directions)
-    M = X - X.mean(axis=0, keepdims=True)
+    M = _centre_by_language(X, langs)
     M = M - (M @ basis) @ basis.T
     if X.shape[0] >= 200:
         _, _, vt = np.linalg.svd(M, full_matrices=False)
@@ -310,10 +349,13 @@ def _choose_k(M: np.ndarray, k_values: range, seed: int, min_size: int,
 def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | None = None, *,
                     min_size: int | None = None, max_themes: int = 12, seed: int = 0,
                     embedder: Embedder | None = None, labeller: Labeller | None = None,
-                    n_keyphrases: int = 5, progress: Progress | None = None) -> Discovery:
+                    n_keyphrases: int = 5, label_lang: str | None = None,
+                    progress: Progress | None = None) -> Discovery:
     """Find themes in `texts` (see the module docstring); `lang` as in classify.
 
     `min_size` is the smallest theme kept (default: 3, or 2 % of the texts when more).
+    `label_lang` is the language labels are written in (the study's; default: the most
+    common language of the texts), and the Discovery's `language`.
     Raises NotEnoughData for fewer than 6 non-empty texts.
     """
     from .classify import resolve_languages
@@ -330,7 +372,7 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
     langs_all = resolve_languages(texts, lang)
     sub = [texts[i] for i in usable]
     langs = [langs_all[i] for i in usable]
-    language = Counter(langs).most_common(1)[0][0]
+    language = label_lang or Counter(langs).most_common(1)[0][0]
     n = len(sub)
     min_size = max(2, int(min_size)) if min_size is not None else max(3, round(0.02 * n))
 
@@ -341,7 +383,7 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
     report("embedding", 0, n)
     X = embed(sub, kind="query", embedder=embedder,
               progress=(lambda _s, d, t: report("embedding", d, t)) if progress else None)
-    M = _theme_space(X, embedder)
+    M = _theme_space(X, embedder, langs)
 
     k_high = max(2, min(max_themes, n // min_size))
     k_low = min(4 if n >= 100 else 2, k_high)
@@ -386,14 +428,26 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
         members = groups[c]
         centroid = _unit(X[members].mean(axis=0))
         df = Counter(p for i in members for p in set(phrases[i]))
-        candidates = _distinctive(phrases, members, n, df_total, limit=40)
-        ranked = labeller.rank(centroid, candidates, top_n=n_keyphrases) if candidates else []
-        keyphrases = _prefer_longer(ranked or candidates[:n_keyphrases], df)
-        label = next((p for p in keyphrases if p not in used), None) or next(
-            (p for p in candidates if p not in used), None) or f"theme {number}"
+        # Labels in the study's language: its answers' phrases first; the other language's
+        # phrases only name a theme none of its answers are in.
+        own = [i for i in members if langs[i] == language]
+        other = [i for i in members if langs[i] != language]
+        keyphrases: list[str] = []
+        pools: list[list[str]] = []  # label candidates, best first: own language, then the other
+        for group in (own, other):
+            if not group:
+                continue
+            candidates = _distinctive(phrases, group, n, df_total, limit=40)
+            ranked = labeller.rank(centroid, candidates, top_n=n_keyphrases) if candidates else []
+            best = _prefer_longer(ranked or candidates[:n_keyphrases], df)
+            keyphrases += [p for p in best if p not in keyphrases]
+            pools.append(best + candidates)
+        label = next((p for pool in pools for p in pool if p not in used), None) or f"theme {number}"
+        keyphrases = keyphrases[:n_keyphrases]
         used.add(label)
-        closeness = X[members] @ centroid
-        typical = [members[j] for j in np.argsort(-closeness, kind="stable")[:3]]
+        # Typical members in the theme space, where language does not count.
+        closeness = M[members] @ _unit(M[members].mean(axis=0))
+        typical = _examples(members, closeness, langs)
         spread = float(closeness.std()) or 1.0
         # a typical member scores about 0.88, one a standard deviation out 0.5
         scores = 1.0 / (1.0 + np.exp(-2.0 * ((closeness - closeness.mean()) / spread + 1.0)))
@@ -403,13 +457,26 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
             keyphrases=keyphrases,
             members=[usable[i] for i in members],
             examples=[sub[i] for i in typical],
-            cohesion=round(float(closeness.mean()), 4),
+            cohesion=round(float((X[members] @ centroid).mean()), 4),
             scores=[round(float(x), 4) for x in scores],
         ))
         report("labelling", number, len(order))
     unassigned = sorted(unassigned + [i for i, t in enumerate(texts) if not t.strip()])
     return Discovery(themes=themes, unassigned=unassigned, language=language, k=k,
                      silhouette=round(silhouette, 4), n_texts=len(texts))
+
+
+def _examples(members: list[int], closeness: np.ndarray, langs: Sequence[str], count: int = 3) -> list[int]:
+    """The `count` most central members; when the theme has answers in more than one
+    language and those are all in one, the most central answer of another language
+    takes the last place."""
+    order = [members[j] for j in np.argsort(-closeness, kind="stable")]
+    chosen = order[:count]
+    if len({langs[i] for i in chosen}) == 1 and len(chosen) == count:
+        other = next((i for i in order if langs[i] != langs[chosen[0]]), None)
+        if other is not None:
+            chosen[-1] = other
+    return chosen
 
 
 def _prefer_longer(phrases: list[str], df: Counter[str]) -> list[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 from embedding_fakes import FakeEmbedder
 
@@ -137,6 +140,137 @@ def test_english_candidates_are_noun_chunks() -> None:
     assert "account manager" in phrases
     assert "late deliveries" in phrases
     assert "our" not in " ".join(phrases).split()
+
+
+# --- bilingual studies -------------------------------------------------------------------------
+
+# Italian words and the English word they mean: the fake embedder gives both one vector, and
+# adds a strong per-language offset, as multilingual e5 does (answers about the same subject
+# in two languages lie farther apart than two subjects in one language).
+_SAME_AS = {
+    "consegne": "deliveries", "consegna": "deliveries", "ritardo": "late", "corriere": "courier",
+    "camion": "truck", "fattura": "invoice", "fatture": "invoice", "sbagliata": "wrong",
+    "sbagliate": "wrong", "importi": "amounts", "iva": "vat", "assistenza": "support", "telefono": "phone",
+    "risponde": "answers", "tecnico": "technical", "prezzi": "prices", "prezzo": "prices", "cari": "expensive",
+    "caro": "expensive", "sconto": "discount", "aumento": "increase", "listino": "list",
+}
+_ITALIAN = frozenset([*_SAME_AS, "buongiorno", "le", "il", "in", "con", "mai", "del", "nelle", "di", "un", "una",
+                      "arrivano", "sempre", "ogni", "sono", "troppo", "chiediamo", "al", "della"])
+
+
+class BilingualFake:
+    name = "fake-bilingual"
+
+    def embed(self, texts, *, kind="query"):
+        from embedding_fakes import _word_vector
+
+        out = []
+        for text in texts:
+            words = [w for w in re.findall(r"\w+", text.lower()) if w not in {"the", "a", "is", "are", "of"}]
+            italian = sum(w in _ITALIAN for w in words) > len(words) / 3
+            vector = sum(_word_vector(_SAME_AS.get(w, w)[:5]) for w in words)
+            vector = vector / np.linalg.norm(vector) + 1.5 * _unit(_word_vector("__it__" if italian else "__en__"))
+            out.append(vector / np.linalg.norm(vector))
+        return np.vstack(out)
+
+
+def _unit(v):
+    return v / np.linalg.norm(v)
+
+
+BILINGUAL = {
+    "delivery": [
+        ("it", "Buongiorno, le consegne arrivano sempre in ritardo."), ("it", "Il corriere in ritardo con le consegne."),
+        ("it", "Camion in ritardo, consegne mai puntuali."), ("it", "Ritardo nelle consegne del corriere."),
+        ("en", "Morning, deliveries are always late."), ("en", "The courier is late with deliveries."),
+        ("en", "Late truck, deliveries never on time."), ("en", "Late deliveries from the courier."),
+    ],
+    "invoices": [
+        ("it", "Buongiorno, ogni fattura ha importi sbagliati."), ("it", "Fatture sbagliate, IVA sbagliata."),
+        ("it", "Importi sbagliati nelle fatture."), ("it", "La fattura con IVA sbagliata."),
+        ("en", "Morning, every invoice has wrong amounts."), ("en", "Wrong invoices, wrong VAT."),
+        ("en", "Wrong amounts on the invoice."), ("en", "The invoice with wrong VAT."),
+    ],
+    "support": [
+        ("it", "Buongiorno, l'assistenza non risponde mai al telefono."), ("it", "Assistenza tecnico mai al telefono."),
+        ("it", "Il tecnico dell'assistenza non risponde."), ("it", "Assistenza al telefono, nessuno risponde."),
+        ("en", "Morning, support never answers the phone."), ("en", "Technical support never on the phone."),
+        ("en", "The support technical team never answers."), ("en", "Support phone, nobody answers."),
+    ],
+    "prices": [
+        ("it", "Buongiorno, i prezzi sono troppo cari."), ("it", "Aumento dei prezzi, listino caro."),
+        ("it", "Prezzi cari, chiediamo uno sconto."), ("it", "Il listino prezzi in aumento."),
+        ("en", "Morning, prices are too expensive."), ("en", "Price increase, expensive list."),
+        ("en", "Expensive prices, we ask for a discount."), ("en", "The price list on the increase."),
+    ],
+}
+
+
+def bilingual_corpus() -> tuple[list[str], list[str], list[str]]:
+    texts, langs, gold = [], [], []
+    for n in range(8):
+        for topic, items in BILINGUAL.items():
+            texts.append(items[n][1])
+            langs.append(items[n][0])
+            gold.append(topic)
+    return texts, langs, gold
+
+
+def test_without_the_language_correction_the_fake_clusters_languages() -> None:
+    """The fake is a fair stand-in: uncorrected, its clusters are the two languages."""
+    from sklearn.cluster import KMeans
+
+    from coding.discovery import _theme_space
+
+    texts, langs, _ = bilingual_corpus()
+    X = embeddings.embed(texts, embedder=BilingualFake())
+    raw = KMeans(n_clusters=2, n_init=4, random_state=0).fit_predict(_theme_space(X, BilingualFake()))
+    assert {tuple(sorted({langs[i] for i in range(len(texts)) if raw[i] == c})) for c in (0, 1)} == {("it",), ("en",)}
+    fixed = KMeans(n_clusters=4, n_init=4, random_state=0).fit_predict(_theme_space(X, BilingualFake(), langs))
+    for c in range(4):
+        assert {langs[i] for i in range(len(texts)) if fixed[i] == c} == {"it", "en"}
+
+
+@pytest.mark.parametrize("label_lang", ["it", "en"])
+def test_bilingual_themes_are_topics_labelled_in_the_study_language(label_lang) -> None:
+    texts, langs, gold = bilingual_corpus()
+    found = discover_themes(texts, langs, label_lang=label_lang, embedder=BilingualFake(),
+                            labeller=FirstCandidates())
+    assert found.language == label_lang
+    assert found.unassigned == []
+    assert {gold[i] for t in found.themes for i in t.members} == set(BILINGUAL)  # every topic found
+    for theme in found.themes:
+        assert len({gold[i] for i in theme.members}) == 1, (theme.label, [texts[i] for i in theme.members])
+        assert {langs[i] for i in theme.members} == {"it", "en"}
+        label = theme.label.lower()
+        assert label not in {"morning", "buongiorno"}
+        # the label is a phrase of the study's language: it occurs in an answer in that language
+        assert any(label in texts[i].lower() for i in theme.members if langs[i] == label_lang), label
+        # three examples, the most central, from both languages
+        assert len(theme.examples) == 3 and len(set(theme.examples)) == 3
+        assert {langs[texts.index(e)] for e in theme.examples} == {"it", "en"}
+
+
+def test_greetings_and_fillers_are_never_candidates() -> None:
+    english = candidate_phrases("Good morning, thanks. The deliveries are late again.", "en")
+    assert "deliveries" in english
+    assert not any(w in {"morning", "thanks", "good"} for p in english for w in p.split())
+    italian = candidate_phrases("Buongiorno, grazie. Negli ultimi mesi le consegne arrivano in ritardo.", "it")
+    assert "consegne" in italian
+    assert not any(w in {"buongiorno", "grazie", "ultimi"} for p in italian for w in p.split())
+
+
+def test_one_language_is_plain_centring() -> None:
+    from coding.discovery import _centre_by_language
+
+    X = np.random.default_rng(0).standard_normal((10, 5))
+    centred = X - X.mean(axis=0)
+    assert np.allclose(_centre_by_language(X, ["it"] * 10), centred)
+    assert np.allclose(_centre_by_language(X, None), centred)
+    mixed = _centre_by_language(X, ["it"] * 8 + ["en"] * 2)
+    assert not np.allclose(mixed, centred)
+    # a big language's mean goes almost all the way; a two-answer language's only part of it
+    assert np.linalg.norm(mixed[:8].mean(axis=0)) < np.linalg.norm(centred[:8].mean(axis=0))
 
 
 @pytest.mark.models
