@@ -1,34 +1,44 @@
-"""Code one interview transcript: units, questions, themes, sentiment, reasons-why, rating.
+"""Code one interview transcript: units, questions, themes, sentiment, reasons-why, ratings.
 
 Public API:
     TranscriptTurn(id, speaker, start, end, text, words=None)   one transcript segment
-    GuideItem(id, text, kind="open", scale=None)                 a question of the guide
-    CodedTranscript(language, units, question_matches, rating, rating_unit_id)
+    GuideItem(id, text, kind="open", scale=None, scale_min=None, scale_max=None)
+                                                                 a question of the guide
+    CodedTranscript(language, units, question_matches, rating, rating_unit_id, ratings)
     code_transcript(turns, *, roles, guide, coder, language=None, embedder=None,
                     sentiment=None, doc_id="interview", progress=None) -> CodedTranscript
+    find_spoken_ratings(turns, units, *, roles, guide, matches, lang) -> [SpokenRating]
+    headline_rating(ratings, guide) -> SpokenRating | None
+    is_codable(text, lang) -> bool
 
 `roles` maps speaker labels to roles; the interviewer's turns are matched to the guide
-and never coded; everyone else's turns are split into units. `coder` is anything with
-`.predict(texts, lang) -> [[(code, confidence), ...], ...]` (ZeroShotCoder or a
-trained SupervisedCoder). `sentiment` defaults to the zero-shot prototype model on the
-same embedder. The rating comes from the answers to the guide's rating question (its
-scale: NPS, CSAT or CES); when no question matched, from the first answer that states a
-rating unambiguously (a scale or a rating verb), on the guide's first rating scale.
+and never coded; everyone else's turns are split into units. Units that are not
+substantive (coding.units.is_substantive: greetings, backchannels, bare ratings,
+questions back) get no code, no reason and a neutral sentiment. `coder` is anything with
+`.predict(texts, lang) -> [[(code, confidence), ...], ...]`; when its predict takes a
+`questions=` keyword it gets the guide question each unit answers (or None) as a prior.
+`sentiment` defaults to the zero-shot prototype model on the same embedder; when
+coding.sentiment offers `unit_sentiment` / a `turn_ratings=` keyword, they get the rating
+said in the same respondent turn, normalised to 0-10.
+
+Ratings: every rating said aloud is kept in `ratings` (see find_spoken_ratings), each
+with its scale, question id, unit id and quote; `rating`/`rating_unit_id` is the
+headline (the study's headline scale: NPS, then CSAT, then CES).
 Progress is reported as ("coding", done, total) over the stages.
 """
 
 from __future__ import annotations
 
-import re
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .language import detect_language, normalise_language
-from .ratings import extract_rating
+from .ratings import extract_rating, is_rating_question, question_scale
 from .reasons import extract_reason
-from .schema import CodeAssignment, QuestionMatch, SpokenRating, TurnText, Unit
-from .units import units_from_turns
+from .schema import RATING_SCALES, CodeAssignment, QuestionMatch, SpokenRating, TurnText, Unit
+from .units import is_substantive, units_from_turns
 
 Progress = Any  # progress(step, done, total)
 STAGES = 6
@@ -49,7 +59,9 @@ class GuideItem:
     id: str
     text: str
     kind: str = "open"  # open or rating
-    scale: str | None = None  # nps, csat, ces
+    scale: str | None = None  # nps, csat, ces, or a custom scale with its range
+    scale_min: float | None = None
+    scale_max: float | None = None
 
 
 @dataclass
@@ -59,6 +71,7 @@ class CodedTranscript:
     question_matches: list[QuestionMatch] = field(default_factory=list)
     rating: SpokenRating | None = None
     rating_unit_id: str | None = None
+    ratings: list[SpokenRating] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +80,7 @@ class CodedTranscript:
             "question_matches": [m.to_dict() for m in self.question_matches],
             "rating": self.rating.to_dict() if self.rating else None,
             "rating_unit_id": self.rating_unit_id,
+            "ratings": [r.to_dict() for r in self.ratings],
         }
 
 
@@ -85,39 +99,217 @@ def _match_questions(turn_texts: list[TurnText], roles: Mapping[str, str], guide
     return match_questions(turn_texts, [(g.id, g.text) for g in guide], lang, roles=dict(roles))
 
 
-def _rating(units: list[Unit], guide: Sequence[GuideItem], lang: str) -> tuple[SpokenRating | None, str | None]:
-    rating_questions = {g.id: (g.scale or "nps") for g in guide
-                        if g.kind == "rating" and (g.scale or "nps") in ("nps", "csat", "ces")}
-    # The headline rating: NPS when the guide asks for it, then CSAT, then CES.
-    for scale in sorted(set(rating_questions.values()), key=("nps", "csat", "ces").index):
+HEADLINE_ORDER = ("nps", "csat", "ces")
+
+
+@dataclass
+class _Answer:
+    """The respondent's turns after one interviewer turn (or from the start of the call)."""
+
+    question_turn: int | None
+    question_text: str
+    turns: list[int]
+
+
+def _answers(turns: Sequence[TranscriptTurn], roles: Mapping[str, str]) -> list[_Answer]:
+    answers: list[_Answer] = []
+    current = _Answer(None, "", [])
+    for index, turn in enumerate(turns):
+        if roles.get(str(turn.speaker)) == "interviewer":
+            if current.turns:
+                answers.append(current)
+            current = _Answer(index, turn.text or "", [])
+        elif (turn.text or "").strip():
+            current.turns.append(index)
+    if current.turns:
+        answers.append(current)
+    return answers
+
+
+def _guide_range(item: GuideItem) -> tuple[str, tuple[float, float] | None]:
+    scale = item.scale or "nps"
+    if scale in RATING_SCALES:
+        return scale, None
+    if item.scale_min is not None and item.scale_max is not None:
+        return scale, (float(item.scale_min), float(item.scale_max))
+    return scale, (0.0, 10.0)
+
+
+def _rating_slot(answer: _Answer, asked: Mapping[int, str], guide: Mapping[str, GuideItem]
+                 ) -> tuple[str, tuple[float, float] | None, str | None] | None:
+    """(scale, custom range, question id) when `answer` follows a rating question, else None.
+
+    A question matched to the guide is trusted: a rating question gives its scale, an open one
+    none. An unmatched question counts when it is recognisably a rating question that names its
+    scale ("Da 0 a 10...", "how satisfied..."); it is linked to the guide's only rating question
+    on that scale, if there is exactly one.
+    """
+    if answer.question_turn is None:
+        return None
+    question_id = asked.get(answer.question_turn)
+    if question_id is not None and question_id in guide:
+        item = guide[question_id]
+        if item.kind != "rating":
+            return None
+        scale, bounds = _guide_range(item)
+        return scale, bounds, item.id
+    if not is_rating_question(answer.question_text):
+        return None
+    scale = question_scale(answer.question_text)
+    if scale is None:
+        return None
+    same = [g for g in guide.values() if g.kind == "rating" and (g.scale or "nps") == scale]
+    return scale, None, same[0].id if len(same) == 1 else None
+
+
+def _joined(answer: _Answer, turns: Sequence[TranscriptTurn]) -> tuple[str, list[tuple[int, int]]]:
+    """The answer's turns joined by a space, with each turn's (turn index, offset) in the result."""
+    parts, offsets, cursor = [], [], 0
+    for index in answer.turns:
+        text = turns[index].text or ""
+        offsets.append((index, cursor))
+        parts.append(text)
+        cursor += len(text) + 1
+    return " ".join(parts), offsets
+
+
+def _place(rating: SpokenRating, joined: str, offsets: list[tuple[int, int]], units: list[Unit]
+           ) -> SpokenRating | None:
+    """Tie a rating found in the joined answer to the unit holding its number, offsets into that unit."""
+    spans = []
+    for turn_index, offset in offsets:
         for unit in units:
-            if rating_questions.get(unit.question_id or "") != scale:
-                continue
-            spoken = extract_rating(unit.text, lang, scale, rating_question=True, question_id=unit.question_id)
-            if spoken is not None:
-                return spoken, unit.id
-    scale = next(iter(rating_questions.values()), "nps")
-    for unit in units:
-        spoken = extract_rating(unit.text, lang, scale, rating_question=False)
-        if spoken is not None:
-            return spoken, unit.id
-    return None, None
+            if unit.turn_index == turn_index:
+                spans.append((unit, offset + unit.start_char, offset + unit.end_char))
+    if not spans:
+        return None
+    number_at = rating.end_char - 1
+    holder = next((s for s in spans if s[1] <= number_at < s[2]), None)
+    if holder is None:  # the number fell in trimmed punctuation: the nearest unit before it
+        before = [s for s in spans if s[1] <= number_at]
+        holder = before[-1] if before else spans[0]
+    unit, unit_start, unit_end = holder
+    first = next((s for s in spans if s[1] <= rating.start_char < s[2]), holder)
+    start = max(rating.start_char, unit_start)
+    end = min(rating.end_char, unit_end)
+    if end <= start:
+        start, end = unit_start, unit_end
+    rating.text = joined[start:end]
+    rating.start_char, rating.end_char = start - unit_start, end - unit_start
+    rating.unit_id = unit.id
+    rating.quote = joined[min(first[1], unit_start):unit_end]
+    return rating
 
 
-MIN_CONTENT_WORDS = 2
+def find_spoken_ratings(turns: Sequence[TranscriptTurn], units: list[Unit], *, roles: Mapping[str, str],
+                        guide: Sequence[GuideItem], matches: Sequence[QuestionMatch], lang: str
+                        ) -> list[SpokenRating]:
+    """Every rating said aloud in the interview, in order, one per rating question.
+
+    After a rating question (matched to the guide, or unmatched but recognisably one), the
+    respondent's consecutive turns are read joined, so a rating split across segments or turns
+    ("Honestly, a" | "4") is found, on that question's scale; a bare number counts there.
+    Elsewhere only a rating with a clear cue ("direi un sei", "nine out of ten") counts, on the
+    first of the guide's scales (NPS, CSAT, CES; NPS without a guide) that no question has
+    given yet, with no question id. Numbers that count something ("dieci anni") never count.
+    """
+    by_id = {g.id: g for g in guide}
+    asked = {m.turn_index: m.question_id for m in matches}
+    answers = _answers(turns, roles)
+    found: list[tuple[int, SpokenRating]] = []
+    seen_questions: set[str] = set()
+    passing: list[tuple[int, str, list[tuple[int, int]]]] = []
+    for order, answer in enumerate(answers):
+        joined, offsets = _joined(answer, turns)
+        slot = _rating_slot(answer, asked, by_id)
+        if slot is None:
+            passing.append((order, joined, offsets))
+            continue
+        scale, bounds, question_id = slot
+        if question_id is not None and question_id in seen_questions:
+            continue
+        spoken = extract_rating(joined, lang, scale, rating_question=True, question_id=question_id,
+                                scale_range=bounds)
+        if spoken is None:
+            continue
+        placed = _place(spoken, joined, offsets, units)
+        if placed is not None:
+            found.append((order, placed))
+            if question_id is not None:
+                seen_questions.add(question_id)
+    guide_scales = [s for s in HEADLINE_ORDER
+                    if any(g.kind == "rating" and (g.scale or "nps") == s for g in guide)]
+    open_scales = [s for s in (guide_scales or ["nps"]) if not any(r.scale == s for _, r in found)]
+    for order, joined, offsets in passing:
+        for scale in open_scales:
+            spoken = extract_rating(joined, lang, scale, rating_question=False)
+            placed = _place(spoken, joined, offsets, units) if spoken is not None else None
+            if placed is not None:
+                found.append((order, placed))
+                open_scales.remove(scale)
+                break
+    return [rating for _, rating in sorted(found, key=lambda item: item[0])]
+
+
+def headline_rating(ratings: Sequence[SpokenRating], guide: Sequence[GuideItem]) -> SpokenRating | None:
+    """The interview's headline rating: on the study's headline scale (NPS when the guide asks
+    for it, then CSAT, then CES); without rating questions, the first rating found in that order.
+    A study whose headline scale was not heard gets None rather than a rating on another scale."""
+    scales = {g.scale or "nps" for g in guide if g.kind == "rating"}
+    headline = next((s for s in HEADLINE_ORDER if s in scales), None)
+    if headline is None and scales:
+        headline = min(scales)
+    for scale in [headline] if headline else HEADLINE_ORDER:
+        rating = next((r for r in ratings if r.scale == scale), None)
+        if rating is not None:
+            return rating
+    return None
 
 
 def is_codable(text: str, lang: str) -> bool:
-    """Whether a unit says enough to carry a theme: small talk ("Morning.", "Yes, go ahead.") does not.
+    """Whether a unit may carry a theme: it is substantive (coding.units.is_substantive).
 
-    At least three words, two of them content words. Such units stay in the transcript and
-    can still hold the rating ("Un otto."), but get no code and a neutral sentiment.
+    Small talk, backchannels, bare ratings ("Un otto.") and questions back to the interviewer
+    stay in the transcript (a bare rating keeps its rating) but get no code and a neutral
+    sentiment.
     """
-    from .language import fold, stop_words
+    return is_substantive(text, lang)
 
-    words = [w for w in re.findall(r"\w+", fold(text)) if not w.isdigit()]
-    content = [w for w in words if w not in stop_words(lang) and len(w) > 2]
-    return len(words) >= 3 and len(content) >= MIN_CONTENT_WORDS
+
+def _accepts(func: Any, keyword: str) -> bool:
+    """Whether `func` takes `keyword` (checked once per call site; fakes in tests may not)."""
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+    return keyword in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def _normalised(rating: SpokenRating) -> float:
+    span = rating.scale_max - rating.scale_min
+    return round(10.0 * (rating.value - rating.scale_min) / span, 4) if span > 0 else 5.0
+
+
+def _predict_codes(coder: Any, texts: list[str], lang: str, questions: list[str | None]
+                   ) -> list[list[tuple[str, float]]]:
+    """The coder's codes, with each text's guide question as its prior when the coder takes one."""
+    if not texts:
+        return []
+    if _accepts(coder.predict, "questions"):
+        return coder.predict(texts, lang, questions=questions)
+    return coder.predict(texts, lang)
+
+
+def _unit_sentiment(model: Any, texts: list[str], lang: str, embedder: Any,
+                    turn_ratings: list[float | None]) -> list[tuple[str, float]]:
+    from . import sentiment as sentiment_module
+
+    if not texts:
+        return []
+    unit_sentiment = getattr(sentiment_module, "unit_sentiment", None)
+    if unit_sentiment is not None:
+        return list(unit_sentiment(texts, model=model, lang=lang, embedder=embedder, turn_ratings=turn_ratings))
+    return list(model.predict(texts))
 
 
 def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str], guide: Sequence[GuideItem],
@@ -136,22 +328,38 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
     report("coding", 2, STAGES)
     if not units:
         return CodedTranscript(language=lang, units=[], question_matches=matches)
+    # Ratings first: a rating said in a turn informs the sentiment of that turn's units.
+    ratings = find_spoken_ratings(turns, units, roles=roles, guide=guide, matches=matches, lang=lang)
+    by_unit: dict[str, SpokenRating] = {}
+    for rating in ratings:
+        by_unit.setdefault(rating.unit_id or "", rating)
+    turn_rating: dict[int | None, float] = {}
+    for unit in units:
+        if unit.id in by_unit:
+            turn_rating.setdefault(unit.turn_index, _normalised(by_unit[unit.id]))
+    guide_text = {g.id: g.text for g in guide}
     codable = [index for index, unit in enumerate(units) if is_codable(unit.text, lang)]
+    substantive = set(codable)
     texts = [u.text for u in units]
     predictions: list[list[tuple[str, float]]] = [[] for _ in units]
-    if codable:
-        for index, found in zip(codable, coder.predict([texts[i] for i in codable], lang)):
-            predictions[index] = found
+    found = _predict_codes(coder, [texts[i] for i in codable], lang,
+                           [guide_text.get(units[i].question_id or "") for i in codable])
+    for index, codes in zip(codable, found, strict=True):
+        predictions[index] = list(codes)
     report("coding", 3, STAGES)
     from .sentiment import PrototypeSentiment, aspect_sentiment
 
     model = sentiment or PrototypeSentiment(embedder=embedder)
-    overall = [("neutral", 0.0)] * len(units)
-    if codable:
-        for index, found in zip(codable, model.predict([texts[i] for i in codable])):
-            overall[index] = found
+    overall: list[tuple[str, float]] = [("neutral", 0.0)] * len(units)
+    ratings_of_codable = [turn_rating.get(units[i].turn_index) for i in codable]
+    for index, found_sentiment in zip(codable, _unit_sentiment(model, [texts[i] for i in codable], lang, embedder,
+                                                               ratings_of_codable), strict=True):
+        overall[index] = found_sentiment
+    aspect_kwargs: dict[str, Any] = {}
+    if _accepts(aspect_sentiment, "turn_ratings"):
+        aspect_kwargs["turn_ratings"] = [turn_rating.get(u.turn_index) for u in units]
     per_code = aspect_sentiment(texts, [[code for code, _ in p] for p in predictions], model=model, lang=lang,
-                                embedder=embedder)
+                                embedder=embedder, **aspect_kwargs)
     report("coding", 4, STAGES)
     for index, unit in enumerate(units):
         unit.sentiment, score = overall[index]
@@ -162,12 +370,10 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
                       for code, conf in predictions[index]]
         following = units[index + 1].text if index + 1 < len(units) and \
             units[index + 1].turn_index == unit.turn_index else None
-        unit.reason = extract_reason(unit.text, lang, next_text=following)
+        unit.reason = extract_reason(unit.text, lang, next_text=following) if index in substantive else None
+        unit.rating = by_unit.get(unit.id)
     report("coding", 5, STAGES)
-    rating, rating_unit = _rating(units, guide, lang)
-    for unit in units:
-        if unit.id == rating_unit:
-            unit.rating = rating
+    headline = headline_rating(ratings, guide)
     report("coding", STAGES, STAGES)
-    return CodedTranscript(language=lang, units=units, question_matches=matches, rating=rating,
-                           rating_unit_id=rating_unit)
+    return CodedTranscript(language=lang, units=units, question_matches=matches, rating=headline,
+                           rating_unit_id=headline.unit_id if headline else None, ratings=ratings)

@@ -5,8 +5,12 @@
   ("nps" 0-10, "csat" 1-5, "ces" 1-7), or None when it states none.
 - ``find_ratings(...)`` (same arguments) ``-> list[SpokenRating]``: every rating stated,
   in order (a respondent may rate several things, or today and last year).
+  `scale_range=(low, high)` scores a custom scale (within 0-10) named `scale`.
 - ``is_rating_question(text) -> bool``: whether an interviewer's question asks for a
   score ("Da 0 a 10 quanto ci consiglierebbe?", "How likely are you to recommend...").
+- ``question_scale(text) -> str | None``: the scale a rating question asks on, when it
+  says so: a stated range ("da 0 a 10" nps, "from 1 to 5" csat, "1 to 7" ces) or its
+  wording ("recommend" nps, "soddisfatto" csat, "how easy" ces); None otherwise.
 - ``nps_group(score) -> "promoter" | "passive" | "detractor"``.
 - ``nps(scores) -> float``: the Net Promoter Score, -100 to 100.
 
@@ -116,6 +120,7 @@ _FOLLOWERS = {
         generale tutto complessivamente sinceramente onestamente ecco insomma guardi
         secondo da comunque anche pure si no ok va ve ce vi ti gli le me te voto
         diciamolo almeno perlomeno sempre ormai oggi adesso ora eh
+        glielo gliela gliene lo do darei metto metterei
         """.split()  # noqa: SIM905
     ),
     "en": frozenset(
@@ -213,6 +218,31 @@ def _words_at(toks: list[_Tok], i: int, phrase: tuple[str, ...]) -> bool:
 def is_rating_question(text: str) -> bool:
     """Whether `text` asks for a score (a scale, "voto", "consiglierebbe", "recommend"...)."""
     return bool(text) and _RATING_QUESTION.search(fold(text)) is not None
+
+
+_SCALE_BY_RANGE = {(0.0, 10.0): "nps", (1.0, 10.0): "nps", (1.0, 5.0): "csat", (1.0, 7.0): "ces"}
+_SCALE_WORDS = (
+    ("nps", re.compile(r"\b(?:consiglier|raccomand|recommend|nps\b)")),
+    ("csat", re.compile(r"\b(?:soddisfatt|satisf|csat\b)")),
+    ("ces", re.compile(r"\b(?:facile|semplice|easy|effort|sforzo|ces\b)")),
+)
+
+
+def question_scale(text: str) -> str | None:
+    """The scale a rating question asks on ("nps", "csat", "ces"), or None when it does not say."""
+    if not text or not is_rating_question(text):
+        return None
+    folded = fold(text)
+    toks = _tokens(folded)
+    for lang in ("it", "en"):
+        specs = sorted(_scale_specs(toks, lang))
+        if len(specs) >= 2:
+            low, high = _value(toks[specs[0]], lang), _value(toks[specs[1]], lang)
+            found = _SCALE_BY_RANGE.get((low or 0.0, high or 0.0))
+            if found:
+                return found
+    hits = [scale for scale, pattern in _SCALE_WORDS if pattern.search(folded)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _scale_specs(toks: list[_Tok], lang: str) -> set[int]:
@@ -446,9 +476,20 @@ def _scale(scale: str) -> tuple[float, float]:
 
 
 def _ratings(
-    text: str, lang: str | None, scale: str, rating_question: bool
+    text: str,
+    lang: str | None,
+    scale: str,
+    rating_question: bool,
+    scale_range: tuple[float, float] | None = None,
 ) -> list[tuple[_Candidate, SpokenRating]]:
-    scale_min, scale_max = _scale(scale)
+    if scale_range is not None:
+        scale_min, scale_max = float(scale_range[0]), float(scale_range[1])
+        if not 0 <= scale_min < scale_max <= 10:
+            raise InvalidRating(
+                f"A spoken rating scale must lie within 0-10, not {scale_min:g}-{scale_max:g}."
+            )
+    else:
+        scale_min, scale_max = _scale(scale)
     if not text or not text.strip():
         return []
     lang = detect_language(text) if lang is None else normalise_language(lang)
@@ -536,9 +577,10 @@ def find_ratings(
     question: str | None = None,
     rating_question: bool | None = None,
     question_id: str | None = None,
+    scale_range: tuple[float, float] | None = None,
 ) -> list[SpokenRating]:
     """Every rating `text` states on `scale`, in order; see the module docstring."""
-    found = _ratings(text, lang, scale, _context(question, rating_question))
+    found = _ratings(text, lang, scale, _context(question, rating_question), scale_range)
     for _, rating in found:
         rating.question_id = question_id
     return [rating for _, rating in found]
@@ -552,9 +594,10 @@ def extract_rating(
     question: str | None = None,
     rating_question: bool | None = None,
     question_id: str | None = None,
+    scale_range: tuple[float, float] | None = None,
 ) -> SpokenRating | None:
     """The rating `text` gives on `scale`, or None; see the module docstring for the rules."""
-    found = _ratings(text, lang, scale, _context(question, rating_question))
+    found = _ratings(text, lang, scale, _context(question, rating_question), scale_range)
     if not found:
         return None
     # present before past, strongest cue first, earliest on a tie

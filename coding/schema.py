@@ -140,7 +140,10 @@ class SpokenRating:
     """A rating said aloud, as a number on its scale.
 
     `text` is the words that gave the number ("un otto", "nine out of ten") and
-    `start_char`/`end_char` their span in the text the rating came from.
+    `start_char`/`end_char` their span in the text the rating came from (the unit's
+    text, when `unit_id` is set). `question_id` is the guide question it answers,
+    `unit_id` the unit that said it and `quote` the respondent's words around it
+    (a rating split over two turns, "Honestly, a" | "4", quotes both).
     """
 
     value: float
@@ -151,6 +154,8 @@ class SpokenRating:
     start_char: int = 0
     end_char: int = 0
     question_id: str | None = None
+    unit_id: str | None = None
+    quote: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,6 +171,8 @@ class SpokenRating:
             start_char=int(data.get("start_char", 0)),
             end_char=int(data.get("end_char", 0)),
             question_id=_opt_str(data.get("question_id")),
+            unit_id=_opt_str(data.get("unit_id")),
+            quote=str(data.get("quote", "")),
         )
 
 

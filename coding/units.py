@@ -389,3 +389,146 @@ def units_from_turns(
                 )
             )
     return units
+
+
+# --- Small talk: what never carries a theme ------------------------------------------------
+# Matched as whole words against fold(text) cut into \w+ tokens ("that's" -> "that s"),
+# longest phrase first. Both languages at once: an Italian respondent may say "okay".
+_SMALL_TALK_PHRASES = """
+buongiorno|buonasera|buon pomeriggio|buona giornata|buona serata|buon lavoro|salve|ciao|pronto|
+arrivederci|arrivederla|a presto|alla prossima|grazie|grazie mille|grazie a lei|grazie a voi|
+molte grazie|la ringrazio|vi ringrazio|prego|si figuri|ci mancherebbe|di niente|di nulla|
+nessun problema|nessun problema|non c e problema|va bene|va benissimo|certo|certamente|sicuro|
+sicuramente|d accordo|perfetto|ok|okay|si|no|esatto|appunto|giusto|vada pure|proceda|proceda pure|
+mi dica|dica pure|dica|puo registrare|registri pure|puo procedere|registrare|registri|registrazione|
+ci sono|la sento|la sento bene|eccomi|piacere|anche a lei|altrettanto|volentieri|con piacere|
+senza dubbio|senza dubbi|senza esitazione|senza esitazioni|non di piu|non di meno|piu o meno|
+diciamo|direi|mah|beh|boh|allora|guardi|senta|ecco|insomma|onestamente|sinceramente|francamente|
+oggi|adesso|forse|magari|probabilmente|credo|penso|darei|le darei|vi darei|daremmo|metterei|voto|
+lode|mezzo|pieno|abbondante|scarso|stelle|stella|punti|spero di essere stato utile|
+spero di esservi stato utile|spero sia utile|spero che serva|spero che vi serva|
+hello|hi|hey|good morning|good afternoon|good evening|morning|afternoon|evening|bye|goodbye|
+bye bye|bye for now|see you|take care|have a nice day|have a good day|thanks|thank you|
+thanks a lot|thank you very much|many thanks|cheers|my pleasure|pleasure|you re welcome|
+no problem|no worries|not at all|of course|sure|certainly|yes|yeah|yep|yup|nope|right|
+all right|alright|that s fine|that is fine|fine|fine by me|go ahead|go on|please|sounds good|
+absolutely|exactly|indeed|i see|i can hear you|speaking|that s right|without hesitation|
+without a doubt|no doubt|definitely|honestly|frankly|i d say|i would say|let s say|say|maybe|
+probably|i guess|i think|today|i d give|give|rate|out of|tops|at most|at least|no more|
+nothing more|more or less|stars|star|points|half|solid|ish|plus|record|recording|
+happy to help|glad to help|i hope it helps|i hope this helps|i hope it makes a difference|
+hope it helps|hope that helps|hmm|um|uh|well|at the moment|right now|for now|currently|
+al momento|in questo momento|per ora|per adesso|attualmente|glielo do|ve lo do|do volentieri|
+volentieri|ho solo|ho poco tempo|poco tempo|minuti|minuto|i only have|only have|not much time|
+minutes|minute
+"""
+_META_QUESTIONS = """
+puo ripetere|ripeta|ripetere|in che senso|cosa intende|che cosa intende|intende|scusi|come dice|
+quale domanda|mi sente|ci sente|e lei|lei cosa|quanto dura|quanto ci vuole|
+repeat|say that again|what do you mean|do you mean|you mean|sorry|pardon|come again|
+can you hear me|what was the question|which question|how about you|and you|what about you|
+how long will this take
+"""
+_TOKEN_WORD = re.compile(r"\w+")
+
+
+def _phrase_set(block: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(
+        tuple(_TOKEN_WORD.findall(fold(p))) for p in block.replace("\n", "").split("|") if p.strip()
+    )
+
+
+_SMALL_TALK = _phrase_set(_SMALL_TALK_PHRASES)
+_META = _phrase_set(_META_QUESTIONS)
+_LONGEST = max(len(p) for p in _SMALL_TALK | _META)
+_GREETING_WORDS = frozenset(
+    "buongiorno buonasera salve ciao grazie arrivederci hello hi hey morning thanks bye goodbye".split()  # noqa: SIM905
+)
+_NUMBER_WORDS = frozenset(
+    """zero uno una due tre quattro cinque sei sette otto nove dieci
+    nought nil one two three four five six seven eight nine ten""".split()  # noqa: SIM905
+)
+
+
+def _remaining_words(text: str, lang: str) -> tuple[list[str], bool]:
+    """The words of `text` left once small talk, ratings and a greeted name are taken out.
+
+    Also says whether a clarifying question ("Can you repeat?", "In che senso?") occurs.
+    """
+    matches = list(_TOKEN_WORD.finditer(text))
+    folded = [fold(m.group()) for m in matches]
+    left: list[str] = []
+    meta = False
+    i = 0
+    while i < len(matches):
+        for size in range(min(_LONGEST, len(matches) - i), 0, -1):
+            phrase = tuple(folded[i : i + size])
+            if phrase in _META:
+                meta = True
+            if phrase in _SMALL_TALK or phrase in _META:
+                if _negated(folded, i):  # "non va bene", "that's not right": an opinion
+                    left.append("_".join(("non",) + phrase))
+                i += size
+                if phrase[-1] in _GREETING_WORDS and _greeted_name(text, matches, i):
+                    i += 1
+                break
+        else:
+            left.append(folded[i])
+            i += 1
+    return left, meta
+
+
+_NEGATORS = frozenset({"non", "not", "never", "mai", "nt"})
+
+
+def _negated(folded: list[str], i: int) -> bool:
+    """Whether word i follows a negation ("non", "not", "isn't", "never"), one word between at most."""
+    before = folded[max(0, i - 2) : i]
+    return any(w in _NEGATORS or (w == "t" and k > 0) for k, w in enumerate(before, start=max(0, i - 2)))
+
+
+def _greeted_name(text: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether word i is a name right after a greeting: "Hi Tom.", "Grazie, Giulia!"."""
+    if i >= len(matches) or not matches[i].group()[:1].isupper():
+        return False
+    if text[matches[i - 1].end() : matches[i].start()].strip() not in ("", ","):
+        return False
+    after = text[matches[i].end() : matches[i + 1].start()] if i + 1 < len(matches) else ""
+    return i + 1 == len(matches) or bool(after.strip())
+
+
+def content_words(text: str, lang: str) -> list[str]:
+    """The words of `text` that can carry a theme: no small talk, stop word, filler or number."""
+    from .language import stop_words
+
+    lang = normalise_language(lang)
+    left, _ = _remaining_words(text, lang)
+    stops = stop_words(lang)
+    return [
+        w
+        for w in left
+        if len(w) > 2 and not w.isdigit() and w not in stops and w not in _FILLERS
+        and w not in _NUMBER_WORDS
+    ]
+
+
+def is_substantive(text: str, lang: str) -> bool:
+    """Whether a respondent's unit says something that could carry a theme.
+
+    Not substantive, whatever the codebook: greetings, thanks and goodbyes ("Hi Tom.",
+    "Grazie a lei, arrivederci."), backchannels and consent ("Yes, go ahead.", "Sì, certo,
+    può registrare."), bare ratings with their hedges ("Ten, without hesitation.", "Direi un
+    sei, non di più."), and questions back to the interviewer: a clarifying question ("Can
+    you repeat the question?", "In che senso?") or any question with fewer than two content
+    words. A unit is substantive when, with all of that taken out, at least one content word
+    is left (not a stop word of `lang`, a filler, a number or a word under three letters).
+    """
+    if not text or not text.strip():
+        return False
+    lang = normalise_language(lang)
+    words = content_words(text, lang)
+    if text.rstrip().endswith("?"):
+        _, meta = _remaining_words(text, lang)
+        if meta or len(words) < 2:
+            return False
+    return bool(words)

@@ -13,6 +13,7 @@ from coding.ratings import (
     is_rating_question,
     nps,
     nps_group,
+    question_scale,
 )
 from coding.schema import SpokenRating
 
@@ -50,6 +51,10 @@ PHRASINGS = [
     ("I'd rate you a 9 overall.", "en", None, 9.0),
     ("Ne abbiamo provati tre, voi siete i migliori: nove.", "it", True, 9.0),
     ("Lavoriamo con voi da 10 anni, direi otto.", "it", True, 8.0),
+    ("Guardi, un sette glielo do volentieri.", "it", True, 7.0),
+    ("Un otto ve lo meritate.", "it", None, 8.0),
+    ("Ten, without hesitation.", "en", True, 10.0),
+    ("Direi un sei, non di più.", "it", None, 6.0),
     # not ratings
     ("Otto.", "it", None, None),  # a bare number needs a rating question
     ("Direi otto.", "it", False, None),  # "direi" alone is too weak a cue
@@ -77,6 +82,9 @@ PHRASINGS = [
     ("We waited 10 minutes until they gave us the one we wanted 2) had to wait.", "en", None, None),
     ("The call is at 9:30 tomorrow.", "en", True, None),
     ("Four stars.", "en", None, None),  # stars only on the CSAT scale
+    ("I have been a customer for 10 years.", "en", True, None),
+    ("Siamo clienti da dieci anni.", "it", True, None),
+    ("Abbiamo avuto 2 consegne in ritardo.", "it", True, None),
 ]
 
 
@@ -189,3 +197,29 @@ def test_nps() -> None:
         nps([None])
     with pytest.raises(InvalidRating, match="between 0 and 10"):
         nps_group(11)
+
+
+@pytest.mark.parametrize(
+    ("question", "scale"),
+    [
+        ("Da zero a dieci, quanto è probabile che ci raccomandi a un collega?", "nps"),
+        ("On a scale from 0 to 10, how likely are you to recommend us?", "nps"),
+        ("Da uno a cinque, quanto è soddisfatta del nostro servizio clienti?", "csat"),
+        ("From one to five, how satisfied are you with our support?", "csat"),
+        ("How easy was it to solve your problem, from 1 to 7?", "ces"),
+        ("Quanto ci consiglierebbe a un collega?", "nps"),
+        ("Perché questo punteggio?", None),  # asks why, names no scale
+        ("Why that score?", None),
+        ("Come sta andando il rapporto con noi?", None),
+    ],
+)
+def test_question_scale(question: str, scale: str | None) -> None:
+    assert question_scale(question) == scale
+
+
+def test_custom_scale_range() -> None:
+    rating = extract_rating("Direi un sei.", "it", "custom", rating_question=True, scale_range=(1, 6))
+    assert rating is not None and rating.value == 6.0 and (rating.scale_min, rating.scale_max) == (1.0, 6.0)
+    assert extract_rating("Sette.", "it", "custom", rating_question=True, scale_range=(1, 6)) is None
+    with pytest.raises(InvalidRating, match="0-10"):
+        extract_rating("Otto.", "it", "custom", scale_range=(1, 100))

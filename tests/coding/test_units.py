@@ -18,7 +18,7 @@ from coding.language import (
     sentence_offsets,
 )
 from coding.schema import CodeAssignment, Reason, SpokenRating, TurnText, Unit
-from coding.units import split_units, units_from_turns
+from coding.units import content_words, is_substantive, split_units, units_from_turns
 
 SHARED_CODING = Path(__file__).resolve().parents[3] / "shared" / "data" / "coding"
 
@@ -274,3 +274,84 @@ def test_offsets_hold_on_real_review_sentences(name: str, lang: str) -> None:
             assert text[unit.start_char : unit.end_char] == unit.text
         starts = [u.start_char for u in units]
         assert starts == sorted(starts)
+
+
+# (unit text, language, substantive?): small talk, backchannels, bare ratings and questions
+# back never carry a theme; short real answers do. Independent of any codebook.
+GATE = [
+    ("Buongiorno, nessun problema.", "it", False),
+    ("Buongiorno.", "it", False),
+    ("Buongiorno a lei.", "it", False),
+    ("Sì, certo, può registrare.", "it", False),
+    ("Sì, va bene.", "it", False),
+    ("Grazie a lei, arrivederci.", "it", False),
+    ("Grazie Giulia, buona giornata!", "it", False),
+    ("Mah, direi un sei.", "it", False),
+    ("Direi un sei, non di più.", "it", False),
+    ("Oggi le darei un cinque.", "it", False),
+    ("Guardi, un sette glielo do volentieri.", "it", False),
+    ("Un quattro su cinque.", "it", False),
+    ("Tre, diciamo.", "it", False),
+    ("Ho solo dieci minuti, però.", "it", False),
+    ("Scusi, può ripetere la domanda?", "it", False),
+    ("In che senso?", "it", False),
+    ("Hi Tom.", "en", False),
+    ("Yes, that's fine.", "en", False),
+    ("Morning.", "en", False),
+    ("Okay, go ahead.", "en", False),
+    ("My pleasure. Bye for now.", "en", False),
+    ("Thanks.", "en", False),
+    ("Ten, without hesitation.", "en", False),
+    ("Honestly, a four.", "en", False),
+    ("I'd give you a five at the moment.", "en", False),
+    ("Nine out of ten.", "en", False),
+    ("Can you repeat the question?", "en", False),
+    ("What do you mean by support?", "en", False),
+    ("Sorry, which one?", "en", False),
+    ("Nel complesso bene, lavoriamo insieme da tre anni.", "it", True),
+    ("Gli avvisi.", "it", True),
+    ("La fatturazione.", "it", True),
+    ("Troppo lento.", "it", True),
+    ("Tre. Al telefono sono disponibili.", "it", True),
+    ("Sì, va bene, ma le dico subito che non è un bel periodo.", "it", True),
+    ("Grazie, ma le fatture sono ancora sbagliate.", "it", True),
+    ("Perché pagare di più per un servizio più lento?", "it", True),
+    ("Un otto, perché il supporto risponde subito.", "it", True),
+    ("The tracking.", "en", True),
+    ("Support response times.", "en", True),
+    ("Not great, I'm afraid.", "en", True),
+    ("Hi Tom, the invoices are wrong again.", "en", True),
+    ("Thanks. Sarah calls us back the same day.", "en", True),
+    ("Why would we pay more for a slower service?", "en", True),
+    ("I'd say a nine out of ten, because Sarah always calls us back.", "en", True),
+    ("We have been a customer for 10 years.", "en", True),
+    ("Buongiorno, le consegne arrivano sempre in ritardo.", "it", True),
+    ("Certo, il portale è difficile da usare.", "it", True),
+    ("Non va bene per niente.", "it", True),
+    ("Ciao, ho un problema con le fatture.", "it", True),
+    ("Okay, the portal is hard to use.", "en", True),
+    ("That's not right.", "en", True),
+    ("Yes, delivery is the main issue.", "en", True),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), GATE)
+def test_small_talk_gate(text: str, lang: str, expected: bool) -> None:
+    assert is_substantive(text, lang) is expected
+
+
+def test_gate_table_is_balanced_and_bilingual() -> None:
+    assert len(GATE) >= 40
+    coded = sum(expected for *_, expected in GATE)
+    assert 0.4 <= coded / len(GATE) <= 0.6
+    assert {(lang, expected) for _, lang, expected in GATE} == {
+        ("it", True), ("it", False), ("en", True), ("en", False)
+    }
+
+
+def test_content_words_drop_small_talk_numbers_and_greeted_names() -> None:
+    assert content_words("Hi Tom, the invoices are wrong again.", "en") == ["invoices", "wrong"]
+    assert content_words("Grazie a lei, arrivederci.", "it") == []
+    # a capitalised word after a full stop is a new sentence, not a greeted name
+    assert "sarah" in content_words("Thanks. Sarah calls us back.", "en")
+    assert not is_substantive("", "en") and not is_substantive("   ", "it")
