@@ -13,7 +13,7 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
-from storytelling.schema import CodedCorpus, InterviewData, Story, StudyInfo
+from storytelling.schema import RATING_SCALES, CodedCorpus, InterviewData, RatingValue, Story, StudyInfo
 from storytelling.schema import CodedUnit as StoryUnit
 from storytelling.schema import UnitCode as StoryCode
 from workbench.errors import BadRequest, NotFound
@@ -55,9 +55,43 @@ def _scale(session: Session, study: Study) -> tuple[str, str]:
     return scale, next((q.text for q in questions if (q.scale or "nps") == scale), "")
 
 
+def confidence_threshold() -> float:
+    """The confidence a model code needs to count in reports and stories: the coders' own
+    threshold (coding.classify.ZeroShotCoder's default), unless an analyst accepted the code."""
+    import inspect
+
+    from coding.classify import ZeroShotCoder
+
+    return float(inspect.signature(ZeroShotCoder).parameters["threshold"].default)
+
+
+def _other_ratings(session: Session, *, study: Study, ids: list[int], headline: str) -> dict[int, list[RatingValue]]:
+    """Each interview's ratings on the known scales other than the headline one, one per scale
+    (an analyst's before the model's, then guide order)."""
+    questions = {q.id: q for q in session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study.id))}
+    rows = session.exec(select(Rating).where(Rating.interview_id.in_(ids), Rating.scale != headline)).all()
+    rows = sorted(rows, key=lambda r: (r.source != "analyst",
+                                       questions[r.question_id].position if r.question_id in questions else 10_000,
+                                       r.id or 0))
+    found: dict[int, dict[str, RatingValue]] = {}
+    for row in rows:
+        if row.scale not in RATING_SCALES:
+            continue  # a custom scale has no groups to report on
+        question = questions[row.question_id].text if row.question_id in questions else ""
+        found.setdefault(row.interview_id, {}).setdefault(row.scale, RatingValue(
+            scale=row.scale, value=float(row.value), question=question,
+            unit_id=str(row.unit_id) if row.unit_id else None))
+    return {iid: sorted(by_scale.values(), key=lambda r: RATING_SCALES.index(r.scale))
+            for iid, by_scale in found.items()}
+
+
 def build_corpus(session: Session, study: Study, *, language: str | None = None,
                  interview_ids: list[int] | None = None) -> CodedCorpus:
-    """The study's coded interviews (or only those of `interview_ids`) as storytelling's input."""
+    """The study's coded interviews (or only those of `interview_ids`) as storytelling's input.
+
+    Every rating is kept: the headline scale's into `rating`, the others (e.g. CSAT beside
+    NPS) into `other_ratings`. Codes carry their confidence and whether an analyst accepted
+    them; rejected codes are left out."""
     lang = language or study_language(session, study)
     scale, question = _scale(session, study)
     codes = {c.id: c for c in session.exec(select(Code).where(Code.study_id == study.id))}
@@ -70,7 +104,10 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
         query = query.where(Interview.id.in_(interview_ids or [0]))
     interviews = session.exec(query.order_by(Interview.interview_date, Interview.id)).all()
     ids = [i.id for i in interviews] or [0]
-    ratings = {r.interview_id: r for r in session.exec(select(Rating).where(Rating.interview_id.in_(ids)))}
+    from workbench.services.coding import headline_ratings  # one rating per interview, on the headline scale
+
+    ratings = headline_ratings(session, study_id=study.id, interview_ids=ids)
+    others = _other_ratings(session, study=study, ids=ids, headline=scale)
     speakers = {s.id: s.display_name for s in session.exec(select(Speaker).where(Speaker.interview_id.in_(ids)))}
     units_by_interview: dict[int, list[CodedUnit]] = {}
     for unit in session.exec(select(CodedUnit).where(CodedUnit.interview_id.in_(ids)).order_by(CodedUnit.position)):
@@ -92,10 +129,10 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
         units = [StoryUnit(
             id=str(u.id), text=u.text, start=u.start, end=u.end, speaker=speakers.get(u.speaker_id, ""),
             question_id=str(u.question_id) if u.question_id else None, sentiment=u.sentiment or "neutral",
-            reason=u.reason, confidence=u.confidence, sentiment_score=None,
+            reason=u.reason, confidence=u.confidence, sentiment_score=u.sentiment_score,
             codes=[StoryCode(path=codes[link.code_id].path, name=code_name(codes[link.code_id]),
                              sentiment=link.sentiment, assigned_by=link.source if link.source in ("model", "analyst")
-                             else "model", confirmed=link.status == "accepted")
+                             else "model", confirmed=link.status == "accepted", confidence=link.confidence)
                    for link in links.get(u.id, []) if link.code_id in codes])
             for u in units_by_interview[interview.id]]
         data.append(InterviewData(
@@ -103,9 +140,10 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             respondent=interview.respondent_name, metadata=metadata, date=interview.interview_date,
             rating=rating.value if rating is not None and rating.scale == scale else None, units=units,
             audio_url=f"/interviews/{interview.id}/audio",
-            rating_unit_id=str(rating.unit_id) if rating is not None and rating.unit_id else None))
+            rating_unit_id=str(rating.unit_id) if rating is not None and rating.unit_id else None,
+            other_ratings=others.get(interview.id, [])))
     return CodedCorpus(study=StudyInfo(id=str(study.id), title=study.name, language=lang, rating_scale=scale,
-                                       rating_question=question),
+                                       rating_question=question, confidence_threshold=confidence_threshold()),
                        interviews=data, code_names={c.path: code_name(c) for c in codes.values()})
 
 
@@ -233,15 +271,28 @@ def clean_filters(raw: dict[str, str]) -> dict[str, str]:
     return filters
 
 
-def agreement_figures(session: Session, *, study_id: int) -> dict[str, float]:
+AGREEMENT_LABELS = {
+    "kappa": {"en": "Cohen's kappa, {who} (n = {n} units)", "it": "Kappa di Cohen, {who} (n = {n} unità)"},
+    "alpha": {"en": "Krippendorff's alpha, {who} (n = {n} units)", "it": "Alfa di Krippendorff, {who} (n = {n} unità)"},
+    "model": {"en": "analysts (after review) vs the model", "it": "analisti (dopo la revisione) e modello"},
+    "versus": {"en": "{a} vs {b}", "it": "{a} e {b}"},
+}
+
+
+def agreement_figures(session: Session, *, study_id: int, language: str = "en") -> dict[str, float]:
+    """Agreement to quote in the report's methodology, in its language, with n; only comparisons
+    with enough decided units (the agreement page's own minimum) are quoted."""
     from workbench.services.agreement import study_agreement
 
     figures: dict[str, float] = {}
-    for comparison in study_agreement(session, study_id=study_id)[:2]:
-        if comparison.report.pooled_kappa is not None:
-            figures[f"Cohen's kappa, {comparison.title}"] = round(comparison.report.pooled_kappa, 2)
-        if comparison.report.pooled_alpha is not None:
-            figures[f"Krippendorff's alpha, {comparison.title}"] = round(comparison.report.pooled_alpha, 2)
+    for index, comparison in enumerate(study_agreement(session, study_id=study_id)[:2]):
+        if not comparison.enough:
+            continue
+        who = (AGREEMENT_LABELS["model"][language] if index == 0 else
+               AGREEMENT_LABELS["versus"][language].format(a=comparison.side_a, b=comparison.side_b))
+        for key, value in (("kappa", comparison.pooled_kappa), ("alpha", comparison.pooled_alpha)):
+            if value is not None:
+                figures[AGREEMENT_LABELS[key][language].format(who=who, n=comparison.n_units)] = round(value, 2)
     return figures
 
 
@@ -256,7 +307,8 @@ def build_study_report(session: Session, *, study: Study, filters: dict[str, str
         return build_report(corpus, filters=filters or {}, language=corpus.study.language,
                             stories=approved_stories(session, study_id=study.id),
                             loop_status=loop_statuses(session, study_id=study.id),
-                            agreement=agreement_figures(session, study_id=study.id))
+                            agreement=agreement_figures(session, study_id=study.id,
+                                                        language=corpus.study.language))
     except StorytellingError as exc:
         raise BadRequest(str(exc)) from exc
 
