@@ -17,9 +17,9 @@ substantive (coding.units.is_substantive: greetings, backchannels, bare ratings,
 questions back) get no code, no reason and a neutral sentiment. `coder` is anything with
 `.predict(texts, lang) -> [[(code, confidence), ...], ...]`; when its predict takes a
 `questions=` keyword it gets the guide question each unit answers (or None) as a prior.
-`sentiment` defaults to the zero-shot prototype model on the same embedder; when
-coding.sentiment offers `unit_sentiment` / a `turn_ratings=` keyword, they get the rating
-said in the same respondent turn, normalised to 0-10.
+`sentiment` defaults to the zero-shot prototype model on the same embedder; unit and
+per-code sentiment (coding.sentiment.unit_sentiment, aspect_sentiment) get the rating
+said in the same respondent turn, normalised to 0-10, as evidence.
 
 Ratings: every rating said aloud is kept in `ratings` (see find_spoken_ratings), each
 with its scale, question id, unit id and quote; `rating`/`rating_unit_id` is the
@@ -300,18 +300,6 @@ def _predict_codes(coder: Any, texts: list[str], lang: str, questions: list[str 
     return coder.predict(texts, lang)
 
 
-def _unit_sentiment(model: Any, texts: list[str], lang: str, embedder: Any,
-                    turn_ratings: list[float | None]) -> list[tuple[str, float]]:
-    from . import sentiment as sentiment_module
-
-    if not texts:
-        return []
-    unit_sentiment = getattr(sentiment_module, "unit_sentiment", None)
-    if unit_sentiment is not None:
-        return list(unit_sentiment(texts, model=model, lang=lang, embedder=embedder, turn_ratings=turn_ratings))
-    return list(model.predict(texts))
-
-
 def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str], guide: Sequence[GuideItem],
                     coder: Any, language: str | None = None, embedder: Any = None, sentiment: Any = None,
                     doc_id: str = "interview", progress: Progress | None = None) -> CodedTranscript:
@@ -347,19 +335,17 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
     for index, codes in zip(codable, found, strict=True):
         predictions[index] = list(codes)
     report("coding", 3, STAGES)
-    from .sentiment import PrototypeSentiment, aspect_sentiment
+    from .sentiment import PrototypeSentiment, aspect_sentiment, unit_sentiment
 
     model = sentiment or PrototypeSentiment(embedder=embedder)
     overall: list[tuple[str, float]] = [("neutral", 0.0)] * len(units)
-    ratings_of_codable = [turn_rating.get(units[i].turn_index) for i in codable]
-    for index, found_sentiment in zip(codable, _unit_sentiment(model, [texts[i] for i in codable], lang, embedder,
-                                                               ratings_of_codable), strict=True):
-        overall[index] = found_sentiment
-    aspect_kwargs: dict[str, Any] = {}
-    if _accepts(aspect_sentiment, "turn_ratings"):
-        aspect_kwargs["turn_ratings"] = [turn_rating.get(u.turn_index) for u in units]
+    if codable:
+        found_sentiment = unit_sentiment([texts[i] for i in codable], model=model, lang=lang, embedder=embedder,
+                                         turn_ratings=[turn_rating.get(units[i].turn_index) for i in codable])
+        for index, polarity in zip(codable, found_sentiment, strict=True):
+            overall[index] = polarity
     per_code = aspect_sentiment(texts, [[code for code, _ in p] for p in predictions], model=model, lang=lang,
-                                embedder=embedder, **aspect_kwargs)
+                                embedder=embedder, turn_ratings=[turn_rating.get(u.turn_index) for u in units])
     report("coding", 4, STAGES)
     for index, unit in enumerate(units):
         unit.sentiment, score = overall[index]
