@@ -254,21 +254,27 @@ def run_discovery_job(settings: Settings, job_id: int) -> None:
     from coding.discovery import discover_themes
 
     def prepare(session: Session, job) -> dict:  # noqa: ANN001
+        from coding.errors import NotEnoughData
+        from coding.pipeline import is_codable
+
         study = study_service.get_study(session, job.study_id)
         units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
                              .where(Interview.study_id == study.id).order_by(CodedUnit.id)).all()
-        from coding.errors import NotEnoughData
-
+        # Only answers that say something: greetings, small talk and bare ratings are never a theme.
+        units = [u for u in units if is_codable(u.text, u.language if u.language in ("it", "en") else "en")]
         if len(units) < 10:
-            raise NotEnoughData(f"The study has {len(units)} coded units; discovery needs at least 10. "
+            raise NotEnoughData(f"The study has {len(units)} substantive coded answers; discovery needs at least 10. "
                                 "Upload and code more interviews first.")
-        language = study.language if study.language in ("it", "en") else None
+        langs = [u.language if u.language in ("it", "en") else None for u in units]
+        label_lang = study.language if study.language in ("it", "en") else None
         return {"study_id": study.id, "unit_ids": [u.id for u in units], "texts": [u.text for u in units],
-                "language": language, "embedder": build_embedder(settings)}
+                "langs": langs, "label_lang": label_lang, "embedder": build_embedder(settings)}
 
     def compute(inputs: dict, progress: ProgressReporter):  # noqa: ANN202
         progress("discovering", 0, 1)
-        found = discover_themes(inputs["texts"], inputs["language"], embedder=inputs["embedder"])
+        # Each unit's own language, so a bilingual study's themes are topics, not its two languages.
+        found = discover_themes(inputs["texts"], inputs["langs"], label_lang=inputs["label_lang"],
+                                embedder=inputs["embedder"])
         progress("discovering", 1, 1)
         return found
 
@@ -281,7 +287,7 @@ def run_discovery_job(settings: Settings, job_id: int) -> None:
             members = [inputs["unit_ids"][i] for i in theme.members]
             session.add(ThemeProposal(study_id=inputs["study_id"], label=theme.label[:200],
                                       keyphrases=list(theme.keyphrases)[:8], unit_ids=members,
-                                      examples=[inputs["texts"][i] for i in theme.members[:3]],
+                                      examples=list(theme.examples)[:3],
                                       status="dismissed" if theme.label.lower() in existing else "proposed"))
 
     _run(settings, job_id, prepare, compute, store)
