@@ -120,14 +120,15 @@ _FOLLOWERS = {
         generale tutto complessivamente sinceramente onestamente ecco insomma guardi
         secondo da comunque anche pure si no ok va ve ce vi ti gli le me te voto
         diciamolo almeno perlomeno sempre ormai oggi adesso ora eh
-        glielo gliela gliene lo do darei metto metterei
+        glielo gliela gliene lo do darei metto metterei senza quando se visto
         """.split()  # noqa: SIM905
     ),
     "en": frozenset(
         """
         and or but because cause so though also maybe perhaps probably i'd definitely
         certainly easily honestly overall for as to at in from today now right ok
-        okay yeah yes no anyway really i guess actually at least tops max
+        okay yeah yes no anyway really i guess actually at least tops max without when
+        whenever if since
         """.split()  # noqa: SIM905
     ),
 }
@@ -290,6 +291,8 @@ def _right_ok(toks: list[_Tok], j: int, lang: str) -> bool:
         return not (nxt.text in {"-", "/"} and touching and toks[j + 1].kind == "word")
     if nxt.kind == "num":
         return False
+    if nxt.text in {"non", "not"} and j + 1 < len(toks) and toks[j + 1].text in {"di", "more", "less"}:
+        return True  # "un sei, non di più", "a six, not more"
     if nxt.text not in _FOLLOWERS[lang]:
         return False
     return not (nxt.text == "per" and j + 1 < len(toks) and toks[j + 1].text in {"cento", "mille"})

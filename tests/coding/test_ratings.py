@@ -55,6 +55,11 @@ PHRASINGS = [
     ("Un otto ve lo meritate.", "it", None, 8.0),
     ("Ten, without hesitation.", "en", True, 10.0),
     ("Direi un sei, non di più.", "it", None, 6.0),
+    # unpunctuated ASR runs, in answer to the rating question
+    ("mah direi un sei non di più", "it", True, 6.0),
+    ("cinque senza dubbio sono sempre gentili", "it", True, 5.0),
+    ("quattro quando ho chiamato hanno corretto tutto", "it", True, 4.0),
+    ("a five whenever i call i get a real person", "en", True, 5.0),
     # not ratings
     ("Otto.", "it", None, None),  # a bare number needs a rating question
     ("Direi otto.", "it", False, None),  # "direi" alone is too weak a cue
@@ -85,6 +90,8 @@ PHRASINGS = [
     ("I have been a customer for 10 years.", "en", True, None),
     ("Siamo clienti da dieci anni.", "it", True, None),
     ("Abbiamo avuto 2 consegne in ritardo.", "it", True, None),
+    ("two people are polite but slow", "en", True, None),  # a count, even after the question
+    ("tre non bastano", "it", True, None),
 ]
 
 
