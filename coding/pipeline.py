@@ -30,11 +30,12 @@ Progress is reported as ("coding", done, total) over the stages.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .language import detect_language, normalise_language
+from .language import detect_language, fold, normalise_language
 from .ratings import extract_rating, is_rating_question, question_scale
 from .reasons import extract_reason
 from .schema import RATING_SCALES, CodeAssignment, QuestionMatch, SpokenRating, TurnText, Unit
@@ -104,26 +105,45 @@ HEADLINE_ORDER = ("nps", "csat", "ces")
 
 @dataclass
 class _Answer:
-    """The respondent's turns after one interviewer turn (or from the start of the call)."""
+    """The respondent's turns after one interviewer question (or from the start of the call)."""
 
-    question_turn: int | None
+    question_turns: list[int]
     question_text: str
     turns: list[int]
 
 
+_BACKCHANNEL_WORDS = 4
+
+
+def _is_backchannel(text: str) -> bool:
+    """An interviewer's "Mm-hm.", "Okay.", "Right, go on.": no question, a few words at most."""
+    text = text.strip()
+    return not text.endswith("?") and len(re.findall(r"\w+", text)) <= _BACKCHANNEL_WORDS
+
+
 def _answers(turns: Sequence[TranscriptTurn], roles: Mapping[str, str]) -> list[_Answer]:
+    """The respondent's answers: consecutive interviewer turns make one question; an interviewer's
+    backchannel in the middle of an answer ("Honestly, a" | "Mm-hm." | "4") does not end it."""
     answers: list[_Answer] = []
-    current = _Answer(None, "", [])
+    current = _Answer([], "", [])
     for index, turn in enumerate(turns):
+        text = turn.text or ""
         if roles.get(str(turn.speaker)) == "interviewer":
+            if current.turns and _is_backchannel(text):
+                continue
             if current.turns:
                 answers.append(current)
-            current = _Answer(index, turn.text or "", [])
-        elif (turn.text or "").strip():
+                current = _Answer([], "", [])
+            current.question_turns.append(index)
+            current.question_text = f"{current.question_text} {text}".strip()
+        elif text.strip():
             current.turns.append(index)
     if current.turns:
         answers.append(current)
     return answers
+
+
+_WHY = re.compile(r"\b(?:perche|come mai|motivo|why|reason|what made)\b")
 
 
 def _guide_range(item: GuideItem) -> tuple[str, tuple[float, float] | None]:
@@ -144,21 +164,25 @@ def _rating_slot(answer: _Answer, asked: Mapping[int, str], guide: Mapping[str, 
     scale ("Da 0 a 10...", "how satisfied..."); it is linked to the guide's only rating question
     on that scale, if there is exactly one.
     """
-    if answer.question_turn is None:
+    if not answer.question_turns:
         return None
-    question_id = asked.get(answer.question_turn)
+    question_id = next((asked[t] for t in reversed(answer.question_turns) if t in asked), None)
     if question_id is not None and question_id in guide:
         item = guide[question_id]
         if item.kind != "rating":
             return None
         scale, bounds = _guide_range(item)
         return scale, bounds, item.id
-    if not is_rating_question(answer.question_text):
-        return None
+    if not is_rating_question(answer.question_text) or _WHY.search(fold(answer.question_text)):
+        return None  # "Perché questo punteggio?" asks for the reason, not the score
+    rating_items = [g for g in guide.values() if g.kind == "rating"]
     scale = question_scale(answer.question_text)
     if scale is None:
-        return None
-    same = [g for g in guide.values() if g.kind == "rating" and (g.scale or "nps") == scale]
+        if len(rating_items) != 1:
+            return None
+        scale, bounds = _guide_range(rating_items[0])  # "Che voto ci darebbe?" in a one-rating guide
+        return scale, bounds, rating_items[0].id
+    same = [g for g in rating_items if (g.scale or "nps") == scale]
     return scale, None, same[0].id if len(same) == 1 else None
 
 

@@ -246,3 +246,32 @@ def test_to_dict_carries_every_rating() -> None:
                                                                                       ("csat", 2.0, "q4")]
     assert data["ratings"][0]["unit_id"] == data["rating_unit_id"]
     assert SpokenRating.from_dict(data["ratings"][1]) == coded.ratings[1]
+
+
+def test_interviewer_backchannel_inside_a_split_rating() -> None:
+    script = [
+        ("I", "On a scale from zero to ten,"),
+        ("I", "how likely are you to recommend us to a colleague?"),
+        ("R", "Honestly, a"),
+        ("I", "Mm-hm."),
+        ("R", "4."),
+        ("I", "Why that score?"),
+        ("R", "Because two of our last three invoices were wrong."),
+    ]
+    for guide in (GUIDE_EN, []):
+        coded = code(script, guide, "en")
+        assert [(r.scale, r.value) for r in coded.ratings] == [("nps", 4.0)]
+        assert unit(coded, coded.rating_unit_id).text == "4."
+
+
+def test_why_question_is_not_taken_for_a_rating_question() -> None:
+    guide = [GuideItem("q2", "Che voto ci darebbe, da zero a dieci?", kind="rating", scale="nps")]
+    script = [
+        ("I", "Che voto ci darebbe?"),
+        ("R", "Non saprei, davvero."),
+        ("I", "Perché questo punteggio?"),
+        ("R", "Tre. Tre consegne su dieci arrivano tardi."),
+    ]
+    coded = code(script, guide, "it")
+    assert [m.turn_index for m in coded.question_matches] == [0]  # the why-question matches nothing
+    assert coded.ratings == [] and coded.rating is None
