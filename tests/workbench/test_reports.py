@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from tests.factories import make_study, make_user, sign_in, wav_bytes
+from tests.factories import bearer, make_study, make_user, sign_in, wav_bytes
 from workbench.models import CodedUnit, Code, Interview, LoopStatus, StoryRecord
 
 
@@ -105,7 +105,7 @@ def test_close_the_loop_status_is_kept_and_managers_cannot_change_it(client, ses
     study, ids = study_with_interviews
     response = client.post(f"/studies/{study.id}/loop/{ids[1]}", headers={"HX-Request": "true"},
                            data={"status": "contacted"})
-    assert response.status_code == 200 and 'selected>contacted' in response.text
+    assert response.status_code == 200 and 'value="contacted" selected' in response.text
     assert session.exec(select(LoopStatus).where(LoopStatus.interview_id == ids[1])).one().status == "contacted"
     assert client.post(f"/studies/{study.id}/loop/{ids[1]}", data={"status": "forgotten"}).status_code == 400
     other = make_study(session, name="Other")
@@ -160,3 +160,43 @@ def test_cli_report_and_story(client, session, study_with_interviews, settings, 
     finally:
         get_settings.cache_clear()
     assert session.exec(select(Interview)).all()
+
+
+def test_report_api_returns_the_web_reports_values_with_its_filters(client, session, study_with_interviews):
+    study, ids = study_with_interviews
+    headers = bearer(session, make_user(session, "manager"))
+    data = client.get(f"/api/studies/{study.id}/report", headers=headers).json()
+    sme = client.get(f"/api/studies/{study.id}/report?segment=SME", headers=headers)
+    assert sme.status_code == 200, sme.text
+    filtered = sme.json()
+    assert filtered["filters"] == {"segment": "SME"} and data["filters"] == {}
+    assert filtered["summary"]["interviews"] == 1 < data["summary"]["interviews"] == 3
+    assert filtered["summary"]["interview_ids"] == [str(ids[1])]
+    rating = data["summary"]["rating"]
+    assert rating["indicative"] is (0 < rating["rated"] < 5) and "interval" in rating
+    assert data["indicative_below"] == 5 and 0 < data["confidence_threshold"] < 1
+    web = client.get(f"/studies/{study.id}/report?segment=SME", headers={"HX-Request": "true", "HX-Target": "report"})
+    assert "Account 1" in web.text and "Account 0" not in web.text  # the same interview behind both
+    assert client.get(f"/api/studies/{study.id}/report?date_from=soon", headers=headers).status_code == 400
+    assert client.get(f"/api/studies/{study.id}/report?lang=fr", headers=headers).status_code == 422
+    assert client.get(f"/api/studies/{study.id}/report?lang=it", headers=headers).json()["language"] == "it"
+    assert client.get("/api/studies/999999/report", headers=headers).status_code == 404
+    spec = client.get("/openapi.json").json()["paths"]["/api/studies/{study_id}/report"]["get"]
+    assert {"segment", "region", "date_from", "date_to", "lang"} <= {p["name"] for p in spec["parameters"]}
+
+
+def test_report_pages_follow_the_language_switch(client, session, study_with_interviews):
+    study, ids = study_with_interviews
+    english = client.get(f"/studies/{study.id}/report?lang=en").text
+    italian = client.get(f"/studies/{study.id}/report?lang=it&segment=SME").text
+    assert "Download PDF" in english and "Scarica il PDF" not in english
+    assert "Scarica il PDF" in italian and "Download PDF" not in italian and "Sintesi" in italian
+    assert f"/studies/{study.id}/report.pdf?segment=SME&amp;lang=it" in italian
+    assert client.get(f"/studies/{study.id}/report?lang=de").status_code == 400
+    theme = re.search(r'/report/quotes\?[^"]*theme=([^"&]+)', italian)
+    assert theme, "the Italian report links themes to their quotes"
+    quotes = client.get(f"/studies/{study.id}/report/quotes?theme={theme.group(1)}&lang=it").text
+    assert "Citazioni dietro il tema" in quotes and "Torna al report" in quotes
+    assert "Back to the report" not in quotes and "Quotes behind" not in quotes
+    pdf = client.get(f"/studies/{study.id}/report.pdf?lang=it")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

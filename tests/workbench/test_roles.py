@@ -64,6 +64,7 @@ EXPECTED = {
     ("POST", "/api/studies/{study_id}/interviews"): "upload",
     ("GET", "/api/jobs/{job_id}"): "view_interviews",
     ("GET", "/api/interviews/{interview_id}/transcript"): "view_interviews",
+    ("GET", "/api/studies/{study_id}/report"): "view_reports",
 }
 
 # Who holds what, written out here independently of workbench.permissions.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -103,3 +104,60 @@ def read_transcript(interview_id: int, session: SessionDep,
     interview = interview_service.get_interview(session, interview_id)
     recording = interview_service.get_recording(session, interview_id)
     return transcript_service.transcript_json(session, interview=interview, duration=recording.duration)
+
+
+# --- the study report as data (helper "report") ---------------------------------------------------
+
+
+class ReportPublic(BaseModel):
+    """The management report as JSON: the same values as the web report (storytelling.Report.to_dict()).
+
+    Shares are fractions (0-1) and every figure carries its n and the interview or unit ids behind it.
+    `summary.rating.interval` is the 90 % interval of the headline score; `summary.rating.indicative`
+    (and `indicative` on each secondary scale) is true when fewer than `indicative_below` interviews
+    are rated. Only codes an analyst gave or accepted, or model codes at or above
+    `confidence_threshold`, count.
+    """
+
+    study: dict[str, Any]
+    language: Literal["it", "en"]
+    generated_on: date
+    filters: dict[str, str]
+    indicative_below: int
+    confidence_threshold: float
+    summary: dict[str, Any]
+    other_ratings: list[dict[str, Any]]
+    rating_groups: list[dict[str, Any]]
+    themes: list[dict[str, Any]]
+    drivers: dict[str, Any]
+    segments: dict[str, Any]
+    trend: list[dict[str, Any]]
+    stories: list[dict[str, Any]]
+    close_the_loop: list[dict[str, Any]]
+    methodology: dict[str, Any]
+
+
+@router.get("/studies/{study_id}/report", response_model=ReportPublic)
+def read_report_data(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_reports)],
+                     segment: str | None = None, region: str | None = None, product_line: str | None = None,
+                     journey_stage: str | None = None, interviewer: str | None = None,
+                     date_from: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
+                     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
+                     lang: Annotated[Literal["it", "en"] | None, Query(
+                         description="Language of names and labels (default: the study's)")] = None) -> ReportPublic:
+    """The study's management report as data, with the web report's filters as query parameters."""
+    from storytelling.schema import INDICATIVE_BELOW
+    from workbench.services import reports as report_service
+
+    study = study_service.get_study(session, study_id)
+    raw = {"segment": segment, "region": region, "product_line": product_line, "journey_stage": journey_stage,
+           "interviewer": interviewer, "date_from": date_from, "date_to": date_to}
+    filters = report_service.clean_filters({k: v for k, v in raw.items() if v is not None})
+    language = report_service.report_language(session, study=study, requested=lang)
+    report = report_service.build_study_report(session, study=study, filters=filters, language=language)
+    data = report.to_dict()
+    data["summary"]["rating"]["indicative"] = report.summary.rating.indicative
+    for item, scale in zip(data["other_ratings"], report.other_ratings, strict=True):
+        item["indicative"] = scale.indicative
+    return ReportPublic(**data, indicative_below=INDICATIVE_BELOW,
+                        confidence_threshold=report.study.confidence_threshold)

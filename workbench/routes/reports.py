@@ -18,6 +18,7 @@ from workbench.permissions import Permission, can
 from workbench.services import interviews as interview_service
 from workbench.services import reports as report_service
 from workbench.services import studies as study_service
+from storytelling.i18n import format_number, plural, t
 from workbench.web import is_htmx, render
 
 router = APIRouter(tags=["reports"], include_in_schema=False)
@@ -25,6 +26,17 @@ router = APIRouter(tags=["reports"], include_in_schema=False)
 
 def _filters(request: Request) -> dict[str, str]:
     return report_service.clean_filters(dict(request.query_params))
+
+
+def _query(filters: dict[str, str], lang: str | None) -> str:
+    """The query string that keeps the filters and the chosen language on every link."""
+    params = {**filters, **({"lang": lang} if lang else {})}
+    return f"?{urlencode(params)}" if params else ""
+
+
+def _translator(lang: str):  # noqa: ANN202
+
+    return lambda key, **values: t(key, lang, **values)
 
 
 def _pdf_response(write, filename: str) -> Response:  # noqa: ANN001
@@ -44,11 +56,16 @@ def read_report(request: Request, study_id: int, session: SessionDep,
 
     study = study_service.get_study(session, study_id)
     filters = _filters(request)
-    report = report_service.build_study_report(session, study=study, filters=filters)
-    link_base = f"/studies/{study_id}/report/quotes" + (f"?{urlencode(filters)}" if filters else "")
+    asked = request.query_params.get("lang")
+    lang = report_service.report_language(session, study=study, requested=asked)
+    report = report_service.build_study_report(session, study=study, filters=filters, language=lang)
+    keep = lang if asked else None
+    link_base = f"/studies/{study_id}/report/quotes" + _query(filters, keep)
     context = {"study": study, "filters": filters, "choices": report_service.filter_choices(session, study_id=study_id),
                "report_html": Markup(render_report_html(report, link_base=link_base)),
-               "pdf_link": f"/studies/{study_id}/report.pdf" + (f"?{urlencode(filters)}" if filters else ""),
+               "pdf_link": f"/studies/{study_id}/report.pdf" + _query(filters, keep),
+               "lang": lang, "asked_lang": keep, "rt": _translator(lang),
+               "lang_links": {code: f"/studies/{study_id}/report" + _query(filters, code) for code in ("en", "it")},
                "loop": report.close_the_loop, "loop_statuses": report_service.LOOP_STATUSES}
     template = "reports/_report.html" if is_htmx(request) and request.headers.get("hx-target") == "report" \
         else "reports/report.html"
@@ -62,7 +79,8 @@ def read_report_pdf(request: Request, study_id: int, session: SessionDep,
     from storytelling.render import render_report_pdf
 
     study = study_service.get_study(session, study_id)
-    report = report_service.build_study_report(session, study=study, filters=_filters(request))
+    lang = report_service.report_language(session, study=study, requested=request.query_params.get("lang"))
+    report = report_service.build_study_report(session, study=study, filters=_filters(request), language=lang)
     return _pdf_response(lambda path: render_report_pdf(report, path), f"report-study-{study_id}.pdf")
 
 
@@ -72,11 +90,14 @@ def read_report_quotes(request: Request, study_id: int, session: SessionDep,
     """The quotes behind a number of the report: a theme, a rating, a segment cell, a month or one unit."""
     study = study_service.get_study(session, study_id)
     params = dict(request.query_params)
-    quotes, description = report_service.quotes_behind(session, study=study, params=params)
+    asked = params.get("lang")
+    lang = report_service.report_language(session, study=study, requested=asked)
+    quotes, description = report_service.quotes_behind(session, study=study, params=params, language=lang)
     back = {k: v for k, v in params.items() if k in report_service.FILTER_KEYS}
     return render(request, "reports/quotes.html", {
-        "study": study, "quotes": quotes, "description": description,
-        "back": f"/studies/{study_id}/report" + (f"?{urlencode(back)}" if back else "")})
+        "study": study, "quotes": quotes, "description": description, "lang": lang, "rt": _translator(lang),
+        "rt_plural": lambda noun, n: plural(noun, n, lang), "rt_number": lambda v: format_number(v, lang),
+        "filtered": bool(back), "back": f"/studies/{study_id}/report" + _query(back, lang if asked else None)})
 
 
 @router.get("/studies/{study_id}/units/{unit_id}/clip")
@@ -90,15 +111,18 @@ def read_unit_clip(study_id: int, unit_id: int, session: SessionDep, settings: S
 @router.post("/studies/{study_id}/loop/{interview_id}")
 def update_loop_status(request: Request, study_id: int, interview_id: int, session: SessionDep,
                        user: Annotated[User, require(Permission.edit_stories)],
-                       status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""):  # noqa: ANN201
+                       status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+                       lang: Annotated[str, Form()] = ""):  # noqa: ANN201
     """Mark a customer to call back as open, contacted or resolved."""
     interview = interview_service.get_interview(session, interview_id)
     if interview.study_id != study_id:
         raise NotFound(f"Interview #{interview_id} is not part of study #{study_id}.")
     row = report_service.set_loop_status(session, interview=interview, status=status, note=note, user=user)
     if is_htmx(request):
+        lang = report_service.report_language(session, study=study_service.get_study(session, study_id),
+                                              requested=lang or None)
         return render(request, "reports/_loop_status.html", {"item_id": interview_id, "status": row.status,
-                                                             "study_id": study_id,
+                                                             "study_id": study_id, "rt": _translator(lang), "lang": lang,
                                                              "loop_statuses": report_service.LOOP_STATUSES})
     return RedirectResponse(f"/studies/{study_id}/report#sec-loop", status_code=303)
 

@@ -337,25 +337,50 @@ def quote_candidates(session: Session, *, interview: Interview) -> list[CodedUni
     return [u for u in units if len(u.text.split()) >= 4]
 
 
-def quotes_behind(session: Session, *, study: Study, params: dict[str, str]) -> tuple[list[dict], str]:
-    """The units behind one figure of the report, and a sentence saying which figure."""
-    from storytelling.report import filter_interviews
+def report_language(session: Session, *, study: Study, requested: str | None) -> str:
+    """The language the report is shown in: the one asked for (it or en), else the study's."""
+    if requested is None or not requested.strip():
+        return study_language(session, study)
+    if requested.strip() not in ("it", "en"):
+        raise BadRequest(f"Unknown report language '{requested}'. Use lang=it or lang=en.")
+    return requested.strip()
 
-    corpus = build_corpus(session, study)
+
+def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
+                  language: str | None = None) -> tuple[list[dict], str]:
+    """The units behind one figure of the report, and a sentence (in the report's language)
+    saying which figure. Like the report, only confident or analyst-accepted codes count."""
+    from storytelling.i18n import format_month, t
+    from storytelling.report import filter_interviews
+    from storytelling.trust import readable_reason, trusted_interviews
+
+    corpus = build_corpus(session, study, language=language)
+    lang = corpus.study.language
     filters = clean_filters(params)
-    interviews = filter_interviews(corpus.interviews, filters)
+    interviews = trusted_interviews(filter_interviews(corpus.interviews, filters),
+                                    corpus.study.confidence_threshold)
     theme, sentiment = params.get("theme", "").strip("/"), params.get("sentiment", "")
     rating, month, unit_id = params.get("rating", ""), params.get("month", ""), params.get("unit", "")
+    if sentiment and sentiment not in ("positive", "negative", "neutral", "mixed"):
+        raise BadRequest("sentiment is one of positive, negative, neutral, mixed.")
+    if month:
+        try:
+            dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            raise BadRequest("month must look like 2026-10.") from None
+    open_q, close_q = ("«", "»") if lang == "it" else ("“", "”")
     parts = []
     if theme:
-        parts.append(f"theme “{corpus.code_names.get(theme, theme)}”")
+        parts.append(t("q_theme", lang, name=f"{open_q}{corpus.code_names.get(theme, theme)}{close_q}"))
     if sentiment:
-        parts.append(f"{sentiment} mentions")
+        parts.append(t("q_sentiment", lang, sentiment=t(f"sent_{sentiment}", lang).lower()))
     if rating:
-        parts.append(f"interviews rating {rating}")
+        parts.append(t("q_rating", lang, rating=rating))
     if month:
-        parts.append(f"interviews of {month}")
-    parts += [f"{k.replace('_', ' ')} {v}" for k, v in filters.items()]
+        parts.append(t("q_month", lang, month=format_month(month, lang)))
+    if unit_id and not parts:
+        parts.append(t("q_unit", lang))
+    parts += [f"{t(f'filter_{k}', lang).lower()} {v}" for k, v in filters.items()]
     quotes = []
     for interview in interviews:
         if rating and (interview.rating is None or str(int(round(interview.rating))) != rating):
@@ -374,9 +399,9 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str]) -> 
                 continue  # for a rating or a month, the answers that explain it
             quotes.append({"unit_id": unit.id, "interview_id": interview.id, "account": interview.account,
                            "respondent": interview.respondent, "text": unit.text, "start": unit.start,
-                           "sentiment": unit.sentiment, "reason": unit.reason, "rating": interview.rating,
+                           "sentiment": unit.sentiment, "reason": readable_reason(unit), "rating": interview.rating,
                            "codes": [c.name or c.path for c in unit.codes]})
-    description = "Quotes behind " + (", ".join(parts) if parts else "the whole report")
+    description = t("q_behind", lang, what=", ".join(parts) if parts else t("q_whole", lang))
     return quotes, description
 
 
