@@ -52,7 +52,9 @@ TEXTS = [
 
 def test_zero_shot_assigns_the_matching_leaf(fake: FakeEmbedder) -> None:
     coder = ZeroShotCoder(codebook(), embedder=fake)
-    assert coder.codes == ["delivery/late", "invoicing", "support"]  # "delivery" is a parent
+    assert coder.codes == ["delivery", "delivery/late", "invoicing", "support"]
+    assert ZeroShotCoder(codebook(), embedder=fake, leaves_only=True).codes == [
+        "delivery/late", "invoicing", "support"]
     found = coder.predict(TEXTS, lang="en")
     assert found[0][0][0] == "delivery/late"
     assert found[1][0][0] == "invoicing"
@@ -86,6 +88,8 @@ def test_zero_shot_limits_and_threshold(fake: FakeEmbedder) -> None:
     assert all(p == [] for p in strict.predict(TEXTS, lang="en"))
     capped = ZeroShotCoder(codebook(), embedder=fake, threshold=0.0, max_codes=2)
     assert all(len(p) == 2 for p in capped.predict(TEXTS, lang="en"))
+    everything = ZeroShotCoder(codebook(), embedder=fake, threshold=0.0, max_codes=None)
+    assert all(len(p) == 3 for p in everything.predict(TEXTS, lang="en"))  # one path per theme
     assert ZeroShotCoder(codebook(), embedder=fake).predict([], lang="en") == []
     with pytest.raises(CodingError, match="no codes"):
         ZeroShotCoder(Codebook([]), embedder=fake)
@@ -117,7 +121,9 @@ def training_data() -> tuple[list[str], list[list[str]]]:
 def test_supervised_learns_labels(fake: FakeEmbedder) -> None:
     texts, labels = training_data()
     coder = SupervisedCoder(embedder=fake).fit(texts, labels)
-    assert coder.labels_ == ["delivery/late", "invoicing", "support"]
+    assert coder.labels_ == ["delivery", "delivery/late", "invoicing", "support"]
+    assert coder.positives_.tolist() == [24, 24, 24, 12]  # a sub-code's decisions count for its theme
+    assert coder.assignable_.tolist() == [False, True, True, True]  # never coded at theme level
     found = coder.predict(["The delivery truck was late", "Wrong price on the invoice",
                            "Helpdesk answered my support ticket"])
     assert found[0][0][0] == "delivery/late"
