@@ -7,6 +7,11 @@
   spaces, of the commas and semicolons that joined them and of a conjunction left
   dangling at their end ("I love the food here, and"), and units made only of
   hesitations ("ehm", "mh") are dropped. `lang` None detects the language.
+- ``is_substantive(text, lang) -> bool``: whether a unit could carry a theme at all;
+  greetings, thanks, backchannels and consent ("Sì, certo, può registrare"), bare
+  ratings with their hedges ("Ten, without hesitation") and questions back to the
+  interviewer never do (see its docstring). ``content_words(text, lang)`` lists the
+  words that are left once those are taken out.
 - ``units_from_turns(turns, lang=None, *, roles=None, max_words=40) -> list[Unit]``:
   the units of each respondent turn of a transcript (see ``TurnText``), with the turn's
   document, segment id, speaker and times. A unit's times come from the turn's timed
@@ -40,6 +45,7 @@ How sentences are cut:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -497,13 +503,18 @@ def _greeted_name(text: str, matches: list[re.Match[str]], i: int) -> bool:
     return i + 1 == len(matches) or bool(after.strip())
 
 
-def content_words(text: str, lang: str) -> list[str]:
-    """The words of `text` that can carry a theme: no small talk, stop word, filler or number."""
+@functools.cache
+def _stop_words(lang: str) -> frozenset[str]:
     from .language import stop_words
 
+    return stop_words(lang)
+
+
+def content_words(text: str, lang: str) -> list[str]:
+    """The words of `text` that can carry a theme: no small talk, stop word, filler or number."""
     lang = normalise_language(lang)
     left, _ = _remaining_words(text, lang)
-    stops = stop_words(lang)
+    stops = _stop_words(lang)
     return [
         w
         for w in left
