@@ -169,6 +169,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "codes_total": {"en": "Codes assigned", "it": "Codici assegnati"},
     "codes_confirmed": {"en": "Confirmed by an analyst", "it": "Confermati da un analista"},
     "codes_model_only": {"en": "Model only, not yet reviewed", "it": "Solo modello, non ancora rivisti"},
+    "codes_uncounted": {"en": "Left out: model codes below the confidence threshold ({threshold})",
+                        "it": "Esclusi: codici del modello sotto la soglia di confidenza ({threshold})"},
     "respondents": {"en": "Respondents", "it": "Intervistati"},
     "agreement": {"en": "Agreement between coders", "it": "Accordo tra codificatori"},
     "no_agreement": {"en": "No agreement check was run for this study.",

@@ -46,6 +46,7 @@ confidence ≥ `STRONG_NEGATIVE_CONFIDENCE` when the coder gave no score). Statu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import statistics
@@ -579,8 +580,9 @@ def build_report(
         raise InvalidFilter(f"Unknown report language {lang!r}; use 'it' or 'en'.")
     cleaned = _clean_filters(filters, corpus.interviews)
     # Only confident or analyst-accepted codes count anywhere in the report.
-    interviews = trusted_interviews(filter_interviews(corpus.interviews, cleaned),
-                                    corpus.study.confidence_threshold)
+    matching = filter_interviews(corpus.interviews, cleaned)
+    interviews = trusted_interviews(matching, corpus.study.confidence_threshold)
+    uncounted = _code_count(matching) - _code_count(interviews)
     c = _Corpus(corpus, interviews, lang)
     themes = _theme_stats(c)
     kept_ids = {i.id for i in interviews}
@@ -606,5 +608,9 @@ def build_report(
         trend=_trend(c),
         stories=chosen_stories,
         close_the_loop=_close_the_loop(c, loop_status or {}),
-        methodology=_methodology(c, agreement),
+        methodology=dataclasses.replace(_methodology(c, agreement), uncounted_codes=uncounted),
     )
+
+
+def _code_count(interviews: Sequence[InterviewData]) -> int:
+    return sum(len(u.codes) for i in interviews for u in i.units if is_respondent_unit(u, i))

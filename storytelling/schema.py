@@ -649,6 +649,8 @@ class Methodology(Record):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     agreement: dict[str, float] = field(default_factory=dict)
+    uncounted_codes: int = 0
+    """Model codes below the confidence threshold, not accepted by an analyst: left out."""
 
     @property
     def confirmed_share(self) -> float | None:

@@ -55,7 +55,7 @@ def test_low_confidence_codes_count_nowhere_unless_accepted() -> None:
                          reason="the discounts are not loaded in the system")] for n in range(4)]
     report = build_report(corpus_of(interviews))
     assert report.themes == [] and report.summary.top_pains == []
-    assert report.methodology.codes == 0
+    assert report.methodology.codes == 0 and report.methodology.uncounted_codes == 4
     # an analyst accepting two of them makes them count, whatever the model's confidence
     for n in (0, 1):
         interviews[n][0].codes[0].confirmed = True
