@@ -8,7 +8,6 @@ import html
 import re
 
 import pytest
-from storytelling_corpora import unit
 
 from storytelling import build_report, build_story
 from storytelling.i18n import STRINGS
@@ -121,7 +120,7 @@ def test_nps_interval_uses_the_usual_variance() -> None:
 
 def test_every_share_shows_its_n_and_small_bases_are_indicative(en_corpus: CodedCorpus) -> None:
     page = render_report_html(build_report(en_corpus))
-    figures = re.findall(r'<span class="figure[^"]*">(.*?)</span>', page, flags=re.S)
+    figures = re.findall(r'<span class="figure[^"]*">(.*?)</span>', page, flags=re.DOTALL)
     shares = [f for f in figures if "%" in f]
     assert shares, "the report shows shares"
     for figure in shares:
@@ -206,7 +205,7 @@ def _literals(text: str) -> list[str]:
 
 
 def _visible(page: str) -> str:
-    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.DOTALL)
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from tests.factories import bearer, make_study, make_user, sign_in, wav_bytes
-from workbench.models import CodedUnit, Code, Interview, LoopStatus, StoryRecord
+from workbench.models import Code, CodedUnit, Interview, LoopStatus, StoryRecord
 
 
 def upload(client, study_id: int, seed: int, segment: str) -> int:
@@ -186,7 +186,7 @@ def test_report_api_returns_the_web_reports_values_with_its_filters(client, sess
 
 
 def test_report_pages_follow_the_language_switch(client, session, study_with_interviews):
-    study, ids = study_with_interviews
+    study, _ = study_with_interviews
     english = client.get(f"/studies/{study.id}/report?lang=en").text
     italian = client.get(f"/studies/{study.id}/report?lang=it&segment=SME").text
     assert "Download PDF" in english and "Scarica il PDF" not in english

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from storytelling.i18n import format_number, plural, t
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import NotFound
 from workbench.models import User
@@ -18,7 +19,6 @@ from workbench.permissions import Permission, can
 from workbench.services import interviews as interview_service
 from workbench.services import reports as report_service
 from workbench.services import studies as study_service
-from storytelling.i18n import format_number, plural, t
 from workbench.web import is_htmx, render
 
 router = APIRouter(tags=["reports"], include_in_schema=False)

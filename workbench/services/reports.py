@@ -13,7 +13,14 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
-from storytelling.schema import RATING_SCALES, CodedCorpus, InterviewData, RatingValue, Story, StudyInfo
+from storytelling.schema import (
+    RATING_SCALES,
+    CodedCorpus,
+    InterviewData,
+    RatingValue,
+    Story,
+    StudyInfo,
+)
 from storytelling.schema import CodedUnit as StoryUnit
 from storytelling.schema import UnitCode as StoryCode
 from workbench.errors import BadRequest, NotFound
@@ -298,9 +305,8 @@ def agreement_figures(session: Session, *, study_id: int, language: str = "en") 
 
 def build_study_report(session: Session, *, study: Study, filters: dict[str, str] | None = None,
                        language: str | None = None):  # noqa: ANN201
-    from storytelling.report import build_report
-
     from storytelling.errors import StorytellingError
+    from storytelling.report import build_report
 
     corpus = build_corpus(session, study, language=language)
     try:
