@@ -202,3 +202,110 @@ def code_agreement(
         pooled_alpha=_defined(krippendorff_alpha([pooled_a, pooled_b])) if pooled_a else None,
         percent_agreement=sum(sets_a[u] == sets_b[u] for u in shared) / len(shared),
     )
+
+
+# -- uncertainty --------------------------------------------------------------------------------
+# Two coders' presence decisions on one code fall in four cells per unit: both, only A, only B,
+# neither. Kappa and alpha of binary presence are functions of the cell counts, so a bootstrap
+# over units only needs to resample counts.
+
+
+def _binary_figures(cells: Any) -> tuple[Any, Any]:
+    """(kappa, alpha) of binary presence for arrays of cell counts (..., 4); NaN where undefined."""
+    import numpy as np
+
+    cells = np.asarray(cells, dtype=np.float64)
+    both, only_a, only_b, neither = (cells[..., i] for i in range(4))
+    n = cells.sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_a, p_b = (both + only_a) / n, (both + only_b) / n
+        expected = p_a * p_b + (1 - p_a) * (1 - p_b)
+        kappa = np.where(expected < 1.0, ((both + neither) / n - expected) / (1.0 - expected), np.nan)
+        # Krippendorff's alpha for two coders and two values from the coincidence matrix:
+        # 1 - (2n - 1) * disagreements / (n_present * n_absent), n_* counting values over both coders.
+        present, absent = 2 * both + only_a + only_b, 2 * neither + only_a + only_b
+        alpha = np.where(present * absent > 0, 1.0 - (2 * n - 1) * (only_a + only_b) / (present * absent), np.nan)
+    return kappa, alpha
+
+
+def _percentiles(samples: Any, level: float) -> tuple[float, float] | None:
+    import numpy as np
+
+    samples = np.asarray(samples, dtype=np.float64)
+    samples = samples[~np.isnan(samples)]
+    if samples.size < 10:
+        return None
+    tail = (1.0 - level) / 2.0 * 100.0
+    low, high = np.percentile(samples, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
+def presence_interval(both: int, only_a: int, only_b: int, neither: int, *, level: float = 0.95,
+                      resamples: int = 2000, seed: int = 0) -> dict[str, tuple[float, float] | None]:
+    """Bootstrap intervals of one code's kappa and alpha ({"kappa": (low, high), "alpha": ...}).
+
+    Resampling the units with replacement is resampling the four cell counts from a multinomial;
+    None for a figure that is undefined in too many resamples (a code almost never used).
+    """
+    import numpy as np
+
+    n = both + only_a + only_b + neither
+    if n < 2:
+        return {"kappa": None, "alpha": None}
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, np.array([both, only_a, only_b, neither], dtype=np.float64) / n, size=resamples)
+    kappa, alpha = _binary_figures(draws)
+    return {"kappa": _percentiles(kappa, level), "alpha": _percentiles(alpha, level)}
+
+
+def pooled_interval(unit_cells: Sequence[Sequence[int]], *, level: float = 0.95, resamples: int = 1000,
+                    seed: int = 0) -> dict[str, tuple[float, float] | None]:
+    """Bootstrap intervals of the pooled kappa and alpha, resampling whole units.
+
+    `unit_cells` gives each unit's counts over the codes (both, only A, only B, neither): the codes of
+    one unit are not independent, so units, not (unit, code) items, are what is resampled (Poisson
+    bootstrap, in chunks to bound memory).
+    """
+    import numpy as np
+
+    cells = np.asarray(unit_cells, dtype=np.float64).reshape(-1, 4)
+    if cells.shape[0] < 2:
+        return {"kappa": None, "alpha": None}
+    rng = np.random.default_rng(seed)
+    kappas, alphas = [], []
+    chunk = max(1, min(resamples, 2_000_000 // cells.shape[0]))
+    done = 0
+    while done < resamples:
+        size = min(chunk, resamples - done)
+        weights = rng.poisson(1.0, size=(size, cells.shape[0])).astype(np.float64)
+        kappa, alpha = _binary_figures(weights @ cells)
+        kappas.append(kappa)
+        alphas.append(alpha)
+        done += size
+    return {"kappa": _percentiles(np.concatenate(kappas), level),
+            "alpha": _percentiles(np.concatenate(alphas), level)}
+
+
+def presence_figures(both: int, only_a: int, only_b: int, neither: int) -> tuple[float | None, float | None]:
+    """(kappa, alpha) of binary presence from the four cell counts; None where undefined.
+
+    The same values as cohen_kappa and krippendorff_alpha on the two coders' presence lists.
+    """
+    kappa, alpha = _binary_figures([both, only_a, only_b, neither])
+    return _defined(float(kappa)), _defined(float(alpha))
+
+
+def interval_verdict(interval: tuple[float, float] | None) -> str | None:
+    """Krippendorff's thresholds read on an alpha's interval, not its point value.
+
+    "reliable" when even the low end is >= 0.800, "tentative" when it is >= 0.667, "unreliable" when
+    the high end is below 0.667, "uncertain" when the interval straddles 0.667.
+    """
+    if interval is None:
+        return None
+    low, high = interval
+    if low >= RELIABLE:
+        return "reliable"
+    if low >= TENTATIVE:
+        return "tentative"
+    return "unreliable" if high < TENTATIVE else "uncertain"

@@ -99,7 +99,8 @@
   });
 })();
 
-// Review queue keys: j/k move between units, a accepts and r rejects the first code, c opens the code list.
+// Review queue keys: j/k move between units, a accepts and r rejects the first open code, n says no code
+// fits, c opens the code list.
 (function () {
   function units() { return Array.prototype.slice.call(document.querySelectorAll("#queue .unit")); }
   function current() {
@@ -122,7 +123,7 @@
     if (!unit) return;
     if (event.key === "j") { focus(list[Math.min(index + 1, list.length - 1)]); event.preventDefault(); }
     else if (event.key === "k") { focus(list[Math.max(index - 1, 0)]); event.preventDefault(); }
-    else if (event.key === "a" || event.key === "r") {
+    else if (event.key === "a" || event.key === "r" || event.key === "n") {
       var button = unit.querySelector('button[data-key="' + event.key + '"]');
       if (button) { button.click(); event.preventDefault(); }
     } else if (event.key === "c") {
@@ -143,9 +144,14 @@
     var count = document.querySelector("#queue .count[data-pending]");
     if (!count) return;
     var done = document.querySelectorAll("#queue .unit.reviewed").length;
-    var pending = document.getElementById("pending-count"), reviewed = document.getElementById("reviewed-count");
+    var pending = document.getElementById("pending-count");
     if (pending) pending.textContent = Math.max(parseInt(count.dataset.pending, 10) - done, 0);
-    if (reviewed) reviewed.textContent = parseInt(count.dataset.reviewed, 10) + done;
+    ["reviewed-count", "reviewed-count-head"].forEach(function (id) {
+      var reviewed = document.getElementById(id);
+      if (reviewed) reviewed.textContent = parseInt(count.dataset.reviewed, 10) + done;
+    });
+    var pageDone = document.getElementById("page-done"), list = units();
+    if (pageDone) pageDone.hidden = !list.length || done < list.length;
   }
   // After a decision the unit is swapped; once htmx has settled its attributes, keep the focus
   // there, or move on to the next unit when this one is done.

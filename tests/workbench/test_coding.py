@@ -80,7 +80,9 @@ def test_analyst_accepts_rejects_and_recodes_and_every_decision_is_logged(client
     other = session.exec(select(Code).where(Code.study_id == study.id, Code.path != "invoicing")).first()
     added = client.post(f"/studies/{study.id}/units/{unit.id}", headers={"HX-Request": "true"},
                         data={"action": "add", "new_code_id": str(billing.id), "sentiment": "negative"})
-    assert added.status_code == 200 and billing.name in added.text and "reviewed" in added.text
+    # the model's own suggestion on this unit is still open, so the unit is not reviewed yet
+    assert added.status_code == 200 and billing.name in added.text and "✓ accepted" in added.text
+    assert "1 of 2 codes decided" in added.text and "status-done" not in added.text
     link = session.exec(select(UnitCode).where(UnitCode.unit_id == unit.id, UnitCode.code_id == billing.id)).one()
     assert (link.status, link.source, link.sentiment) == ("accepted", "analyst", "negative")
 
@@ -113,7 +115,8 @@ def test_decisions_survive_coding_the_interview_again(client, session, coded):
     assert client.post(f"/studies/{study.id}/recode", follow_redirects=False).status_code == 303
     session.expire_all()
     again = [u for u in units_of(session, interview_id) if u.text == text]
-    assert again and again[0].reviewed_at is not None
+    # the model's own suggestion on it is still open: kept, and the unit stays in the review queue
+    assert again and again[0].reviewed_at is None
     link = session.exec(select(UnitCode).where(UnitCode.unit_id == again[0].id, UnitCode.code_id == support.id)).one()
     assert link.status == "accepted"
 
@@ -129,8 +132,12 @@ def test_review_queue_orders_least_confident_first_and_leaves_out_reviewed_units
     first = units[shown[0]]
     code = session.exec(select(Code).where(Code.study_id == study.id)).first()
     client.post(f"/studies/{study.id}/units/{first.id}", data={"action": "add", "new_code_id": str(code.id)})
+    # still to review while the model's own suggestion on it is open; reviewed once that is decided
+    assert f'id="unit-{first.id}"' in client.get(f"/studies/{study.id}/review").text
+    for link in session.exec(select(UnitCode).where(UnitCode.unit_id == first.id, UnitCode.status == "suggested")):
+        client.post(f"/studies/{study.id}/units/{first.id}", data={"action": "reject", "code_id": str(link.code_id)})
     again = client.get(f"/studies/{study.id}/review").text
-    assert f'id="unit-{first.id}"' not in again and "still to review" in again
+    assert f'id="unit-{first.id}"' not in again and "</strong> to review" in again
 
 
 def test_codebook_add_rename_merge_delete(client, session, coded):
@@ -255,6 +262,11 @@ def test_retrain_needs_enough_reviewed_units_then_fits_and_recodes(client, sessi
             path = "invoicing" if "Invoices" in unit.text else "account-management"
             client.post(f"/studies/{study.id}/units/{unit.id}",
                         data={"action": "add", "new_code_id": str(codes[path].id)})
+            # only units whose every code is decided are training examples: settle the model's suggestions
+            for link in session.exec(select(UnitCode).where(UnitCode.unit_id == unit.id,
+                                                            UnitCode.status == "suggested")).all():
+                client.post(f"/studies/{study.id}/units/{unit.id}",
+                            data={"action": "reject", "code_id": str(link.code_id)})
     client.post(f"/studies/{study.id}/retrain")
     job = session.exec(select(Job).where(Job.kind == "retrain").order_by(Job.id.desc())).first()
     assert job.status == JobStatus.done, job.error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -141,19 +142,22 @@ def dismiss_proposal(study_id: int, proposal_id: int, session: SessionDep,
 
 @router.get("/studies/{study_id}/review")
 def read_review_queue(request: Request, study_id: int, session: SessionDep,
-                      user: Annotated[User, require(Permission.code)], code: int | None = None):  # noqa: ANN201
-    """Units to review, least confident first; keyboard: a accept, r reject, c recode, j/k move."""
+                      user: Annotated[User, require(Permission.code)], code: int | None = None,
+                      page: int = 1):  # noqa: ANN201
+    """Units to review, most doubtful first, a page at a time; keyboard: a accept, r reject, c recode, j/k move."""
     study = study_service.get_study(session, study_id)
-    pending, total = coding_service.queue_size(session, study_id=study_id)
+    queue = coding_service.review_queue(session, study_id=study_id, code_id=code, page=page)
+    pending, total = (queue.to_review, queue.total) if code is None else \
+        coding_service.queue_size(session, study_id=study_id)
     return render(request, "coding/review.html", {
-        "study": study,
-        "views": coding_service.review_queue(session, study_id=study_id, code_id=code),
+        "study": study, "queue": queue, "views": queue.views,
         "codes": codebook_service.codes_of(session, study_id),
         "interviews": {i.id: i for i in interview_service.list_interviews(session, study_id=study_id)},
-        "pending": pending, "total": total, "code_filter": code,
+        "pending": pending, "reviewed": total - pending, "total": total, "code_filter": code,
         "classifier": proposal_service.classifier_of(session, study_id=study_id),
         "retrain": job_service.latest_study_job(session, study_id=study_id, kind="retrain"),
-        "min_training": coding_jobs.MIN_TRAINING_UNITS,
+        "retrain_refusal": coding_jobs.retrain_refusal(session, study_id=study_id),
+        "min_decisions": coding_jobs.MIN_DECISIONS_PER_CODE,
         "sentiments": coding_service.SENTIMENTS,
     })
 
@@ -163,7 +167,7 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
                 user: Annotated[User, require(Permission.code)], action: Annotated[str, Form()] = "",
                 code_id: Annotated[int | None, Form()] = None, new_code_id: Annotated[int | None, Form()] = None,
                 sentiment: Annotated[str | None, Form()] = None):  # noqa: ANN201
-    """Accept, reject or recode a unit's code, or add one."""
+    """Accept, reject or recode one of a unit's codes, add one, or say no code fits (action "none")."""
     unit = coding_service.decide(session, study_id=study_id, unit_id=unit_id, action=action, user=user,
                                  code_id=code_id, new_code_id=new_code_id, sentiment=sentiment or None)
     if is_htmx(request):
@@ -173,9 +177,11 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
             "codes": codebook_service.codes_of(session, study_id), "reviewing": True,
             "interviews": {unit.interview_id: session.get(Interview, unit.interview_id)},
             "sentiments": coding_service.SENTIMENTS})
-    referer = request.headers.get("referer", "")
-    return RedirectResponse(referer if "/interviews/" in referer else f"/studies/{study_id}/review",
-                            status_code=303)
+    # Back where the analyst was (this site's path only): the interview, or the same page of the queue.
+    back = urlsplit(request.headers.get("referer", ""))
+    same_place = back.path.startswith(("/interviews/", f"/studies/{study_id}/review"))
+    return RedirectResponse(f"{back.path}{'?' + back.query if back.query else ''}" if same_place
+                            else f"/studies/{study_id}/review", status_code=303)
 
 
 @router.post("/studies/{study_id}/retrain")
@@ -219,13 +225,19 @@ def read_agreement(request: Request, study_id: int, session: SessionDep,
 
 
 @router.post("/interviews/{interview_id}/rating")
-def set_rating(interview_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
-               value: Annotated[str, Form()] = "", scale: Annotated[str, Form()] = "nps"):  # noqa: ANN201
-    """Type or correct the interview's rating (empty removes it)."""
+def set_rating(interview_id: int, session: SessionDep, settings: SettingsDep,
+               user: Annotated[User, require(Permission.code)],
+               value: Annotated[str, Form()] = "", scale: Annotated[str, Form()] = "nps",
+               question_id: Annotated[str, Form()] = ""):  # noqa: ANN201
+    """Type or correct a rating of the interview, for a guide question or a scale (empty removes it)."""
     interview = interview_service.get_interview(session, interview_id)
     try:
         number = float(value.replace(",", ".")) if value.strip() else None
     except ValueError:
         raise BadRequest(f"'{value}' is not a number. Type the rating as a number, e.g. 8 or 7.5.") from None
-    coding_service.set_rating(session, interview=interview, value=number, scale=scale)
+    if question_id.strip() and not question_id.strip().isdigit():
+        raise BadRequest("Choose the guide question this rating answers.")
+    coding_service.set_rating(session, interview=interview, value=number, scale=scale,
+                              question_id=int(question_id) if question_id.strip() else None)
+    coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return RedirectResponse(f"/interviews/{interview_id}#coding", status_code=303)

@@ -1,83 +1,201 @@
-"""Coding agreement in a study: each analyst against the model, and analysts against each other.
+"""Coding agreement in a study: analysts against the model, and analysts against each other.
 
-- Analysts (final codes) vs model: on every unit an analyst reviewed, the codes the
-  model suggested against the codes that stand after review (suggestions not rejected,
-  plus codes analysts added).
-- Analyst vs analyst: from the decision log, each analyst's codes for a unit are the
-  ones they accepted, added or recoded to, minus those they rejected or recoded away;
-  two analysts are compared on the units both decided on (double coding).
-Figures come from coding.agreement: Cohen's kappa and Krippendorff's alpha on code
-presence, per code and overall.
+Only explicit decisions count; a suggestion nobody accepted or rejected is never read as agreement.
+
+- Analysts vs the model: on every unit whose codes an analyst decided in full (none left open, or
+  marked "no code fits"), the codes the model suggested against the codes analysts accepted or added.
+- Analyst vs analyst: from the decision log, each analyst's word on each (unit, code) they decided:
+  accepted, added or recoded to is "present", rejected or recoded away is "absent", and "no code fits"
+  is "absent" for every code. Two analysts are compared on the (unit, code) pairs both decided.
+
+Figures are Cohen's kappa and Krippendorff's alpha on code presence, with 95% bootstrap intervals
+(units resampled). Nothing is shown before MIN_UNITS units are compared; a code's own row needs the
+code given on MIN_UNITS_PER_CODE units by either side. The verdict reads alpha's interval.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 from sqlmodel import Session, select
 
-from coding.schema import AgreementReport
-from workbench.models import Code, CodedUnit, CodingEvent, Interview, UnitCode, User
+from workbench.models import CodingEvent, User
+
+MIN_UNITS = 30  # units compared before any overall figure is shown
+MIN_UNITS_PER_CODE = 5  # units where either side gave the code, before its own figures are shown
+
+# (unit key, code) -> (side A says present, side B says present)
+Pairs = dict[tuple[str, str], tuple[bool, bool]]
+
+
+@dataclass
+class CodeRow:
+    code: str
+    both: int
+    only_a: int
+    only_b: int
+    neither: int
+    kappa: float | None = None
+    alpha: float | None = None
+    kappa_interval: tuple[float, float] | None = None
+    alpha_interval: tuple[float, float] | None = None
+    verdict: str | None = None
+
+    @property
+    def n_units(self) -> int:
+        return self.both + self.only_a + self.only_b + self.neither
+
+    @property
+    def given(self) -> int:
+        """Units where either side gave the code."""
+        return self.both + self.only_a + self.only_b
+
+    @property
+    def enough(self) -> bool:
+        return self.given >= MIN_UNITS_PER_CODE
 
 
 @dataclass
 class Comparison:
     title: str
-    report: AgreementReport
+    side_a: str
+    side_b: str
+    n_units: int
+    codes: list[CodeRow] = field(default_factory=list)
+    same_codes: float | None = None  # share of units where both sides' codes are the same
+    pooled_kappa: float | None = None
+    pooled_alpha: float | None = None
+    kappa_interval: tuple[float, float] | None = None
+    alpha_interval: tuple[float, float] | None = None
+    verdict: str | None = None
+
+    @property
+    def enough(self) -> bool:
+        return self.n_units >= MIN_UNITS
+
+    @property
+    def needed(self) -> int:
+        """How many more units must be compared before figures are shown."""
+        return max(0, MIN_UNITS - self.n_units)
+
+    @property
+    def min_units(self) -> int:
+        return MIN_UNITS
+
+    @property
+    def min_per_code(self) -> int:
+        return MIN_UNITS_PER_CODE
 
 
-def _model_vs_analysts(session: Session, study_id: int) -> Comparison | None:
-    from coding.agreement import code_agreement
+def compare(title: str, side_a: str, side_b: str, pairs: Pairs) -> Comparison:
+    """Figures of one comparison from its (unit, code) pairs; figures only where there are enough units."""
+    from coding.agreement import (
+        interval_verdict,
+        pooled_interval,
+        presence_figures,
+        presence_interval,
+    )
 
-    rows = session.exec(select(CodedUnit.id, UnitCode.source, UnitCode.status, Code.path)
-                        .join(Interview, Interview.id == CodedUnit.interview_id)
-                        .join(UnitCode, UnitCode.unit_id == CodedUnit.id)
-                        .join(Code, Code.id == UnitCode.code_id)
-                        .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_not(None))).all()
-    reviewed = session.exec(select(CodedUnit.id).join(Interview, Interview.id == CodedUnit.interview_id)
-                            .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_not(None))).all()
-    if not reviewed:
-        return None
-    model: dict[str, set[str]] = {str(u): set() for u in reviewed}
-    analysts: dict[str, set[str]] = {str(u): set() for u in reviewed}
-    for unit_id, source, status, path in rows:
-        if source == "model":
-            model[str(unit_id)].add(path)
-        if status != "rejected":
-            analysts[str(unit_id)].add(path)
-    return Comparison("Analysts (after review) vs the model", code_agreement(analysts, model))
+    units = sorted({unit for unit, _ in pairs})
+    comparison = Comparison(title=title, side_a=side_a, side_b=side_b, n_units=len(units))
+    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for (unit, code), (a, b) in pairs.items():
+        per_unit.setdefault(unit, [0, 0, 0, 0])  # a unit with no code on either side still counts
+        if not code:
+            continue
+        cell = 0 if a and b else 1 if a else 2 if b else 3
+        cells[code][cell] += 1
+        per_unit[unit][cell] += 1
+    for code in sorted(cells):
+        row = CodeRow(code, *cells[code])
+        if row.given == 0:
+            continue  # neither side ever gave it: nothing to agree on
+        if comparison.enough and row.enough:
+            row.kappa, row.alpha = presence_figures(row.both, row.only_a, row.only_b, row.neither)
+            intervals = presence_interval(row.both, row.only_a, row.only_b, row.neither)
+            row.kappa_interval, row.alpha_interval = intervals["kappa"], intervals["alpha"]
+            row.verdict = interval_verdict(row.alpha_interval) if row.alpha is not None else None
+        comparison.codes.append(row)
+    comparison.codes.sort(key=lambda r: (-r.given, r.code))
+    if comparison.enough:
+        totals = [sum(c[i] for c in cells.values()) for i in range(4)]
+        comparison.pooled_kappa, comparison.pooled_alpha = presence_figures(*totals)
+        intervals = pooled_interval([per_unit[u] for u in units])
+        comparison.kappa_interval, comparison.alpha_interval = intervals["kappa"], intervals["alpha"]
+        comparison.verdict = interval_verdict(comparison.alpha_interval) if comparison.pooled_alpha is not None \
+            else None
+        comparison.same_codes = sum(1 for u in units if per_unit[u][1] == per_unit[u][2] == 0) / len(units)
+    return comparison
 
 
-def _analyst_sets(events: list[CodingEvent]) -> dict[int, dict[str, set[str]]]:
-    sets: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+def model_pairs(session: Session, *, study_id: int) -> Pairs:
+    """Model vs analysts on every unit decided in full: each code either side gave, on every such unit."""
+    from workbench.services.coding import decided_units
+
+    views = decided_units(session, study_id=study_id)
+    model = {str(v.unit.id): {code.path for link, code in v.links if link.source == "model"} for v in views}
+    analysts = {str(v.unit.id): {code.path for link, code in v.links if link.status == "accepted"} for v in views}
+    codes = set().union(*model.values(), *analysts.values()) if views else set()
+    pairs: Pairs = {}
+    for unit, suggested in model.items():
+        for code in codes:
+            pairs[unit, code] = (code in analysts[unit], code in suggested)
+        if not codes:
+            pairs[unit, ""] = (False, False)
+    return pairs
+
+
+def analyst_decisions(events: list[CodingEvent]) -> dict[int, tuple[dict[str, dict[str, bool]], set[str]]]:
+    """Per analyst: (unit key -> {code: present?} from their last word on it, units they marked "no code")."""
+    found: dict[int, tuple[dict[str, dict[str, bool]], set[str]]] = defaultdict(lambda: (defaultdict(dict), set()))
     for event in events:
         if event.user_id is None:
             continue
         key = f"{event.interview_id}:{event.unit_text}"
-        codes = sets[event.user_id][key]
+        decisions, none = found[event.user_id]
+        if event.action == "none":
+            none.add(key)
+            for code in decisions[key]:
+                decisions[key][code] = False
+            continue
         if event.action in ("reject", "recode") and event.old_code:
-            codes.discard(event.old_code)
+            decisions[key][event.old_code] = False
         if event.action in ("accept", "add", "recode") and event.new_code:
-            codes.add(event.new_code)
-    return sets
+            decisions[key][event.new_code] = True
+            none.discard(key)
+    return found
+
+
+def analyst_pairs(a: tuple[dict[str, dict[str, bool]], set[str]],
+                  b: tuple[dict[str, dict[str, bool]], set[str]]) -> Pairs:
+    """The (unit, code) pairs two analysts both decided ("no code fits" says absent for every code)."""
+    (decided_a, none_a), (decided_b, none_b) = a, b
+    pairs: Pairs = {}
+    for unit in (set(decided_a) | none_a) & (set(decided_b) | none_b):
+        codes_a, codes_b = decided_a.get(unit, {}), decided_b.get(unit, {})
+        for code in set(codes_a) | set(codes_b):
+            word_a = codes_a.get(code, False if unit in none_a else None)
+            word_b = codes_b.get(code, False if unit in none_b else None)
+            if word_a is not None and word_b is not None:
+                pairs[unit, code] = (word_a, word_b)
+        if unit in none_a and unit in none_b and not (set(codes_a) | set(codes_b)):
+            pairs[unit, ""] = (False, False)  # both said no code fits: a unit they agree on
+    return pairs
 
 
 def study_agreement(session: Session, *, study_id: int) -> list[Comparison]:
-    from coding.agreement import code_agreement
-
-    comparisons = []
-    overall = _model_vs_analysts(session, study_id)
-    if overall is not None:
-        comparisons.append(overall)
+    comparisons = [compare("Analysts (after review) vs the model", "analysts", "model",
+                           model_pairs(session, study_id=study_id))]
     events = list(session.exec(select(CodingEvent).where(CodingEvent.study_id == study_id).order_by(CodingEvent.id)))
-    sets = _analyst_sets(events)
-    names = {u.id: (f"{u.name} ({u.email})" if u.name else u.email) for u in session.exec(select(User).where(User.id.in_(list(sets) or [0])))}
-    for a, b in combinations(sorted(sets), 2):
-        shared = set(sets[a]) & set(sets[b])
-        if shared:
-            comparisons.append(Comparison(f"{names.get(a, a)} vs {names.get(b, b)}",
-                                          code_agreement({k: sets[a][k] for k in shared},
-                                                         {k: sets[b][k] for k in shared})))
+    decisions = analyst_decisions(events)
+    names = {u.id: (f"{u.name} ({u.email})" if u.name else u.email)
+             for u in session.exec(select(User).where(User.id.in_(list(decisions) or [0])))}
+    for a, b in combinations(sorted(decisions), 2):
+        pairs = analyst_pairs(decisions[a], decisions[b])
+        if pairs:
+            name_a, name_b = names.get(a, f"user #{a}"), names.get(b, f"user #{b}")
+            comparisons.append(compare(f"{name_a} vs {name_b}", name_a, name_b, pairs))
     return comparisons

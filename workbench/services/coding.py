@@ -7,9 +7,12 @@ corrections survive a new run of the coder.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from sqlalchemy import exists
 from sqlmodel import Session, delete, select
 
 from coding.schema import RATING_SCALES, Unit
@@ -125,12 +128,31 @@ def _reapply_decisions(session: Session, *, interview: Interview, units: list[Co
     for unit in units:
         by_text[unit.text].append(unit)
     codes = {c.path: c for c in session.exec(select(Code).where(Code.study_id == interview.study_id))}
+    last: dict[int, tuple[CodedUnit, CodingEvent]] = {}
+    marked_none: set[int] = set()
     for event in events:
         for unit in by_text.get(event.unit_text, []):
             _apply(session, unit=unit, event=event, codes=codes)
-            unit.reviewed_by, unit.reviewed_at = event.user_id, event.created_at
-            session.add(unit)
+            last[unit.id] = (unit, event)
+            if event.action == "none":
+                marked_none.add(unit.id)
+    for unit, event in last.values():
+        _settle(session, unit=unit, user_id=event.user_id, at=event.created_at, marked_none=unit.id in marked_none)
     session.flush()
+
+
+def _settle(session: Session, *, unit: CodedUnit, user_id: int | None, at: datetime | None,
+            marked_none: bool) -> None:
+    """Mark a unit reviewed once every code on it is decided (or an analyst said it has no code), else not.
+
+    A suggestion nobody accepted or rejected keeps the unit in the review queue: an untouched
+    suggestion is never taken for the analyst's word.
+    """
+    session.flush()
+    statuses = list(session.exec(select(UnitCode.status).where(UnitCode.unit_id == unit.id)))
+    done = ("suggested" not in statuses) if statuses else marked_none
+    unit.reviewed_by, unit.reviewed_at = (user_id, at) if done else (None, None)
+    session.add(unit)
 
 
 def _apply(session: Session, *, unit: CodedUnit, event: CodingEvent, codes: dict[str, Code]) -> None:
@@ -180,14 +202,24 @@ def get_unit(session: Session, *, study_id: int, unit_id: int) -> CodedUnit:
     return unit
 
 
+DECISIONS = ("accept", "reject", "recode", "add", "none")
+
+
 def decide(session: Session, *, study_id: int, unit_id: int, action: str, user: User, code_id: int | None = None,
            new_code_id: int | None = None, sentiment: str | None = None) -> CodedUnit:
-    """An analyst's decision on a unit: accept or reject a code, recode it to another, or add one."""
-    if action not in ("accept", "reject", "recode", "add"):
-        raise BadRequest("Choose accept, reject, recode or add.")
+    """An analyst's decision on one code of a unit: accept or reject it, recode it to another, or add one.
+
+    "none" says the unit carries no code: the suggestions still open on it are rejected (each logged
+    as its own rejection). A unit is reviewed once every code on it is decided; a unit with no code
+    at all once an analyst said "none" (or added one).
+    """
+    if action not in DECISIONS:
+        raise BadRequest("Choose accept, reject, recode, add or none (no code fits).")
     if sentiment is not None and sentiment not in SENTIMENTS:
         raise BadRequest(f"Sentiment is one of {', '.join(SENTIMENTS)}.")
     unit = get_unit(session, study_id=study_id, unit_id=unit_id)
+    if action == "none":
+        return _decide_none(session, study_id=study_id, unit=unit, user=user)
     old = get_code(session, study_id=study_id, code_id=code_id) if code_id is not None else None
     new = get_code(session, study_id=study_id, code_id=new_code_id) if new_code_id is not None else None
     if action in ("accept", "reject") and old is None:
@@ -196,6 +228,9 @@ def decide(session: Session, *, study_id: int, unit_id: int, action: str, user: 
         raise BadRequest("Choose the code this unit should have.")
     if action == "recode" and old is not None and new is not None and old.id == new.id:
         raise BadRequest("That is the code it already has; choose a different one.")
+    if action in ("accept", "reject") and old is not None and session.exec(select(UnitCode).where(
+            UnitCode.unit_id == unit.id, UnitCode.code_id == old.id)).first() is None:
+        raise BadRequest(f"This unit does not have the code '{old.name}'; reload the page.")
     if action == "accept":
         new, old = old, None
     event = CodingEvent(study_id=study_id, interview_id=unit.interview_id, unit_id=unit.id, unit_text=unit.text,
@@ -204,38 +239,158 @@ def decide(session: Session, *, study_id: int, unit_id: int, action: str, user: 
     session.add(event)
     codes = {c.path: c for c in (old, new) if c is not None}
     _apply(session, unit=unit, event=event, codes=codes)
-    unit.reviewed_by, unit.reviewed_at = user.id, event.created_at
-    session.add(unit)
+    _settle(session, unit=unit, user_id=user.id, at=event.created_at, marked_none=False)
     session.commit()
     session.refresh(unit)
     return unit
 
 
-def review_queue(session: Session, *, study_id: int, code_id: int | None = None, limit: int = 50) -> list[UnitView]:
-    """Units not yet reviewed, least confident first (optionally only those suggested a given code)."""
-    query = (select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
-             .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_(None)))
+def _decide_none(session: Session, *, study_id: int, unit: CodedUnit, user: User) -> CodedUnit:
+    links = session.exec(select(UnitCode, Code).join(Code, Code.id == UnitCode.code_id)
+                         .where(UnitCode.unit_id == unit.id)).all()
+    accepted = [code.name for link, code in links if link.status == "accepted"]
+    if accepted:
+        raise BadRequest(f"This unit has the accepted code{'s' if len(accepted) > 1 else ''} "
+                         f"{', '.join(accepted)}; reject {'them' if len(accepted) > 1 else 'it'} first "
+                         "if no code fits.")
+    now = utcnow()
+    for link, code in links:
+        if link.status == "suggested":
+            event = CodingEvent(study_id=study_id, interview_id=unit.interview_id, unit_id=unit.id,
+                                unit_text=unit.text, user_id=user.id, action="reject", old_code=code.path,
+                                created_at=now)
+            session.add(event)
+            _apply(session, unit=unit, event=event, codes={code.path: code})
+    session.add(CodingEvent(study_id=study_id, interview_id=unit.interview_id, unit_id=unit.id, unit_text=unit.text,
+                            user_id=user.id, action="none", created_at=now))
+    _settle(session, unit=unit, user_id=user.id, at=now, marked_none=True)
+    session.commit()
+    session.refresh(unit)
+    return unit
+
+
+PAGE_SIZE = 20
+
+
+@functools.lru_cache(maxsize=65536)
+def is_substantive(text: str, lang: str) -> bool:
+    """Whether a unit says enough to carry a theme (the coding library's small-talk gate)."""
+    from coding import pipeline
+
+    gate = getattr(pipeline, "is_substantive", None) or pipeline.is_codable
+    try:
+        return bool(gate(text, lang or "en"))
+    except Exception:  # noqa: BLE001 - an unknown language: let the analyst look at it
+        return True
+
+
+@dataclass
+class QueueState:
+    """Where each unit of a study stands in review.
+
+    `to_review` holds units with a code nobody decided yet, and units the model left uncoded that say
+    something (greetings and bare ratings need no review); `reviewed` units whose every code is decided,
+    or that an analyst marked as having no code.
+    """
+
+    to_review: list[tuple[int, float, bool]] = field(default_factory=list)  # (unit id, confidence, uncoded)
+    reviewed: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.to_review) + self.reviewed
+
+
+def queue_state(session: Session, *, study_id: int, code_id: int | None = None) -> QueueState:
+    """Every unit of the study sorted into to-review (most doubtful first) and reviewed."""
+    pending = exists().where(UnitCode.unit_id == CodedUnit.id, UnitCode.status == "suggested")
+    linked = exists().where(UnitCode.unit_id == CodedUnit.id)
+    query = (select(CodedUnit.id, CodedUnit.text, CodedUnit.language, CodedUnit.confidence, CodedUnit.reviewed_at,
+                    pending, linked)
+             .join(Interview, Interview.id == CodedUnit.interview_id).where(Interview.study_id == study_id))
     if code_id is not None:
-        query = query.where(CodedUnit.id.in_(select(UnitCode.unit_id).where(UnitCode.code_id == code_id)))
-    units = session.exec(query.order_by(CodedUnit.confidence, CodedUnit.id).limit(limit)).all()
-    return views_of(session, list(units))
+        query = query.where(CodedUnit.id.in_(select(UnitCode.unit_id).where(UnitCode.code_id == code_id,
+                                                                           UnitCode.status == "suggested")))
+    state = QueueState()
+    coded: list[tuple[int, float]] = []
+    uncoded: list[int] = []
+    for unit_id, text, lang, confidence, reviewed_at, has_pending, has_links in session.exec(query):
+        if has_pending:
+            coded.append((unit_id, confidence))
+        elif has_links or reviewed_at is not None:
+            state.reviewed += 1
+        elif is_substantive(text, lang):
+            uncoded.append(unit_id)
+    # A unit the model left uncoded may hide a code it missed: it comes right after the less sure half
+    # of the model's suggestions (no score of the codes it turned down is stored to sort it better).
+    coded.sort(key=lambda item: (item[1], item[0]))
+    cut = (len(coded) + 1) // 2
+    state.to_review = ([(i, c, False) for i, c in coded[:cut]] + [(i, 1.0, True) for i in sorted(uncoded)]
+                       + [(i, c, False) for i, c in coded[cut:]])
+    return state
+
+
+@dataclass
+class QueuePage:
+    views: list[UnitView]
+    page: int
+    pages: int
+    to_review: int
+    reviewed: int
+    total: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.views else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.views) - 1 if self.views else 0
+
+
+def review_queue(session: Session, *, study_id: int, code_id: int | None = None, page: int = 1,
+                 per_page: int = PAGE_SIZE) -> QueuePage:
+    """One page of the units still to review, most doubtful first (optionally only those suggested a code).
+
+    A page past the end shows the last one, so a page left open while the queue shrinks still works.
+    """
+    if page < 1:
+        raise BadRequest("Pages are numbered from 1.")
+    state = queue_state(session, study_id=study_id, code_id=code_id)
+    pages = max(1, -(-len(state.to_review) // per_page))
+    page = min(page, pages)
+    ids = [unit_id for unit_id, _, _ in state.to_review[(page - 1) * per_page:page * per_page]]
+    units = {u.id: u for u in session.exec(select(CodedUnit).where(CodedUnit.id.in_(ids or [0])))}
+    views = views_of(session, [units[i] for i in ids if i in units])
+    return QueuePage(views=views, page=page, pages=pages, to_review=len(state.to_review), reviewed=state.reviewed,
+                     total=state.total, per_page=per_page)
 
 
 def queue_size(session: Session, *, study_id: int) -> tuple[int, int]:
-    """(units still to review, units in the study)."""
-    units = session.exec(select(CodedUnit.reviewed_at).join(Interview, Interview.id == CodedUnit.interview_id)
-                         .where(Interview.study_id == study_id)).all()
-    return sum(1 for reviewed in units if reviewed is None), len(units)
+    """(units still to review, units that need or needed review) in the study."""
+    state = queue_state(session, study_id=study_id)
+    return len(state.to_review), state.total
+
+
+def decided_units(session: Session, *, study_id: int) -> list[UnitView]:
+    """Units whose every code an analyst decided (or marked as having none), with their codes."""
+    pending = exists().where(UnitCode.unit_id == CodedUnit.id, UnitCode.status == "suggested")
+    units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+                         .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_not(None), ~pending)
+                         .order_by(CodedUnit.id)).all()
+    return views_of(session, list(units))
 
 
 def training_examples(session: Session, *, study_id: int) -> tuple[list[str], list[list[str]], list[str]]:
-    """(texts, code paths per text, languages) of every unit an analyst reviewed: the classifier's labels."""
-    units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
-                         .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_not(None))
-                         .order_by(CodedUnit.id)).all()
-    views = views_of(session, list(units))
+    """(texts, code paths per text, languages) of the units an analyst decided in full: the classifier's labels.
+
+    Only units with no undecided suggestion count: there, accepted codes are positives, and every other
+    code is a negative the analyst stated (a rejection, or a code they could have added and did not).
+    A unit with a suggestion still open is left out, so an untouched suggestion never becomes a label.
+    """
     texts, labels, langs = [], [], []
-    for view in views:
+    for view in decided_units(session, study_id=study_id):
         texts.append(view.unit.text)
         labels.append(sorted({code.path for link, code in view.links if link.status == "accepted"}))
         langs.append(view.unit.language)
