@@ -146,13 +146,19 @@ def _answers(turns: Sequence[TranscriptTurn], roles: Mapping[str, str]) -> list[
 _WHY = re.compile(r"\b(?:perche|come mai|motivo|why|reason|what made)\b")
 
 
-def _guide_range(item: GuideItem) -> tuple[str, tuple[float, float] | None]:
+_SKIP = ("", None, None)  # a rating question whose scale cannot be read: no rating from its answer
+
+
+def _guide_range(item: GuideItem) -> tuple[str, tuple[float, float] | None, str | None]:
+    """(scale, custom range, question id) of a guide rating question; _SKIP when its range is unknown
+    or not one a spoken number can give (within 0-10)."""
     scale = item.scale or "nps"
     if scale in RATING_SCALES:
-        return scale, None
-    if item.scale_min is not None and item.scale_max is not None:
-        return scale, (float(item.scale_min), float(item.scale_max))
-    return scale, (0.0, 10.0)
+        return scale, None, item.id
+    low, high = item.scale_min, item.scale_max
+    if low is None or high is None or not 0 <= float(low) < float(high) <= 10:
+        return _SKIP
+    return scale, (float(low), float(high)), item.id
 
 
 def _rating_slot(answer: _Answer, asked: Mapping[int, str], guide: Mapping[str, GuideItem]
@@ -161,8 +167,9 @@ def _rating_slot(answer: _Answer, asked: Mapping[int, str], guide: Mapping[str, 
 
     A question matched to the guide is trusted: a rating question gives its scale, an open one
     none. An unmatched question counts when it is recognisably a rating question that names its
-    scale ("Da 0 a 10...", "how satisfied..."); it is linked to the guide's only rating question
-    on that scale, if there is exactly one.
+    scale ("Da 0 a 10...", "how satisfied..."), linked to the guide's only rating question on
+    that scale if there is exactly one, or when the guide has a single rating question. A rating
+    question whose scale cannot be told gives _SKIP: its answer is read for no rating at all.
     """
     if not answer.question_turns:
         return None
@@ -171,17 +178,13 @@ def _rating_slot(answer: _Answer, asked: Mapping[int, str], guide: Mapping[str, 
         item = guide[question_id]
         if item.kind != "rating":
             return None
-        scale, bounds = _guide_range(item)
-        return scale, bounds, item.id
+        return _guide_range(item)
     if not is_rating_question(answer.question_text) or _WHY.search(fold(answer.question_text)):
         return None  # "Perché questo punteggio?" asks for the reason, not the score
     rating_items = [g for g in guide.values() if g.kind == "rating"]
     scale = question_scale(answer.question_text)
-    if scale is None:
-        if len(rating_items) != 1:
-            return None
-        scale, bounds = _guide_range(rating_items[0])  # "Che voto ci darebbe?" in a one-rating guide
-        return scale, bounds, rating_items[0].id
+    if scale is None:  # "Che voto ci darebbe?": only a one-rating guide says on which scale
+        return _guide_range(rating_items[0]) if len(rating_items) == 1 else _SKIP
     same = [g for g in rating_items if (g.scale or "nps") == scale]
     return scale, None, same[0].id if len(same) == 1 else None
 
@@ -250,7 +253,7 @@ def find_spoken_ratings(turns: Sequence[TranscriptTurn], units: list[Unit], *, r
             passing.append((order, joined, offsets))
             continue
         scale, bounds, question_id = slot
-        if question_id is not None and question_id in seen_questions:
+        if not scale or (question_id is not None and question_id in seen_questions):
             continue
         spoken = extract_rating(joined, lang, scale, rating_question=True, question_id=question_id,
                                 scale_range=bounds)

@@ -275,3 +275,15 @@ def test_why_question_is_not_taken_for_a_rating_question() -> None:
     coded = code(script, guide, "it")
     assert [m.turn_index for m in coded.question_matches] == [0]  # the why-question matches nothing
     assert coded.ratings == [] and coded.rating is None
+
+
+def test_rating_question_of_unknown_scale_gives_no_rating() -> None:
+    unknown_range = [GuideItem("q7", "Che voto darebbe alla puntualità?", kind="rating", scale="custom"),
+                     GuideItem("q8", "Da zero a dieci, quanto ci raccomanderebbe?", kind="rating", scale="nps")]
+    script = [("I", "Che voto darebbe alla puntualità?"), ("R", "Un cinque.")]
+    coded = code(script, unknown_range, "it")
+    assert coded.ratings == []  # never guessed onto 0-10, nor onto the NPS still missing
+    two_scales = [GuideItem("q1", "Da zero a dieci, quanto ci raccomanderebbe?", kind="rating", scale="nps"),
+                  GuideItem("q2", "Da uno a cinque, quanto è soddisfatto?", kind="rating", scale="csat")]
+    script = [("I", "E che voto darebbe, in generale, ai nostri autisti?"), ("R", "Un quattro.")]
+    assert code(script, two_scales, "it").ratings == []
