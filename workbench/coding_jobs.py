@@ -28,7 +28,7 @@ from workbench.services import transcripts as transcript_service
 from workbench.settings import Settings
 
 log = logging.getLogger(__name__)
-MIN_TRAINING_UNITS = 20
+MIN_DECISIONS_PER_CODE = 5  # a code is learnt from the analysts once they decided on this many of its units
 
 
 @lru_cache(maxsize=2)
@@ -180,22 +180,69 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
         interview = session.get(Interview, inputs["interview_id"])
         code_ids = {c.path: c.id for c in codebook_service.codes_of(session, inputs["study_id"])}
         question_ids = {item.id: int(item.id) for item in inputs["guide"]}
-        rating = None
-        if coded.rating is not None:
-            rating = (next(u for u in coded.units if u.id == coded.rating_unit_id), coded.rating)
         for unit in coded.units:
             locate_in_segment(unit, inputs["pieces"])
         coding_service.replace_coding(session, interview=interview, units=coded.units, question_ids=question_ids,
-                                      code_ids=code_ids, rating=rating)
+                                      code_ids=code_ids, ratings=heard_ratings(coded))
 
     _run(settings, job_id, prepare, compute, store)
 
 
+def heard_ratings(coded) -> list[tuple[Any, str | None]]:  # noqa: ANN001
+    """Every rating the coder heard, with the id of the unit that said it.
+
+    `coded.ratings` holds them all (one per rating question); a result carrying only the headline
+    `coded.rating` gives that one.
+    """
+    spoken = getattr(coded, "ratings", None)
+    if spoken is None:
+        spoken = [coded.rating] if coded.rating is not None else []
+    found = []
+    for rating in spoken:
+        unit_id = getattr(rating, "unit_id", None) or next((u.id for u in coded.units if u.rating is rating), None)
+        if unit_id is None and rating is coded.rating:
+            unit_id = coded.rating_unit_id
+        found.append((rating, unit_id))
+    return found
+
+
+def request_recoding(session: Session, *, interview_id: int, settings: Settings) -> int | None:
+    """Queue coding of an interview after an analyst's correction; returns the job id to enqueue, or None.
+
+    Several corrections in a row make one job: when a coding job of the interview is still queued it will
+    read the corrected transcript, so none is added. A running one read the old text, so one is queued
+    after it. An interview that was never coded is coded only when coding after transcription is on.
+    """
+    interview = session.get(Interview, interview_id)
+    if interview is None or not transcript_service.segments_of(session, interview_id=interview_id):
+        return None
+    latest = job_service.latest_job(session, interview_id=interview_id, kind="code")
+    if latest is None and not settings.auto_code:
+        return None
+    if job_service.queued_job(session, kind="code", interview_id=interview_id) is not None:
+        return None
+    job = job_service.create_job(session, kind="code", interview_id=interview_id, study_id=interview.study_id)
+    session.commit()
+    return job.id
+
+
+def recode_after_correction(session: Session, settings: Settings, *, interview_id: int) -> int | None:
+    """request_recoding, then put the job on the queue (routes call this after a correction)."""
+    job_id = request_recoding(session, interview_id=interview_id, settings=settings)
+    if job_id is not None:
+        enqueue_all([job_id])
+        session.expire_all()  # the job may already have run (inline queue): read its rows afresh
+    return job_id
+
+
 def queue_coding(session: Session, *, interview_ids: list[int], study_id: int) -> list[int]:
-    """Create coding jobs (skipping interviews already being coded); the caller enqueues the ids returned."""
+    """Create coding jobs (skipping interviews whose coding is still queued); the caller enqueues the ids returned.
+
+    An interview being coded right now gets a job after it: the running one read the old inputs.
+    """
     ids = []
     for interview_id in interview_ids:
-        if job_service.active_job(session, kind="code", interview_id=interview_id) is None:
+        if job_service.queued_job(session, kind="code", interview_id=interview_id) is None:
             ids.append(job_service.create_job(session, kind="code", interview_id=interview_id,
                                               study_id=study_id).id)
     session.commit()
@@ -204,17 +251,36 @@ def queue_coding(session: Session, *, interview_ids: list[int], study_id: int) -
 
 # --- retraining a study's classifier ------------------------------------------------------------
 
+def retrain_refusal(session: Session, *, study_id: int) -> str | None:
+    """Why the study's classifier cannot be retrained yet (what the analysts still need to do), or None."""
+    counts = coding_service.decisions_per_code(session, study_id=study_id)
+    best = max(counts.values(), default=0)
+    if best >= MIN_DECISIONS_PER_CODE:
+        return None
+    if not counts:
+        return (f"No code has analyst decisions yet; review at least {MIN_DECISIONS_PER_CODE} units of one code "
+                "(accept, reject or recode it) in the review queue, then retrain.")
+    leader = max(counts, key=lambda path: (counts[path], path))
+    return (f"The most reviewed code, '{leader}', has {best} analyst decision{'' if best == 1 else 's'}; "
+            f"review at least {MIN_DECISIONS_PER_CODE} units of one code (accept, reject or recode it) in the "
+            "review queue, then retrain. Codes with fewer decisions keep being coded from the codebook.")
+
+
 def run_retrain_job(settings: Settings, job_id: int) -> None:
-    """Fit the study's classifier on every unit an analyst reviewed, then re-code its interviews."""
+    """Fit the study's classifier on the analysts' decisions, then re-code its interviews.
+
+    It runs once at least one code has MIN_DECISIONS_PER_CODE decisions; codes with fewer are coded from
+    the codebook's definitions by the supervised coder.
+    """
     from coding.classify import SupervisedCoder
     from coding.errors import NotEnoughData
 
     def prepare(session: Session, job) -> dict:  # noqa: ANN001
         study = study_service.get_study(session, job.study_id)
+        refusal = retrain_refusal(session, study_id=study.id)
+        if refusal is not None:
+            raise NotEnoughData(refusal)
         texts, labels, langs = coding_service.training_examples(session, study_id=study.id)
-        if len(texts) < MIN_TRAINING_UNITS:
-            raise NotEnoughData(f"Only {len(texts)} units have been reviewed; review at least "
-                                f"{MIN_TRAINING_UNITS} in the review queue, then retrain.")
         return {"study_id": study.id, "texts": texts, "labels": labels, "langs": langs,
                 "codebook": codebook_service.library_codebook(session, study),
                 "embedder": build_embedder(settings)}

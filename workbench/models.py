@@ -230,10 +230,15 @@ class CodingEvent(SQLModel, table=True):
 
 
 class Rating(SQLModel, table=True):
-    """The rating a respondent said aloud ("direi un otto"), or one an analyst typed."""
+    """A rating a respondent said aloud ("direi un otto"), or one an analyst typed.
 
+    One row per interview and guide question (or, for a rating heard outside any rating
+    question, per scale); an analyst's row wins over the model's for the same slot.
+    """
+
+    __table_args__ = (UniqueConstraint("interview_id", "question_id", "scale", name="uq_rating_slot"),)
     id: int | None = Field(default=None, primary_key=True)
-    interview_id: int = Field(foreign_key="interview.id", index=True, unique=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
     question_id: int | None = Field(default=None, foreign_key="guidequestion.id")
     unit_id: int | None = None
     value: float

@@ -64,7 +64,9 @@ EXPECTED = {
     ("POST", "/api/studies/{study_id}/interviews"): "upload",
     ("GET", "/api/jobs/{job_id}"): "view_interviews",
     ("GET", "/api/interviews/{interview_id}/transcript"): "view_interviews",
+    ("GET", "/api/interviews/{interview_id}/coding"): "view_interviews",
     ("GET", "/api/studies/{study_id}/report"): "view_reports",
+    ("PUT", "/api/studies/{study_id}/codebook"): "code",
 }
 
 # Who holds what, written out here independently of workbench.permissions.

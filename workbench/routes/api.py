@@ -7,11 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from workbench import coding_jobs
 from workbench.deps import SessionDep, SettingsDep, require
+from workbench.errors import UnsupportedMedia
 from workbench.models import User
 from workbench.permissions import Permission
+from workbench.services import codebook as codebook_service
+from workbench.services import coding as coding_service
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
 from workbench.services import studies as study_service
@@ -104,6 +108,108 @@ def read_transcript(interview_id: int, session: SessionDep,
     interview = interview_service.get_interview(session, interview_id)
     recording = interview_service.get_recording(session, interview_id)
     return transcript_service.transcript_json(session, interview=interview, duration=recording.duration)
+
+
+class CodePublic(BaseModel):
+    code: str = Field(description="The code's path in the codebook, e.g. delivery/late-shipments.")
+    name: str
+    sentiment: str | None = Field(description="positive, negative, neutral or mixed, towards this code.")
+    confidence: float = Field(description="The model's confidence, 0..1 (1 for codes an analyst added).")
+    status: Literal["suggested", "accepted", "rejected"] = Field(
+        description="suggested by the model and not reviewed yet, or accepted or rejected by an analyst.")
+    source: Literal["model", "analyst"]
+
+
+class UnitPublic(BaseModel):
+    id: int
+    start: float | None = Field(description="Seconds into the recording.")
+    end: float | None
+    speaker: str | None = Field(description="The speaker's id in the transcript (SPEAKER_01).")
+    text: str
+    question: str | None = Field(description="The guide question this unit answers, or null.")
+    sentiment: str | None
+    reason: str | None = Field(description="Why, in the respondent's words, when they said it.")
+    codes: list[CodePublic]
+
+
+class RatingPublic(BaseModel):
+    scale: str = Field(description="nps, csat, ces or custom.")
+    value: float
+    question: str | None = Field(description="The guide question the rating answers, or null.")
+    source: Literal["model", "analyst"] = Field(description="heard in the answer, or typed by an analyst.")
+
+
+class CodingPublic(BaseModel):
+    coding_status: Literal["queued", "running", "done", "failed"] | None = Field(
+        description="Where the interview's last coding job stands; `done` only once it finished. "
+                    "null when the interview was never coded.")
+    ratings: list[RatingPublic] = Field(description="Every rating of the interview, the headline first.")
+    units: list[UnitPublic]
+
+
+class CodebookReplaced(BaseModel):
+    added: int
+    updated: int
+    removed: int
+    recode_job_ids: list[int] = Field(description="Coding jobs queued to code the study again (with ?recode=true).")
+
+
+@router.get("/interviews/{interview_id}/coding", response_model=CodingPublic)
+def read_coding(interview_id: int, session: SessionDep,
+                user: Annotated[User, require(Permission.view_interviews)]) -> CodingPublic:
+    """The interview's coded units with their codes, sentiment and reasons, its ratings and coding status."""
+    interview = interview_service.get_interview(session, interview_id)
+    questions = {q.id: q.text for q in study_service.get_guide(session, interview.study_id)}
+    speakers = {s.id: s.label for s in transcript_service.speakers_of(session, interview_id=interview_id)}
+    units = [UnitPublic(
+        id=view.unit.id, start=view.unit.start, end=view.unit.end, speaker=speakers.get(view.unit.speaker_id),
+        text=view.unit.text, question=questions.get(view.unit.question_id), sentiment=view.unit.sentiment,
+        reason=view.unit.reason,
+        codes=[CodePublic(code=code.path, name=code.name, sentiment=link.sentiment, confidence=link.confidence,
+                          status=link.status, source=link.source) for link, code in view.links])
+        for view in coding_service.units_of(session, interview_id=interview_id)]
+    ratings = [RatingPublic(scale=r.scale, value=r.value, question=questions.get(r.question_id), source=r.source)
+               for r in coding_service.interview_ratings(session, interview=interview)]
+    return CodingPublic(coding_status=job_service.coding_status(session, interview_id=interview_id),
+                        ratings=ratings, units=units)
+
+
+_CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
+    "name": {"type": "string"}, "language": {"type": "string"},
+    "codes": {"type": "array", "items": {"type": "object", "required": ["path"], "properties": {
+        "path": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
+        "examples": {"type": "array", "items": {"type": "string"}}}}}}}
+
+
+@router.put("/studies/{study_id}/codebook", response_model=CodebookReplaced,
+            openapi_extra={"requestBody": {"required": True, "content": {
+                "application/yaml": {"schema": _CODEBOOK_BODY}, "application/json": {"schema": _CODEBOOK_BODY}}}})
+async def replace_codebook(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
+                           user: Annotated[User, require(Permission.code)],
+                           recode: bool = False) -> CodebookReplaced:
+    """Replace the study's codebook with one in the shape of the codebook export (YAML or JSON).
+
+    Answers 409 once the study's units are coded, unless `recode=true`: then the codebook is replaced
+    and every coded interview is queued to be coded again.
+    """
+    study = study_service.get_study(session, study_id)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in ("application/json",) or media.endswith("+json"):
+        fmt = "json"
+    elif media in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):
+        fmt = "yaml"
+    else:
+        raise UnsupportedMedia(f"Send the codebook as application/yaml or application/json, not '{media or 'nothing'}'.",
+                               title="Not a codebook format")
+    codebook = codebook_service.parse_codebook(await request.body(), fmt=fmt)
+    added, updated, removed = codebook_service.replace_codebook(session, study=study, codebook=codebook,
+                                                                recode=recode)
+    job_ids: list[int] = []
+    if recode:
+        job_ids = coding_jobs.queue_coding(session, study_id=study_id,
+                                           interview_ids=interview_service.transcribed_ids(session, study_id=study_id))
+        coding_jobs.enqueue_all(job_ids)
+    return CodebookReplaced(added=added, updated=updated, removed=removed, recode_job_ids=job_ids)
 
 
 # --- the study report as data (helper "report") ---------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
-from workbench import storage
+from workbench import coding_jobs, storage
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
 from workbench.models import User
@@ -60,6 +60,7 @@ def _interview_context(session, settings, interview_id: int) -> dict:  # noqa: A
         "speaker_roles": transcript_service.SPEAKER_ROLES,
         "job": job_service.latest_job(session, interview_id=interview_id, kind="transcribe"),
         "coding_job": job_service.latest_job(session, interview_id=interview_id, kind="code"),
+        "coding_status": job_service.coding_status(session, interview_id=interview_id),
         "journey_stages": interview_service.JOURNEY_STAGES,
         "channels": interview_service.CHANNELS,
         "codes": codebook_service.codes_of(session, interview.study_id),
@@ -116,47 +117,58 @@ def _segment_response(request: Request, session: SessionDep, interview_id: int, 
 
 @router.post("/interviews/{interview_id}/segments/{segment_id}")
 def correct_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
-                    user: Annotated[User, require(Permission.edit_transcript)],
+                    settings: SettingsDep, user: Annotated[User, require(Permission.edit_transcript)],
                     text: Annotated[str, Form()] = ""):  # noqa: ANN201
-    """Correct the text of one segment."""
+    """Correct the text of one segment; the interview is coded again."""
     interview_service.get_interview(session, interview_id)
+    before = transcript_service.get_segment(session, interview_id=interview_id, segment_id=segment_id).text
     segment = transcript_service.correct_segment(session, interview_id=interview_id, segment_id=segment_id,
                                                  text=text, user=user)
+    if segment.text != before:
+        coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return _segment_response(request, session, interview_id, segment)
 
 
 @router.post("/interviews/{interview_id}/segments/{segment_id}/speaker")
 def reassign_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
-                     user: Annotated[User, require(Permission.edit_transcript)],
+                     settings: SettingsDep, user: Annotated[User, require(Permission.edit_transcript)],
                      speaker_id: Annotated[int | None, Form()] = None):  # noqa: ANN201
-    """Give a segment to another speaker."""
+    """Give a segment to another speaker; the interview is coded again."""
     interview_service.get_interview(session, interview_id)
     if speaker_id is None:
         raise BadRequest("Choose the speaker who said this segment.")
+    before = transcript_service.get_segment(session, interview_id=interview_id, segment_id=segment_id).speaker_id
     segment = transcript_service.reassign_segment(session, interview_id=interview_id, segment_id=segment_id,
                                                   speaker_id=speaker_id, user=user)
+    if segment.speaker_id != before:
+        coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return _segment_response(request, session, interview_id, segment)
 
 
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}/merge")
-def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep,
+def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep, settings: SettingsDep,
                   user: Annotated[User, require(Permission.edit_transcript)],
                   into: Annotated[int | None, Form()] = None):  # noqa: ANN201
-    """Merge a speaker into another one: all of their segments move, the speaker goes."""
+    """Merge a speaker into another one: all of their segments move, the speaker goes; coded again."""
     interview_service.get_interview(session, interview_id)
     if into is None:
         raise BadRequest("Choose the speaker to merge into.")
     transcript_service.merge_speakers(session, interview_id=interview_id, speaker_id=speaker_id, into_id=into)
+    coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}")
-def update_speaker(interview_id: int, speaker_id: int, session: SessionDep,
+def update_speaker(interview_id: int, speaker_id: int, session: SessionDep, settings: SettingsDep,
                    user: Annotated[User, require(Permission.edit_transcript)],
                    display_name: Annotated[str, Form()] = "", role: Annotated[str | None, Form()] = None):  # noqa: ANN201
-    """Rename a speaker or change their role."""
-    transcript_service.update_speaker(session, interview_id=interview_id, speaker_id=speaker_id,
-                                      display_name=display_name, role=role or None)
+    """Rename a speaker or change their role (a new role codes the interview again)."""
+    interview_service.get_interview(session, interview_id)
+    before = transcript_service.get_speaker(session, interview_id=interview_id, speaker_id=speaker_id).role
+    speaker = transcript_service.update_speaker(session, interview_id=interview_id, speaker_id=speaker_id,
+                                                display_name=display_name, role=role or None)
+    if speaker.role != before:
+        coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 

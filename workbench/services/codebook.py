@@ -17,7 +17,7 @@ from coding.codebook import Code as LibraryCode
 from coding.codebook import Codebook, dump_codebook, load_codebook, starter_codebook
 from coding.errors import CodingError
 from workbench.errors import BadRequest, Conflict, NotFound, Unprocessable
-from workbench.models import Code, CodedUnit, CodingEvent, Study, ThemeProposal, UnitCode, User, utcnow
+from workbench.models import Code, CodedUnit, CodingEvent, Interview, Study, ThemeProposal, UnitCode, User, utcnow
 
 PATH_RULE = re.compile(r"^[\w-]+(/[\w-]+)*$")
 EXPORT_FORMATS = {"yaml": "application/x-yaml", "csv": "text/csv"}
@@ -230,3 +230,69 @@ def export_codebook(session: Session, *, study: Study, fmt: str) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = dump_codebook(codebook, Path(folder) / f"codebook.{fmt}")
         return Path(path).read_bytes()
+
+
+def parse_codebook(content: bytes, *, fmt: str) -> Codebook:
+    """A codebook sent as YAML or JSON in the shape of the export; a 422 says which entry is wrong."""
+    import json
+
+    import yaml
+
+    if not content.strip():
+        raise Unprocessable("The codebook is empty. Send it in the shape of the codebook export: "
+                            "name, language and a `codes` list.")
+    if fmt == "json":
+        try:
+            data = json.loads(content.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise Unprocessable(f"The codebook is not valid JSON ({exc}).") from exc
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    else:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Unprocessable("The codebook is not UTF-8 text; save it as UTF-8 YAML or JSON.") from exc
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "codebook.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            codebook = load_codebook(path)
+        except (CodingError, ValueError) as exc:
+            raise Unprocessable(str(exc).replace(str(path), "The codebook")) from exc
+    if not len(codebook):
+        raise Unprocessable("The codebook has no codes; a study needs at least one.")
+    return codebook
+
+
+def replace_codebook(session: Session, *, study: Study, codebook: Codebook, recode: bool) -> tuple[int, int, int]:
+    """Make the study's codebook exactly `codebook`; returns (added, updated, removed). All or nothing.
+
+    Once the study has coded units this needs `recode` (the caller then re-codes the study): codes
+    that disappear take their unit links with them, and the analysts' logged decisions stay.
+    """
+    coded = session.exec(select(CodedUnit.id).join(Interview, Interview.id == CodedUnit.interview_id)
+                         .where(Interview.study_id == study.id).limit(1)).first()
+    if coded is not None and not recode:
+        raise Conflict("The study's interviews are already coded with the current codebook. Replace it with "
+                       "?recode=true to code every interview again with the new one.")
+    keep = {code.path for code in codebook}
+    try:
+        removed = 0
+        for row in codes_of(session, study.id):
+            if row.path in keep:
+                continue
+            for link in session.exec(select(UnitCode).where(UnitCode.code_id == row.id)):
+                session.delete(link)
+            for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.code_id == row.id)):
+                proposal.code_id = None
+                session.add(proposal)
+            session.flush()
+            session.delete(row)
+            removed += 1
+        session.flush()
+        added, updated = _add_library_codes(session, study.id, list(codebook), "import")
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return added, updated, removed

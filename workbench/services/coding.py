@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import exists
 from sqlmodel import Session, delete, select
 
-from coding.schema import RATING_SCALES, Unit
+from coding.schema import RATING_SCALES, SpokenRating, Unit
 from workbench.errors import BadRequest, NotFound
 from workbench.models import (
     Code,
@@ -64,10 +64,11 @@ class UnitView:
 
 
 def replace_coding(session: Session, *, interview: Interview, units: list[Unit], question_ids: dict[str, int],
-                   code_ids: dict[str, int], rating: tuple[Unit, object] | None) -> int:
+                   code_ids: dict[str, int], ratings: list[tuple[SpokenRating, str | None]]) -> int:
     """Put the coder's units in place of the interview's earlier ones (the caller commits); returns units stored.
 
-    `question_ids` maps the pipeline's question ids to GuideQuestion ids, `code_ids` code paths to Code ids.
+    `question_ids` maps the pipeline's question ids to GuideQuestion ids, `code_ids` code paths to Code ids,
+    `ratings` is every rating the coder heard with the id of the unit it was heard in.
     """
     delete_coding(session, interview_id=interview.id)
     speakers = {s.label: s.id for s in session.exec(select(Speaker).where(Speaker.interview_id == interview.id))}
@@ -98,24 +99,35 @@ def replace_coding(session: Session, *, interview: Interview, units: list[Unit],
                                      confidence=round(assignment.confidence, 4), sentiment=assignment.sentiment))
     session.flush()
     _reapply_decisions(session, interview=interview, units=list(stored.values()))
-    _store_rating(session, interview=interview, rating=rating, stored=stored, question_ids=question_ids)
+    _store_ratings(session, interview=interview, ratings=ratings, stored=stored, question_ids=question_ids)
     return len(stored)
 
 
-def _store_rating(session: Session, *, interview: Interview, rating, stored, question_ids) -> None:  # noqa: ANN001
-    existing = session.exec(select(Rating).where(Rating.interview_id == interview.id)).first()
-    if existing is not None and existing.source == "analyst":
-        return  # an analyst's rating wins over what the model hears
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    if rating is None:
-        return
-    unit, spoken = rating
-    session.add(Rating(interview_id=interview.id, question_id=question_ids.get(spoken.question_id or ""),
-                       unit_id=stored[unit.id].id if unit.id in stored else None, value=spoken.value,
-                       scale=spoken.scale, scale_min=spoken.scale_min, scale_max=spoken.scale_max,
-                       quote=unit.text, source="model"))
+def _same_slot(question_a: int | None, scale_a: str, question_b: int | None, scale_b: str) -> bool:
+    """Whether two ratings answer the same thing: the same scale, and the same guide question unless one has none."""
+    return scale_a == scale_b and (question_a == question_b or question_a is None or question_b is None)
+
+
+def _store_ratings(session: Session, *, interview: Interview, ratings: list[tuple[SpokenRating, str | None]],
+                   stored: dict[str, CodedUnit], question_ids: dict[str, int]) -> None:
+    """Replace the model's ratings of the interview with those just heard; an analyst's typed ones stay and win."""
+    existing = session.exec(select(Rating).where(Rating.interview_id == interview.id)).all()
+    kept = [(r.question_id, r.scale) for r in existing if r.source == "analyst"]
+    for row in existing:
+        if row.source != "analyst":
+            session.delete(row)
+    session.flush()
+    for spoken, unit_id in ratings:
+        question_id = question_ids.get(spoken.question_id or "")
+        if any(_same_slot(question_id, spoken.scale, q, scale) for q, scale in kept):
+            continue  # the analyst's rating for this question or scale wins, or the coder heard it twice
+        unit = stored.get(unit_id or "")
+        session.add(Rating(interview_id=interview.id, question_id=question_id,
+                           unit_id=unit.id if unit is not None else None, value=spoken.value,
+                           scale=spoken.scale, scale_min=spoken.scale_min, scale_max=spoken.scale_max,
+                           quote=unit.text if unit is not None else spoken.text, source="model"))
+        kept.append((question_id, spoken.scale))
+    session.flush()
 
 
 def _reapply_decisions(session: Session, *, interview: Interview, units: list[CodedUnit]) -> None:
@@ -416,28 +428,102 @@ def answers_by_question(session: Session, *, study_id: int) -> list[tuple[GuideQ
     return result
 
 
+def _rating_order(rating: Rating, headline: str, positions: dict[int, int]) -> tuple:
+    """Headline scale first, an analyst's rating before the model's, then guide order."""
+    return (rating.scale != headline, rating.source != "analyst",
+            positions.get(rating.question_id or 0, 10_000), rating.id or 0)
+
+
+def interview_ratings(session: Session, *, interview: Interview) -> list[Rating]:
+    """Every rating of an interview, the headline first (the study's headline scale, the analyst's before the model's)."""
+    rows = session.exec(select(Rating).where(Rating.interview_id == interview.id)).all()
+    headline = headline_scale(session, study_id=interview.study_id)
+    positions = {q.id: q.position for q in session.exec(select(GuideQuestion)
+                                                         .where(GuideQuestion.study_id == interview.study_id))}
+    return sorted(rows, key=lambda r: _rating_order(r, headline, positions))
+
+
+def headline_ratings(session: Session, *, study_id: int, interview_ids: list[int] | None = None) -> dict[int, Rating]:
+    """Each interview's headline rating: one per interview, on the study's headline scale only."""
+    scale = headline_scale(session, study_id=study_id)
+    query = (select(Rating).join(Interview, Interview.id == Rating.interview_id)
+             .where(Interview.study_id == study_id, Rating.scale == scale))
+    if interview_ids is not None:
+        query = query.where(Rating.interview_id.in_(interview_ids or [0]))
+    positions = {q.id: q.position for q in session.exec(select(GuideQuestion)
+                                                         .where(GuideQuestion.study_id == study_id))}
+    best: dict[int, Rating] = {}
+    for row in session.exec(query):
+        current = best.get(row.interview_id)
+        if current is None or _rating_order(row, scale, positions) < _rating_order(current, scale, positions):
+            best[row.interview_id] = row
+    return best
+
+
+def decisions_per_code(session: Session, *, study_id: int) -> dict[str, int]:
+    """Per code of the codebook, on how many units analysts decided about it.
+
+    A unit is its interview and text, so deciding twice on one unit (or on it again after re-coding)
+    counts once.
+    """
+    paths = set(session.exec(select(Code.path).where(Code.study_id == study_id)))
+    seen: dict[str, set[tuple[int | None, str]]] = defaultdict(set)
+    for old, new, interview_id, text in session.exec(
+            select(CodingEvent.old_code, CodingEvent.new_code, CodingEvent.interview_id, CodingEvent.unit_text)
+            .where(CodingEvent.study_id == study_id, CodingEvent.user_id.is_not(None))):
+        for path in {old, new} & paths:
+            seen[path].add((interview_id, text))
+    return {path: len(units) for path, units in seen.items()}
+
+
 def ratings_of(session: Session, *, study_id: int) -> dict[int, Rating]:
-    rows = session.exec(select(Rating).join(Interview, Interview.id == Rating.interview_id)
-                        .where(Interview.study_id == study_id))
-    return {r.interview_id: r for r in rows}
+    """The headline rating of each rated interview of the study (see headline_ratings)."""
+    return headline_ratings(session, study_id=study_id)
 
 
-def set_rating(session: Session, *, interview: Interview, value: float | None, scale: str = "nps") -> Rating | None:
-    """An analyst types or corrects the interview's rating (None removes it)."""
-    existing = session.exec(select(Rating).where(Rating.interview_id == interview.id)).first()
+def set_rating(session: Session, *, interview: Interview, value: float | None, scale: str = "nps",
+               question_id: int | None = None) -> Rating | None:
+    """An analyst types or corrects a rating of the interview (None removes the analyst's and model's one).
+
+    The rating belongs to `question_id` when given (its scale and range come from the guide), else to the
+    guide's first rating question on `scale`, else to the scale alone. It wins over what the coder heard.
+    """
+    guide = session.exec(select(GuideQuestion).where(GuideQuestion.study_id == interview.study_id,
+                                                     GuideQuestion.kind == "rating")
+                         .order_by(GuideQuestion.position)).all()
+    if question_id is not None:
+        question = next((q for q in guide if q.id == question_id), None)
+        if question is None:
+            raise BadRequest(f"Question #{question_id} is not a rating question of this study's guide.")
+        scale = question.scale or "nps"
+    else:
+        question = next((q for q in guide if (q.scale or "nps") == scale), None)
+    if scale == "custom" and question is not None and question.scale_min is not None \
+            and question.scale_max is not None:
+        low, high = float(question.scale_min), float(question.scale_max)
+    elif scale in RATING_SCALES:
+        low, high = RATING_SCALES[scale]
+    else:
+        raise BadRequest(f"Unknown scale '{scale}'. Use one of: {', '.join(RATING_SCALES)}, "
+                         "or choose a custom rating question of the guide.")
+    target = question.id if question is not None else None
+    existing = [r for r in session.exec(select(Rating).where(Rating.interview_id == interview.id))
+                if _same_slot(r.question_id, r.scale, target, scale)]
     if value is None:
-        if existing:
-            session.delete(existing)
-            session.commit()
+        for row in existing:
+            session.delete(row)
+        session.commit()
         return None
-    if scale not in RATING_SCALES:
-        raise BadRequest(f"Unknown scale '{scale}'. Use one of: {', '.join(RATING_SCALES)}.")
-    low, high = RATING_SCALES[scale]
     if not low <= value <= high:
-        raise BadRequest(f"A {scale.upper()} rating lies between {low} and {high}.")
-    rating = existing or Rating(interview_id=interview.id, value=value)
+        raise BadRequest(f"A {scale.upper()} rating lies between {low:g} and {high:g}.")
+    rating = next((r for r in existing if r.question_id == target), None) or \
+        Rating(interview_id=interview.id, question_id=target, value=value)
+    for row in existing:
+        if row is not rating:
+            session.delete(row)
+    session.flush()
     rating.value, rating.scale, rating.scale_min, rating.scale_max = value, scale, low, high
-    rating.source = "analyst"
+    rating.source = "analyst"  # a quote the model heard stays beside the analyst's value
     session.add(rating)
     session.commit()
     session.refresh(rating)
@@ -484,11 +570,15 @@ def coding_context(session: Session, *, interview: Interview) -> dict:
     for view in views:
         if view.unit.segment_id is not None:
             by_segment[view.unit.segment_id].append(view)
-    rating = session.exec(select(Rating).where(Rating.interview_id == interview.id)).first()
+    ratings = interview_ratings(session, interview=interview)
+    rating = ratings[0] if ratings and ratings[0].scale == headline_scale(session, study_id=interview.study_id) \
+        else None
     questions = {q.id: q for q in session.exec(select(GuideQuestion)
                                                .where(GuideQuestion.study_id == interview.study_id))}
-    return {"unit_views": views, "units_by_segment": by_segment, "rating": rating,
-            "nps_group": nps_group(rating.value, rating.scale) if rating else None, "questions": questions}
+    return {"unit_views": views, "units_by_segment": by_segment, "rating": rating, "ratings": ratings,
+            "nps_group": nps_group(rating.value, rating.scale) if rating else None, "questions": questions,
+            "rating_questions": [q for q in sorted(questions.values(), key=lambda q: q.position)
+                                 if q.kind == "rating"]}
 
 
 def headline_scale(session: Session, *, study_id: int) -> str:

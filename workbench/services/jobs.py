@@ -55,6 +55,25 @@ def active_job(session: Session, *, kind: str, interview_id: int | None = None, 
     return session.exec(query.order_by(Job.id.desc())).first()
 
 
+def queued_job(session: Session, *, kind: str, interview_id: int) -> Job | None:
+    """A job of this kind for the interview that no worker has started yet, if there is one."""
+    return session.exec(select(Job).where(Job.kind == kind, Job.interview_id == interview_id,
+                                          Job.status == JobStatus.queued).order_by(Job.id.desc())).first()
+
+
+def coding_status(session: Session, *, interview_id: int) -> str | None:
+    """Where coding the interview stands: queued, running, done or failed; None when it was never coded.
+
+    `done` only once the interview's last coding job finished. A transcription newer than the last
+    coding job makes the coding pending (queued): its units belong to a transcript being replaced.
+    """
+    coding = latest_job(session, interview_id=interview_id, kind="code")
+    transcribing = latest_job(session, interview_id=interview_id, kind="transcribe")
+    if transcribing is not None and transcribing.active and (coding is None or transcribing.id > coding.id):
+        return JobStatus.queued.value if coding is not None else None
+    return coding.status.value if coding is not None else None
+
+
 def claim_job(session: Session, *, job_id: int, stale_after: int) -> bool:
     """Take the job for this worker if it is queued, or running on a worker that went silent.
 
