@@ -128,7 +128,7 @@ def _sample(ds: Any, n_texts: int, sample: str) -> list[int]:
         return [int(i) for i in report]
     if sample != "dev":
         raise ValueError(f"sample must be 'report' or 'dev', not {sample!r}")
-    rest = sorted(set(range(n)) - set(int(i) for i in report))
+    rest = sorted(set(range(n)) - {int(i) for i in report})
     if not rest:
         return []
     dev = np.random.RandomState(DEV_SEED).choice(rest, size=min(DEV_TEXTS, len(rest)),

@@ -204,27 +204,28 @@ _LEXICON_TEXT = """
     buono buona buoni buone buonissim* bell* brav* contento contenta contenti contente
     contentissim* soddisfatt* felic* gentil* cortes* disponibil* affidabil*
     professional* puntual* rapid* veloce veloci velocissim* velocemente efficien* competent* preparat* facil* chiar*
-    precis* flessibil* miglior* consigli* apprezz* comod* pulit* silenzios*
+    precis* flessibil* migliore migliori migliorat* miglioramento miglioramenti consigli*
+    apprezz* comodo comoda comodi comode comodissim* pulit* silenzios*
     spazios* accoglient* gustos* delizios* fresc* squisit* cordial* simpatic* premuros*
     attent* ragionevol* competitiv* convenient* economic* utile utili tranquill* pratico pratici
     grazie risolt* risolv* positiv* piacevol* ben bene benissimo adeguat* corrett*
     onesto onesti onesta oneste trasparent* solid* garbat* educat* sorridenti
-+1: fine okay ok decent adequate correct works working helped solved resolved
++1: fine okay ok decent adequate correct works helped solved resolved
     answers answered respond responds responded listen listens listened available
     sufficient acceptable
     discreto discreta discreti discrete sufficient* accettabil* funziona funzionano
     risponde rispondono ascolta ascoltano aiuta aiutano richiama richiamano
--1: slow slower late expensive pricey costly basic average mediocre confusing confused
-    complicated difficult unclear outdated noisy cramped limited
+-1: slow slower late basic average mediocre confusing confused
+    complicated difficult unclear outdated noisy loud salty tiny cramped limited
     missing missed lacking lost lose loses losing issue issues problem problems mistake mistakes
     error errors wrong delay delays delayed slipping chase chasing complaint complaints
     complain complained waiting wait hardly unfortunately worse worst downhill
-    lent* cari caro cara costos* mediocr* confus* complicat* difficil*
+    lent* mediocr* confus* complicat* difficil*
     scomod* rumoros* stretto stretta vecchi* mancan* mancat* manca mancano
     perso persi persa perse perdiamo perdere perdono perde perdita problem* error* sbagliat* ritard* slitt* attes* aspettare aspettato
     reclam* lamentel* purtroppo peggio peggior* peggiorat* saltat* caotic* insufficient*
-    scars* limitat* carente carenti
--2: bad male poor disappointed disappointing frustrating frustrated annoying annoyed angry
+    scars* limitat* carente carenti migliorare migliorino migliorabil* improve
+-2: bad male poor expensive pricey costly caro cara cari costos* disappointed disappointing frustrating frustrated annoying annoyed angry
     unhappy unreliable unprofessional rude useless broken damaged crushed dirty awful
     mess messy chaos chaotic ignored ignore ignoring incompetent careless overpriced
     unacceptable unfriendly impolite stale bland tasteless smelly filthy
@@ -252,7 +253,7 @@ _PHRASES_TEXT = """
     prezzi sono saliti | e salito | sono saliti | hard to get hold | difficile trovare |
     brutta figura | look bad | takes forever | take forever | took forever | ci vuole una vita |
     hurt us | hurts us | ci penalizzano | ci penalizza
--2: let us down | not good enough | non e adeguat | goes wrong | went wrong | va storto |
+-2: let us down | rip off | ripped off | not good enough | non e adeguat | goes wrong | went wrong | va storto |
     vanno storte | non funziona | doesn't work | does not work | never works | waste of time |
     perdita di tempo | looking at other suppliers | changing supplier | change supplier |
     cambiare fornitore | altri fornitori
@@ -284,7 +285,8 @@ _PHRASES = sorted(((tuple(p.split()), v) for p, v in _parse_entries(_PHRASES_TEX
 _NEGATORS = frozenset("""
     not no never nobody nothing none neither nor without hardly barely isn't aren't wasn't
     weren't don't doesn't didn't won't wouldn't can't cannot couldn't shouldn't haven't hasn't
-    hadn't ain't non no mai nessuno nessuna niente nulla neanche nemmeno neppure senza
+    hadn't ain't non no mai nessuno nessuna niente nulla neanche nemmeno neppure senza poco poca
+    pochi poche
 """.split())  # noqa: SIM905
 _INTENSIFIERS = frozenset("""
     very really so extremely super incredibly absolutely totally truly highly particularly
@@ -299,6 +301,8 @@ _HEDGES = frozenset("""
 _CONTRAST = frozenset("""
     but however though although yet whereas ma pero tuttavia eppure sebbene benche invece comunque
 """.split())  # noqa: SIM905
+_SCOPE_ENDS = frozenset(("and", "or", "ed", "oppure"))  # "e" folds from "è"
+_TRANSPARENT = frozenset(("that", "che", "say", "think", "dire", "direi", "penso", "credo"))
 _CAUSAL = frozenset(("because", "since", "perche", "siccome", "poiche"))
 _TOKEN = re.compile(r"[a-z0-9]+(?:'t)?|[.;:!?,]")
 _CLAUSE_END = frozenset(".;:!?,")
@@ -362,10 +366,16 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
             if tuple(tokens[i:i + len(phrase)]) == phrase:
                 value, span, label = weight, len(phrase), " ".join(phrase)
                 break
+        if not value and token == "too" and i + 1 < len(tokens):
+            # "too high", "too slow": excess is a complaint whatever the next word is
+            value, span, label = min(-1.0, -abs(_word_value(tokens[i + 1]))), 2, \
+                f"too {tokens[i + 1]}"
         if not value and token in _NEGATORS:
-            negation_left = 6
+            negation_left = 4
             i += 1
             continue
+        if negation_left and token in _SCOPE_ENDS:
+            negation_left = 0
         if not value and token in _INTENSIFIERS:
             boost = 1.5
             i += 1
@@ -376,6 +386,11 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
             continue
         if not value:
             value = _word_value(token)
+            if value and token.endswith(("mente", "ly")) and i + 1 < len(tokens) \
+                    and _word_value(tokens[i + 1]):
+                boost = 1.5  # "perfettamente pulita", "really clean": the adverb intensifies
+                i += 1
+                continue
         if value:
             value *= boost
             if negation_left:
@@ -385,7 +400,7 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
                 negation_left = 0
             found.append((label, value))
             boost = 1.0
-        elif negation_left:
+        elif negation_left and token not in _TRANSPARENT:
             negation_left -= 1
         i += span
     return found
@@ -600,12 +615,17 @@ CLEAR_WORDS = 1.5        # lexicon evidence a rating cannot overturn
 NEUTRAL_BELOW = 0.6      # |combined evidence| under this, with no clear words: neutral
 MIXED_AT_LEAST = 1.0     # both polarities at least this strong, in different clauses: mixed
 MIXED_BALANCE = 0.4      # ... and the weaker at least this share of the stronger (unweighted)
+PROTOTYPE_MIXED = ""
+ASPECT_PROTOTYPE_MIXED = "always"
+ASPECT_MIXED_AT_LEAST = 3.0
 ASPECT_RATING_SHARE = 0.5  # a turn's rating says less about one code than about the answer
 
 
 def combine_evidence(probs: Mapping[str, float], evidence: LexiconEvidence,
                      rating: float | None = None, *, rating_share: float = 1.0,
-                     allow_mixed: bool = True) -> tuple[str, float]:
+                     allow_mixed: bool = True, mixed_at_least: float | None = None,
+                     prototype_mixed: str = "",
+                     ) -> tuple[str, float]:
     """One polarity and a confidence from the prototype's probabilities, the lexicon's
     evidence and a rating said in the same turn (0-10, or None).
 
@@ -620,12 +640,17 @@ def combine_evidence(probs: Mapping[str, float], evidence: LexiconEvidence,
     if abs(words) >= CLEAR_WORDS and np.sign(combined) != np.sign(words):
         combined = words * 0.5  # the rating disagrees: keep the words, with less confidence
     p_pos, p_neg = float(probs.get("positive", 0.0)), float(probs.get("negative", 0.0))
-    p_neu = float(probs.get("neutral", 0.0))
+    p_neu, p_mix = float(probs.get("neutral", 0.0)), float(probs.get("mixed", 0.0))
     if allow_mixed and evidence.pos_clauses and evidence.neg_clauses:
         weak = min(evidence.positive, evidence.negative)
         raw_weak, raw_strong = sorted((evidence.raw_positive, evidence.raw_negative))
-        if weak >= MIXED_AT_LEAST and raw_weak >= MIXED_BALANCE * raw_strong:
+        threshold = MIXED_AT_LEAST if mixed_at_least is None else mixed_at_least
+        if weak >= threshold and raw_weak >= MIXED_BALANCE * raw_strong:
             return "mixed", float(min(0.5 + 0.1 * weak, 0.9))
+    if allow_mixed and prototype_mixed and max(probs, key=lambda k: probs[k]) == "mixed" and not (
+            prototype_mixed == "unless-clear" and abs(words) >= CLEAR_WORDS
+            and min(evidence.positive, evidence.negative) == 0):
+        return "mixed", p_mix
     if not evidence.hits and not pushed:
         label = max(probs, key=lambda k: probs[k])
         if not allow_mixed and label == "mixed":
@@ -635,7 +660,10 @@ def combine_evidence(probs: Mapping[str, float], evidence: LexiconEvidence,
     # words were negated, the prototype says little.
     negated = any(label.startswith("NOT ") for label, _ in evidence.hits)
     total = combined + PROTOTYPE_WEIGHT * (0.25 if negated else 1.0) * (p_pos - p_neg)
-    if abs(total) < NEUTRAL_BELOW and abs(words) < CLEAR_WORDS:
+    if abs(words) >= CLEAR_WORDS and np.sign(total) != np.sign(words):
+        # clear words win over the prototype and the rating, with little confidence
+        return ("positive" if words > 0 else "negative"), 0.5
+    if abs(total) < NEUTRAL_BELOW:
         return "neutral", float(max(p_neu, 1.0 - abs(total) / NEUTRAL_BELOW * 0.5))
     label = "positive" if total > 0 else "negative"
     return label, float(0.5 + 0.5 * np.tanh(abs(total) / 2.0))
@@ -689,7 +717,7 @@ def unit_sentiment(texts: Sequence[str], *, model: _PolarityModel | None = None,
         return model.predict(texts)
     model = model or PrototypeSentiment(embedder=embedder)
     probs = _probabilities(model, embed(texts, kind="query", embedder=model.embedder))
-    return [combine_evidence(p, lexicon_evidence(text), rating)
+    return [combine_evidence(p, lexicon_evidence(text), rating, prototype_mixed=PROTOTYPE_MIXED)
             for text, p, rating in zip(texts, probs, ratings, strict=True)]
 
 
@@ -732,7 +760,7 @@ ASPECT_CUES: dict[str, tuple[str, ...]] = {
     "support": ("assisten", "support", "helpdes", "tecnic", "technic", "custom"),
     "quality": ("qualit", "difett", "defect"),
 }
-CUE_BONUS = 0.1
+CUE_BONUS = 0.25
 _CUE_KEYS = {"prezzo": "price", "prezzi": "price", "price": "price", "pricing": "price",
              "costi": "price", "value": "price", "consegne": "delivery", "consegna": "delivery",
              "delivery": "delivery", "deliveries": "delivery", "logistics": "delivery",
@@ -852,11 +880,13 @@ class AspectSentiment:
             single = np.array([len(set(aspects_per_text[i])) < 2 for i, _ in owners])
             probs = np.where(single[:, None], PF, (PF + PT) / 2)
             if self.rules and isinstance(self.prototype, PrototypeSentiment):
-                for (index, code), row, clause in zip(owners, probs, focus, strict=True):
+                for (index, code), row, clause, alone in zip(owners, probs, focus, single,
+                                                             strict=True):
                     results[index][code] = combine_evidence(
                         dict(zip(classes, map(float, row), strict=True)),
                         lexicon_evidence(clause), ratings[index],
-                        rating_share=ASPECT_RATING_SHARE)
+                        rating_share=ASPECT_RATING_SHARE, mixed_at_least=ASPECT_MIXED_AT_LEAST,
+                        prototype_mixed=ASPECT_PROTOTYPE_MIXED if alone else "unless-clear")
                 return results
         for (index, code), row in zip(owners, probs, strict=True):
             best = int(np.argmax(row))

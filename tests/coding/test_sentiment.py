@@ -17,9 +17,12 @@ from coding.sentiment import (
     PrototypeSentiment,
     aspect_name,
     aspect_sentiment,
+    combine_evidence,
     focus_texts,
+    lexicon_evidence,
     overall_from_aspects,
     split_clauses,
+    unit_sentiment,
 )
 
 
@@ -171,3 +174,139 @@ def test_real_prototypes_on_b2b_sentences() -> None:
     found = PrototypeSentiment().predict([text for text, _ in cases])
     right = sum(1 for (_, gold), (label, _) in zip(cases, found, strict=True) if gold == label)
     assert right >= 10, list(zip([g for _, g in cases], [label for label, _ in found], strict=True))
+
+
+# --- lexicon and rules (fake embedder: the rules decide, the prototypes barely matter) ----
+
+
+def labels_of(found: list[tuple[str, float]]) -> list[str]:
+    return [label for label, _ in found]
+
+
+@pytest.fixture
+def rules_only(fake: FakeEmbedder) -> PrototypeSentiment:
+    """A prototype that always says neutral, so only the lexicon and the rating decide."""
+    return PrototypeSentiment(embedder=fake, anchors={"neutral": ["usual"]})
+
+
+def test_praise_joined_by_because_is_positive(rules_only: PrototypeSentiment) -> None:
+    texts = ["I'd say that I have a 10, because Sarah always calls us back the same day.",
+             "Direi un dieci, perché Giulia ci richiama sempre in giornata.",
+             "We're happy since the technician came out on a Saturday."]
+    assert labels_of(unit_sentiment(texts, model=rules_only)) == ["positive"] * 3
+    assert labels_of(unit_sentiment(texts, model=rules_only, turn_ratings=[10, 10, None])) == \
+        ["positive"] * 3
+    evidence = lexicon_evidence(texts[0])
+    assert evidence.positive > 0 and evidence.negative == 0
+
+
+def test_negation_flips_and_softens(rules_only: PrototypeSentiment) -> None:
+    found = unit_sentiment(["non male", "Not great.", "L'assistenza non è male.",
+                            "Support is not great, to be honest.",
+                            "Non ci avete mai deluso.", "Not a single error on the invoices."],
+                           model=rules_only)
+    assert labels_of(found) == ["positive", "negative", "positive", "negative", "positive",
+                                "positive"]
+    # a negation reaches only its own clause
+    evidence = lexicon_evidence("Not cheap, but the quality is excellent.")
+    assert ("NOT cheap", pytest.approx(-1.2)) in evidence.hits
+    assert ("excellent", pytest.approx(4.5)) in evidence.hits
+
+
+def test_contrast_weighs_the_last_clause_and_mixed_needs_both_clearly() -> None:
+    evidence = lexicon_evidence("The product is good but the price is too high.")
+    assert evidence.pos_clauses == 1 and evidence.neg_clauses == 1
+    assert evidence.negative > evidence.raw_negative  # the clause after "but" counts 1.5
+    assert combine_evidence({"neutral": 1.0}, lexicon_evidence(
+        "Il prodotto è buono ma è caro")) [0] == "mixed"
+    # a faint "fine" before "but" is not enough for mixed: the conclusion wins
+    assert combine_evidence({"neutral": 1.0}, lexicon_evidence(
+        "The service is fine but nothing special really"))[0] == "negative"
+
+
+def test_rating_in_the_same_turn_informs_but_never_overrides_clear_words(
+        fake: FakeEmbedder) -> None:
+    plain = "We have been working together for a couple of years."
+    assert lexicon_evidence(plain).hits == []
+    neutral = PrototypeSentiment(embedder=fake, anchors=ANCHORS)
+    usual = "usual monthly order"
+    assert neutral.predict([usual])[0][0] == "neutral"
+    found = unit_sentiment([usual] * 4, model=neutral, turn_ratings=[None, 10, 3, 8])
+    assert labels_of(found) == ["neutral", "positive", "negative", "positive"]
+    angry = "The invoices are a disaster and nobody answers, it is frustrating."
+    found = unit_sentiment([angry, angry], embedder=fake, turn_ratings=[None, 10])
+    assert labels_of(found) == ["negative", "negative"]
+    assert found[1][1] < found[0][1]  # the disagreeing rating lowers the confidence
+    with pytest.raises(CodingError, match="one per text"):
+        unit_sentiment([plain], embedder=fake, turn_ratings=[8, 9])
+    with pytest.raises(CodingError, match="outside 0-10"):
+        unit_sentiment([plain], embedder=fake, turn_ratings=[11])
+    with pytest.raises(CodingError, match="not a number"):
+        unit_sentiment([plain], embedder=fake, turn_ratings=["great"])
+    assert unit_sentiment([], embedder=fake) == []
+
+
+def test_no_evidence_falls_back_to_the_prototypes(fake: FakeEmbedder) -> None:
+    model = PrototypeSentiment(embedder=fake, anchors=ANCHORS)
+    assert unit_sentiment(["usual monthly order"], model=model) == model.predict(
+        ["usual monthly order"])
+
+
+def test_trained_model_is_used_as_it_is(fake: FakeEmbedder) -> None:
+    texts, labels = labelled()
+    model = LinearSentiment(embedder=fake).fit(texts, labels)
+    probe = ["not great excellent delivery", "usual monthly order 3"]
+    assert unit_sentiment(probe, model=model) == model.predict(probe)
+
+
+def test_each_code_takes_the_polarity_of_its_clause(fake: FakeEmbedder) -> None:
+    text = "The quality is good but the price is too high."
+    out = aspect_sentiment([text, "Consegne sempre in ritardo."], [["quality", "price"], ["delivery"]],
+                           embedder=fake, turn_ratings=[None, 10])
+    assert out[0]["quality"][0] == "positive"
+    assert out[0]["price"][0] == "negative"
+    assert out[1]["delivery"][0] == "negative"  # a 10 in the turn does not undo "late"
+    # a cue word names the aspect: "caro" is about price even without the word "prezzo"
+    assert focus_texts("Il prodotto è buono, ma è caro", ["price", "product"], embedder=fake)[0] \
+        == "ma è caro"
+    plain = AspectSentiment(embedder=fake, rules=False)
+    assert plain.rules is False and plain.predict(["x y"], [["a"]])[0]["a"][0] in POLARITIES
+
+
+def b2b_macro_f1(half: str | None) -> tuple[float, list[tuple[str, str, str]]]:
+    from benchmarks._sentiment_eval import b2b_predictions, load_b2b, macro_f1
+
+    rows = load_b2b(half=half)
+    pred = b2b_predictions(rows)
+    gold = [r["sentiment"] for r in rows]
+    misses = [(r["text"], g, p) for r, g, p in zip(rows, gold, pred, strict=True) if g != p]
+    return macro_f1(gold, pred), misses
+
+
+def test_b2b_test_set_is_balanced_and_spoken() -> None:
+    from benchmarks._sentiment_eval import load_b2b
+
+    rows = load_b2b()
+    assert len(rows) >= 80 and len({r["id"] for r in rows}) == len(rows)
+    for lang in ("it", "en"):
+        counts = {p: sum(1 for r in rows if r["lang"] == lang and r["sentiment"] == p)
+                  for p in POLARITIES}
+        assert min(counts["positive"], counts["negative"], counts["neutral"]) >= 15, counts
+        assert counts["mixed"] >= 3, counts
+    assert len(load_b2b(half="even")) + len(load_b2b(half="odd")) == len(rows)
+
+
+@pytest.mark.models
+def test_real_model_on_the_b2b_test_set() -> None:
+    score, misses = b2b_macro_f1(None)
+    assert score >= 0.85, misses
+
+
+@pytest.mark.models
+def test_real_model_buono_ma_caro_per_code() -> None:
+    out = aspect_sentiment(["Il prodotto è buono ma è caro."], [["product-quality", "price"]])
+    assert out[0]["product-quality"][0] == "positive"
+    assert out[0]["price"][0] == "negative"
+    praise = "I'd say that I have a 10, because Sarah always calls us back the same day."
+    found = unit_sentiment([praise, "non male", "not great"], turn_ratings=[10, None, None])
+    assert labels_of(found) == ["positive", "positive", "negative"]
