@@ -10,8 +10,9 @@ Public API:
 - `quotable(unit, threshold) -> bool`: a unit may be quoted when the model was confident about
   it, or an analyst accepted one of its codes;
 - `readable_reason(unit) -> str | None`: the unit's reason when it is a readable span
-  of the unit's own words (at least `MIN_REASON_WORDS` words, most of them real words of Italian
-  or English), else None;
+  of the unit's own words (at least `MIN_REASON_WORDS` words, at least `MIN_KNOWN_SHARE` of
+  them words of simplemma's Italian or English vocabulary or capitalised names inside the
+  sentence), else None;
 - `felt(unit, path)`: the sentiment of `unit` towards theme `path`, None when the unit does not
   carry that theme.
 
@@ -30,7 +31,7 @@ from functools import lru_cache
 from .schema import CodedUnit, InterviewData, UnitCode
 
 MIN_REASON_WORDS = 3
-MIN_KNOWN_SHARE = 0.75
+MIN_KNOWN_SHARE = 2 / 3
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
@@ -88,7 +89,10 @@ def known_share(text: str) -> float:
     if not words:
         return 0.0
     hits = 0
-    for word in words:
+    for index, word in enumerate(words):
+        if index and word[:1].isupper():
+            hits += 1  # a name inside the sentence (a place, a carrier, a product)
+            continue
         parts = [p for p in re.split(r"'", word) if p]
         if all(len(p) <= 1 or _known(p) or _known(p.lower()) for p in parts):
             hits += 1
