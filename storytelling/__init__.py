@@ -7,6 +7,9 @@ Public API:
   `UnitCode`, `Story`, `Quote`, `Report` and the report's section types;
 - `build_story`, `build_account_story`, `build_stories`, `choose_quote` (`stories.py`);
 - `build_report`, `filter_interviews`, `FILTER_KEYS` (`report.py`);
+- `trusted_interviews`, `readable_reason`, `quotable` (`trust.py`): what reports and stories
+  may rely on (confident or analyst-accepted codes, readable reasons that are spans of the
+  answer); `StudyInfo.confidence_threshold` sets the confidence a model code needs;
 - `render_report_html`, `render_report_document`, `render_report_pdf`,
   `render_story_html`, `render_story_document`, `render_story_pdf` (`render.py`, loads
   Jinja2 and WeasyPrint on first use);
