@@ -253,8 +253,9 @@ def find_spoken_ratings(turns: Sequence[TranscriptTurn], units: list[Unit], *, r
             passing.append((order, joined, offsets))
             continue
         scale, bounds, question_id = slot
-        if not scale or (question_id is not None and question_id in seen_questions):
-            continue
+        slot_key = question_id if question_id is not None else f"scale:{scale}"
+        if not scale or slot_key in seen_questions:
+            continue  # one rating per question (per scale when the question is not in the guide)
         spoken = extract_rating(joined, lang, scale, rating_question=True, question_id=question_id,
                                 scale_range=bounds)
         if spoken is None:
@@ -262,8 +263,7 @@ def find_spoken_ratings(turns: Sequence[TranscriptTurn], units: list[Unit], *, r
         placed = _place(spoken, joined, offsets, units)
         if placed is not None:
             found.append((order, placed))
-            if question_id is not None:
-                seen_questions.add(question_id)
+            seen_questions.add(slot_key)
     guide_scales = [s for s in HEADLINE_ORDER
                     if any(g.kind == "rating" and (g.scale or "nps") == s for g in guide)]
     open_scales = [s for s in (guide_scales or ["nps"]) if not any(r.scale == s for _, r in found)]
