@@ -513,7 +513,8 @@ _ELIDED = {"il": "l'", "dal": "dall'", "al": "all'", "del": "dell'", "nel": "nel
 
 
 def format_date(value: dt.date | None, language: str, prep: str = "") -> str:
-    """12 March 2025 / 12 marzo 2025 (Babel's long date without the weekday).
+    """12 March 2025 / 12 marzo 2025 (Babel's long date without the weekday; 1º in Italian
+    for the first of the month).
 
     `prep` is an Italian article or articulated preposition to put in front ("il", "dal",
     "al", "del", "nel"), elided before 8 and 11: "l'8 marzo", "dall'11 aprile". English
@@ -524,6 +525,8 @@ def format_date(value: dt.date | None, language: str, prep: str = "") -> str:
     if value is None:
         return ""
     text = babel_date(value, format="d MMMM y", locale=LOCALES[_lang(language)])
+    if language == "it" and value.day == 1:
+        text = "1º" + text[1:]  # "1º marzo": Italian writes the first of the month as an ordinal
     if language == "it" and prep:
         if value.day in (8, 11) and prep in _ELIDED:
             return _ELIDED[prep] + text
