@@ -63,3 +63,110 @@ def test_openapi_describes_the_api(client):
     spec = client.get("/openapi.json").json()
     assert "/api/studies/{study_id}/interviews" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def _coded_interview(client, headers, study_id):
+    response = client.post(f"/api/studies/{study_id}/interviews", headers=headers,
+                           files={"file": ("call.wav", wav_bytes(2.0), "audio/wav")}, data={"language": "en"})
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def test_coding_results_through_the_api(client, session):
+    headers = bearer(session, make_user(session, "analyst"))
+    study_id = _study(client, headers).json()["id"]
+    interview_id = _coded_interview(client, headers, study_id)
+    response = client.get(f"/api/interviews/{interview_id}/coding", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["coding_status"] == "done"
+    assert body["ratings"] == [{"scale": "nps", "value": 8.0, "question": "Recommend us?", "source": "model"}]
+    units = {u["text"]: u for u in body["units"]}
+    invoices = units["Invoices arrive late and often with errors."]
+    assert invoices["speaker"] == "SPEAKER_01" and invoices["start"] < invoices["end"]
+    assert invoices["sentiment"] == "negative" and invoices["question"] in ("How is it going?", "Recommend us?", None)
+    assert all(set(c) == {"code", "name", "sentiment", "confidence", "status", "source"} for c in invoices["codes"])
+    assert all(c["status"] == "suggested" and c["source"] == "model" for u in body["units"] for c in u["codes"])
+    assert not any("recommend" in text for text in units)  # the interviewer's questions are not coded
+
+    manager = bearer(session, make_user(session, "manager"))
+    assert client.get(f"/api/interviews/{interview_id}/coding", headers=manager).status_code == 403
+    assert client.get("/api/interviews/999/coding", headers=headers).status_code == 404
+
+
+CODEBOOK_YAML = """name: Flow
+language: en
+codes:
+  - path: delivery
+    name: Delivery
+    description: Shipments, couriers and delivery times.
+    examples: [The parcel came late.]
+  - path: delivery/damaged
+    name: Damaged goods
+    examples: [The boxes arrived broken.]
+"""
+
+
+def test_replacing_the_codebook_through_the_api(client, session):
+    headers = bearer(session, make_user(session, "analyst"))
+    study_id = _study(client, headers).json()["id"]
+    yaml_headers = {**headers, "Content-Type": "application/yaml"}
+    replaced = client.put(f"/api/studies/{study_id}/codebook", content=CODEBOOK_YAML, headers=yaml_headers)
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json() == {"added": 2, "updated": 0, "removed": 0, "recode_job_ids": []}
+    exported = client.get(f"/studies/{study_id}/codebook/export?format=yaml", headers=headers).text
+    assert "delivery/damaged" in exported and "invoicing" not in exported
+
+    as_json = {"name": "Flow", "language": "en", "codes": [
+        {"path": "delivery", "name": "Delivery"}, {"path": "invoicing", "name": "Invoicing",
+                                                   "examples": ["The invoice was wrong."]}]}
+    replaced = client.put(f"/api/studies/{study_id}/codebook", json=as_json, headers=headers)
+    assert replaced.json() == {"added": 1, "updated": 1, "removed": 1, "recode_job_ids": []}
+
+    interview_id = _coded_interview(client, headers, study_id)
+    conflict = client.put(f"/api/studies/{study_id}/codebook", content=CODEBOOK_YAML, headers=yaml_headers)
+    assert conflict.status_code == 409 and "recode=true" in conflict.json()["detail"]
+    recoded = client.put(f"/api/studies/{study_id}/codebook?recode=true", content=CODEBOOK_YAML,
+                         headers=yaml_headers)
+    assert recoded.status_code == 200 and len(recoded.json()["recode_job_ids"]) == 1
+    job = client.get(f"/api/jobs/{recoded.json()['recode_job_ids'][0]}", headers=headers).json()
+    assert job["kind"] == "code" and job["status"] == "done"
+    codes = {c["code"] for u in client.get(f"/api/interviews/{interview_id}/coding", headers=headers).json()["units"]
+             for c in u["codes"]}
+    assert codes <= {"delivery", "delivery/damaged"}
+
+
+def test_a_malformed_codebook_is_a_422_naming_the_entry(client, session):
+    headers = bearer(session, make_user(session, "analyst"))
+    study_id = _study(client, headers).json()["id"]
+    bad = {"codes": [{"path": "delivery", "name": "Delivery"}, {"name": "No path here"}]}
+    response = client.put(f"/api/studies/{study_id}/codebook", json=bad, headers=headers)
+    assert response.status_code == 422 and "code 2" in response.json()["detail"], response.text
+    twice = {"codes": [{"path": "delivery"}, {"path": "delivery"}]}
+    response = client.put(f"/api/studies/{study_id}/codebook", json=twice, headers=headers)
+    assert response.status_code == 422 and "repeats the path of code 1" in response.json()["detail"]
+    response = client.put(f"/api/studies/{study_id}/codebook", content="codes: [unclosed",
+                          headers={**headers, "Content-Type": "application/yaml"})
+    assert response.status_code == 422 and "YAML" in response.json()["detail"]
+    assert "/tmp" not in response.json()["detail"]
+    response = client.put(f"/api/studies/{study_id}/codebook", content="{not json",
+                          headers={**headers, "Content-Type": "application/json"})
+    assert response.status_code == 422 and "JSON" in response.json()["detail"]
+    response = client.put(f"/api/studies/{study_id}/codebook", content="path,name\n",
+                          headers={**headers, "Content-Type": "text/csv"})
+    assert response.status_code == 415
+    interviewer = bearer(session, make_user(session, "interviewer"))
+    assert client.put(f"/api/studies/{study_id}/codebook", json={"codes": [{"path": "x"}]},
+                      headers=interviewer).status_code == 403
+
+
+def test_openapi_documents_the_coding_results(client):
+    spec = client.get("/openapi.json").json()
+    coding = spec["paths"]["/api/interviews/{interview_id}/coding"]["get"]
+    assert coding["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("CodingPublic")
+    unit = spec["components"]["schemas"]["UnitPublic"]["properties"]
+    assert {"id", "start", "end", "speaker", "text", "question", "sentiment", "reason", "codes"} <= set(unit)
+    status = spec["components"]["schemas"]["CodePublic"]["properties"]["status"]
+    assert set(status["enum"]) == {"suggested", "accepted", "rejected"}
+    put = spec["paths"]["/api/studies/{study_id}/codebook"]["put"]
+    assert {"application/yaml", "application/json"} <= set(put["requestBody"]["content"])

@@ -255,7 +255,7 @@ def test_every_rating_is_stored_and_the_analysts_one_wins(session, coded):
 def test_the_page_lists_every_rating_headline_first(client, session, analyst):
     study = make_study(session, csat=True)
     interview_id = upload(client, study.id)
-    csat_q = [q for q in study_service.get_guide(session, study.id) if q.scale == "csat"][0]
+    csat_q = next(q for q in study_service.get_guide(session, study.id) if q.scale == "csat")
     assert client.post(f"/interviews/{interview_id}/rating", data={"value": "4", "question_id": str(csat_q.id)},
                        follow_redirects=False).status_code == 303
     page = client.get(f"/interviews/{interview_id}").text

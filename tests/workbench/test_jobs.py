@@ -135,3 +135,28 @@ def test_both_speech_engines_can_be_configured(settings):
         engine = jobs.build_engine(Settings(data_dir=settings.data_dir, asr_engine=name,
                                             model_cache=settings.resolved_model_cache))
         assert engine.name == name
+
+
+def test_coding_status_follows_the_last_coding_job(session, settings):
+    interview, _ = _interview_with_job(session, settings)
+    assert job_service.coding_status(session, interview_id=interview.id) is None  # never coded
+    first = job_service.create_job(session, kind="code", interview_id=interview.id, study_id=interview.study_id)
+    session.commit()
+    assert job_service.coding_status(session, interview_id=interview.id) == "queued"
+    assert job_service.queued_job(session, kind="code", interview_id=interview.id).id == first.id
+    assert job_service.claim_job(session, job_id=first.id, stale_after=600)
+    session.refresh(first)
+    assert job_service.coding_status(session, interview_id=interview.id) == "running"
+    assert job_service.queued_job(session, kind="code", interview_id=interview.id) is None
+    job_service.mark_done(session, job=first)
+    session.commit()
+    assert job_service.coding_status(session, interview_id=interview.id) == "done"
+    second = job_service.create_job(session, kind="code", interview_id=interview.id, study_id=interview.study_id)
+    session.commit()
+    assert job_service.coding_status(session, interview_id=interview.id) == "queued"  # done only once the last is
+    job_service.mark_failed(session, job_id=second.id, error="broken")
+    assert job_service.coding_status(session, interview_id=interview.id) == "failed"
+    # Transcribing again makes the coding pending: its units belong to the transcript being replaced.
+    job_service.create_job(session, kind="transcribe", interview_id=interview.id, study_id=interview.study_id)
+    session.commit()
+    assert job_service.coding_status(session, interview_id=interview.id) == "queued"

@@ -17,7 +17,17 @@ from coding.codebook import Code as LibraryCode
 from coding.codebook import Codebook, dump_codebook, load_codebook, starter_codebook
 from coding.errors import CodingError
 from workbench.errors import BadRequest, Conflict, NotFound, Unprocessable
-from workbench.models import Code, CodedUnit, CodingEvent, Interview, Study, ThemeProposal, UnitCode, User, utcnow
+from workbench.models import (
+    Code,
+    CodedUnit,
+    CodingEvent,
+    Interview,
+    Study,
+    ThemeProposal,
+    UnitCode,
+    User,
+    utcnow,
+)
 
 PATH_RULE = re.compile(r"^[\w-]+(/[\w-]+)*$")
 EXPORT_FORMATS = {"yaml": "application/x-yaml", "csv": "text/csv"}
