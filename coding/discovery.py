@@ -38,6 +38,7 @@ themes and labels.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -166,12 +167,25 @@ def _trim(tokens: list[str], stops: frozenset[str]) -> list[str]:
     return tokens
 
 
+@functools.lru_cache(maxsize=20_000)
+def _italian_verb(token: str) -> bool:
+    """A conjugated Italian verb ("dobbiamo", "arrivano", "arrivato"): its lemma is an
+    infinitive other than itself. Adjectival participles lemmatise to an adjective
+    ("sbagliati" -> "sbagliato", "condizionata" -> "condizionato") and stay."""
+    import simplemma
+
+    lemma = simplemma.lemmatize(token, lang="it").lower()
+    return lemma != token and lemma.endswith(("are", "ere", "ire"))
+
+
 def _italian_phrases(text: str, stops: frozenset[str]) -> list[str]:
+    """Runs of content words, split at stop words and verbs: noun phrases, more or less."""
     phrases: list[str] = []
     for segment in _SEGMENT_BREAK.split(text):
         run: list[str] = []
         for token in [*_tokens(segment), ""]:  # "" flushes the last run
-            if token and token not in stops and not token.isdigit() and len(token) > 2:
+            if token and token not in stops and not token.isdigit() and len(token) > 2 \
+                    and not _italian_verb(token):
                 run.append(token)
                 continue
             for n in range(1, min(3, len(run)) + 1):

@@ -52,7 +52,7 @@ def test_discovery_clusters_substantive_answers_in_their_own_language(client, se
 
     texts, langs, label_lang = calls[0]
     assert sorted(texts) == sorted(text for _, text in ANSWERS)  # small talk is never clustered
-    assert langs == [dict((t, lang) for lang, t in ANSWERS)[t] for t in texts]  # each unit's own language
+    assert langs == [{t: lang for lang, t in ANSWERS}[t] for t in texts]  # each unit's own language
     assert label_lang == "it"
     units = {u.id: u for u in session.exec(select(CodedUnit)).all()}
     small = {u.id for u in units.values() if (u.language, u.text) in SMALL_TALK}
