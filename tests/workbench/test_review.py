@@ -105,7 +105,9 @@ def test_uncoded_substantive_units_reach_the_queue_and_small_talk_does_not(clien
     assert "model found no code" in page and "No code fits" in page
     assert coding_service.queue_size(session, study_id=study.id) == (5, 5)
 
-    marked = decide(client, study, uncoded, "none")
+    # the unit's form sends its empty code and sentiment choices along with "No code fits"
+    marked = client.post(f"/studies/{study.id}/units/{uncoded.id}", headers={"HX-Request": "true"},
+                         data={"action": "none", "new_code_id": "", "sentiment": ""})
     assert marked.status_code == 200 and "an analyst found none that fits" in marked.text
     event = session.exec(select(CodingEvent).where(CodingEvent.action == "none")).one()
     assert event.unit_text == uncoded.text and event.user_id == analyst.id
