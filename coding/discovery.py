@@ -2,7 +2,7 @@
 
 Public API:
     discover_themes(texts, lang=None, *, min_size=None, max_themes=12, seed=0,
-                    embedder=None, labeller=None, progress=None) -> Discovery
+                    embedder=None, labeller=None, label_lang=None, progress=None) -> Discovery
     Discovery(themes, unassigned, language, k, silhouette, n_texts)   to_dict/from_dict,
         .assignments() -> list[str | None]  the theme id of each text
     Theme(id, label, keyphrases, members, examples, cohesion, scores)  to_dict/from_dict,
@@ -13,7 +13,12 @@ Public API:
     KeyBERTLabeller(embedder=None, diversity=0.4)   the default labeller; any object with
         .rank(centroid, candidates, top_n) -> list[str] can replace it
 
-How it works. Texts are embedded with multilingual-e5; before clustering, the directions
+How it works. Texts are embedded with multilingual-e5 and centred on their own
+language's mean (e5 otherwise keeps Italian and English answers apart, so a bilingual
+study's "themes" were its two languages; on 40 it/en answers about 4 topics this took
+the clusters' NMI with the language from 0.86 to 0.003 and with the topic from 0.00 to
+0.76; a language holding every answer about one subject loses that subject with its
+mean, a limit of the method). Before clustering, the directions
 that carry sentiment (the differences between the sentiment anchors' centroids) are
 projected out, and for larger sets the two strongest principal components too, because
 e5 otherwise groups "praise" against "complaints" rather than by subject (on the
@@ -27,13 +32,18 @@ are (above the 2nd percentile of members' similarity), otherwise they stay unass
 
 Labels come from KeyBERT over candidate phrases that occur in the theme's texts
 (English noun chunks from spaCy, contiguous content-word n-grams in Italian, using
-spaCy's Italian stop words), ranked first by how distinctive they are of the theme
+spaCy's Italian stop words and split at conjugated verbs; greetings and fillers of both
+languages, FILLERS, are never part of one), in the study's language: the phrases of the
+theme's answers in that language come first, the other language's only name a theme
+with no answer in it. They are ranked first by how distinctive they are of the theme
 (class-based TF-IDF), then by KeyBERT's similarity to the theme centroid with MMR for
 diversity; a keyphrase gives way to a longer one that contains it and that most of the
 same texts use ("condizionata" -> "aria condizionata"). spaCy's Italian stop list holds a
 few nouns that matter in feedback (attesa, cortesia, mancanza...): those are kept.
-Everything is deterministic for a given seed, so a re-run on the same texts gives the same
-themes and labels.
+A theme's three examples are its most central answers in the theme space; when it has
+answers in both languages and those three are in one, the other's most central answer
+takes the third place. Everything is deterministic for a given seed, so a re-run on the
+same texts gives the same themes and labels.
 """
 
 from __future__ import annotations
