@@ -121,6 +121,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "quadrant": {"en": "Quadrant", "it": "Quadrante"},
     "mean_with": {"en": "Mean with", "it": "Media con"},
     "mean_without": {"en": "Mean without", "it": "Media senza"},
+    "impact_interval": {"en": "90% interval", "it": "Intervallo al 90%"},
+    "uncertain": {"en": "uncertain: the interval includes 0", "it": "incerto: l'intervallo include lo 0"},
     "drivers_caption": {
         "en": "Impact is the mean rating of interviews that mention a theme minus the mean of "
               "those that do not; the vertical line is the median frequency ({threshold}).",
@@ -307,11 +309,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Every figure shows its n. Percentages over fewer than {min} interviews are marked "
               "as indicative. The NPS interval is a 90% normal interval from the usual NPS "
               "variance, var = (p_pro + p_det − (p_pro − p_det)²) / n, clipped to ±100; means carry "
-              "a 90% normal interval from their standard error.",
+              "a 90% normal interval from their standard error, and driver impacts a 90% interval "
+              "from the standard error of a difference of means; a driver whose interval includes 0 "
+              "is marked uncertain.",
         "it": "Ogni dato riporta la sua n. Le percentuali calcolate su meno di {min} interviste "
               "sono segnalate come indicative. L'intervallo dell'NPS è un intervallo normale al 90% "
               "calcolato dalla varianza consueta dell'NPS, var = (p_pro + p_det − (p_pro − p_det)²) / n, "
-              "limitato a ±100; le medie hanno un intervallo normale al 90% dal loro errore standard.",
+              "limitato a ±100; le medie hanno un intervallo normale al 90% dal loro errore standard e "
+              "l'impatto dei driver un intervallo al 90% dall'errore standard di una differenza tra medie; "
+              "un driver il cui intervallo include lo 0 è segnalato come incerto.",
     },
     "method_trust": {
         "en": "Only codes an analyst gave or accepted, or model codes with confidence of at least "

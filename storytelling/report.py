@@ -37,6 +37,8 @@ Driver matrix (a deliberately small version of a key-driver analysis):
   of the themes shown; impact below `IMPACT_THRESHOLD` (0) pulls the rating down;
 - quadrants: fix first (frequent, pulls down), monitor (rare, pulls down), maintain
   (frequent, lifts), leverage (rare, lifts).
+- each impact carries a 90 % normal interval (standard error of a difference of two means
+  with unequal variances); a driver whose interval includes 0 is shown as uncertain.
 
 Close the loop: interviews rated in the scale's lowest group (NPS 0 to 6) and interviews
 with a strongly negative unit (sentiment score ≤ `STRONG_NEGATIVE_SCORE`, or negative with
@@ -424,13 +426,20 @@ def _drivers(c: _Corpus) -> DriverMatrix:
         if len(with_ids) < MIN_DRIVER_INTERVIEWS or not without:
             matrix.excluded.append(path)
             continue
-        mean_with = statistics.fmean(ratings[i] for i in with_ids)
+        values_with = [ratings[i] for i in with_ids]
+        mean_with = statistics.fmean(values_with)
         mean_without = statistics.fmean(without)
+        interval = None
+        if len(values_with) >= 2 and len(without) >= 2:
+            se = (statistics.variance(values_with) / len(values_with)
+                  + statistics.variance(without) / len(without)) ** 0.5
+            gap = mean_with - mean_without
+            interval = [round(gap - INTERVAL_Z * se, 2), round(gap + INTERVAL_Z * se, 2)]
         candidates.append(Driver(
             path=path, name=c.names[path], frequency=len(with_ids) / len(ratings),
             interviews=len(with_ids), impact=round(mean_with - mean_without, 2),
             mean_with=round(mean_with, 2), mean_without=round(mean_without, 2), quadrant="",
-            unit_ids=sorted(u.id for u in units)))
+            unit_ids=sorted(u.id for u in units), interval=interval))
     candidates.sort(key=lambda d: (-d.frequency, d.path))
     shown = candidates[:MAX_DRIVERS]
     matrix.excluded += [d.path for d in candidates[MAX_DRIVERS:]]

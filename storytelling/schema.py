@@ -552,6 +552,14 @@ class Driver(Record):
     mean_without: float
     quadrant: str
     unit_ids: list[str] = field(default_factory=list)
+    interval: list[float] | None = None
+    """90 % interval of `impact` (normal approximation, unequal variances); None when a side
+    has fewer than 2 ratings."""
+
+    @property
+    def clear(self) -> bool:
+        """The interval of the impact excludes 0: the direction of the effect is supported."""
+        return self.interval is not None and (self.interval[0] > 0 or self.interval[1] < 0)
 
 
 @dataclass

@@ -232,3 +232,24 @@ def test_report_in_one_language_has_no_strings_of_the_other(en_corpus: CodedCorp
     label = STRINGS[f"story_in_{other}"][language]
     assert f"({label})" in _visible(render_report_html(mixed))
     assert f"({label})" not in _visible(render_story_html(stories[0]))
+
+
+def test_driver_impact_carries_an_interval_and_doubtful_ones_are_marked() -> None:
+    import statistics
+
+    late = [[coded(f"l{n}", LATE, "delivery/late", "negative")] for n in range(3)]
+    steady = [[coded(f"p{n}", "The product is solid and we rarely see a defect in what you ship.",
+                     "invoicing/errors", "positive")] for n in range(2)]
+    ratings = [2, 3, 2, 9, 1, 9, 10, 8]
+    report = build_report(corpus_of([*late, *steady, [], [], []], ratings))
+    drivers = {d.path: d for d in report.drivers.drivers}
+    late_driver = drivers["delivery/late"]
+    with_, without = [2, 3, 2], [9, 1, 9, 10, 8]
+    se = (statistics.variance(with_) / 3 + statistics.variance(without) / 5) ** 0.5
+    gap = statistics.fmean(with_) - statistics.fmean(without)
+    assert late_driver.interval == [round(gap - 1.6449 * se, 2), round(gap + 1.6449 * se, 2)]
+    assert late_driver.clear  # clearly pulls the rating down
+    doubtful = drivers["invoicing/errors"]  # rated 9 and 1: no clear direction
+    assert doubtful.interval[0] < 0 < doubtful.interval[1] and not doubtful.clear
+    page = _visible(render_report_html(report))
+    assert "uncertain: the interval includes 0" in page
