@@ -13,8 +13,17 @@ Public API:
 Stories are extractive and template-based: every quote is verbatim, every sentence comes
 from a template in the study's language, and the variant of each sentence is picked by a
 hash of the story id, so the same input always gives the same story. A quote is chosen
-deterministically: a length of 8 to 40 words first, then a unit that gives a reason, then
-the strongest sentiment, then the earliest; `pinned_quote_ids` override that choice.
+deterministically: a length of 8 to 40 words first, then a unit that gives a readable
+reason, then the strongest sentiment, then the earliest; `pinned_quote_ids` override that
+choice (an analyst's pin makes any unit quotable).
+
+A story states only what the data supports (`storytelling.trust`): only codes an analyst
+gave or accepted, or model codes at or above `StudyInfo.confidence_threshold`; a code whose
+sentiment contradicts its unit's is ignored; a theme is told as a pain (negative codes) or
+a delight (positive codes), never both, on the side with more mentions; units below the
+threshold are not quoted; reasons are quoted only when they are readable spans of the
+answer. The "what to do" paragraph lists, per pain theme, the reason customers gave
+("Address: «…» (2 accounts)") with the team that owns the theme; no reason, no action.
 """
 
 from __future__ import annotations
