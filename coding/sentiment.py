@@ -406,6 +406,17 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
     return found
 
 
+def _denied_premise(words: list[str]) -> bool:
+    """A clause opened by "it's not that" / "non è che" sets its content aside."""
+    for opener in (("not", "that"), ("non", "e", "che"), ("isn't", "that")):
+        for i in range(min(len(words), 3)):
+            end = i + len(opener)
+            if tuple(words[i:end]) == opener and end < len(words) \
+                    and not _word_value(words[end]):  # "not that good" is only "not good"
+                return True
+    return False
+
+
 def lexicon_evidence(text: str) -> LexiconEvidence:
     """Score `text` with the lexicon: negation scope, intensifiers, hedges and contrast.
 
@@ -435,6 +446,8 @@ def lexicon_evidence(text: str) -> LexiconEvidence:
     first_contrast = next((n for n, (_, k) in enumerate(clauses) if k == "contrast"), len(clauses))
     for n, (words, kind) in enumerate(clauses):
         weight = 1.5 if kind == "contrast" else 0.75 if contrast_seen and n < first_contrast else 1.0
+        if _denied_premise(words):
+            continue  # "it's not that the prices are bad, (it's that) ...": set aside
         values = _clause_values(words)
         positive = sum(v for _, v in values if v > 0) * weight
         negative = -sum(v for _, v in values if v < 0) * weight

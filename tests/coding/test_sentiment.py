@@ -213,6 +213,14 @@ def test_negation_flips_and_softens(rules_only: PrototypeSentiment) -> None:
     assert ("excellent", pytest.approx(4.5)) in evidence.hits
 
 
+def test_a_denied_premise_is_set_aside() -> None:
+    evidence = lexicon_evidence("It's not that the prices are bad, it's that the credit notes "
+                                "take forever.")
+    assert evidence.positive == 0 and evidence.negative > 0
+    assert lexicon_evidence("Non è che il servizio sia pessimo, è che costa.").negative == 0
+    assert lexicon_evidence("It is not that good.").net < 0  # a degree, not a premise
+
+
 def test_contrast_weighs_the_last_clause_and_mixed_needs_both_clearly() -> None:
     evidence = lexicon_evidence("The product is good but the price is too high.")
     assert evidence.pos_clauses == 1 and evidence.neg_clauses == 1
