@@ -56,9 +56,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InvalidFilter
-from .i18n import FALLBACK_OWNER, owner_for, t, theme_name
+from .i18n import FALLBACK_OWNER, owner_for, plural, t, theme_name
 from .schema import (
     LANGUAGES,
+    Action,
     SCALES,
     SENTIMENTS,
     CodedCorpus,
@@ -357,6 +358,22 @@ def _highlights(c: _Corpus, polarity: str, used: set[str]) -> list[Highlight]:
     return highlights
 
 
+def _actions(c: _Corpus, pains: Sequence[Highlight]) -> list[Action]:
+    """What to do: for each top pain point, the reason most customers gave for it, with the
+    accounts that gave it and the team that owns the theme. No readable reason, no action."""
+    actions = []
+    for pain in pains:
+        if pain.reason is None:
+            continue
+        accounts = {c.interview_of[uid].account for uid in pain.reason.unit_ids if uid in c.interview_of}
+        open_q, close_q = ("«", "»") if c.language == "it" else ("“", "”")
+        text = t("action_address", c.language, reason=f"{open_q}{pain.reason.text}{close_q}",
+                 accounts=plural("account", len(accounts), c.language))
+        actions.append(Action(path=pain.path, text=text, owner=owner_for(pain.path, c.language, c.owners),
+                              unit_ids=list(pain.reason.unit_ids)))
+    return actions
+
+
 def _rating_groups(c: _Corpus, used: set[str]) -> list[RatingGroup]:
     scale = c.scale
     aligned = {scale.groups[0]: POSITIVE, scale.groups[1]: SENTIMENTS, scale.groups[2]: NEGATIVE}
@@ -600,6 +617,7 @@ def build_report(
     quoted: set[str] = set()  # each quote appears once across the summary and the groups
     pains = _highlights(c, "negative", quoted)
     delights = _highlights(c, "positive", quoted)
+    actions = _actions(c, pains)
     groups = _rating_groups(c, quoted) if c.rated else []
     return Report(
         study=corpus.study, language=lang, generated_on=generated_on or dt.date.today(),
@@ -607,7 +625,7 @@ def build_report(
         summary=Summary(interviews=len(interviews),
                         accounts=len({i.account for i in interviews}),
                         interview_ids=[i.id for i in interviews], rating=_rating_summary(c),
-                        top_pains=pains, top_delights=delights),
+                        top_pains=pains, top_delights=delights, actions=actions),
         other_ratings=_other_ratings(c),
         rating_groups=groups,
         themes=themes,

@@ -497,6 +497,8 @@ class Summary(Record):
     rating: RatingSummary = field(default_factory=lambda: RatingSummary(scale="nps"))
     top_pains: list[Highlight] = field(default_factory=list)
     top_delights: list[Highlight] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    """One per top pain point with a readable reason: "Address: «reason» (2 accounts)"."""
 
 
 @dataclass

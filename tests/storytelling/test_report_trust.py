@@ -69,8 +69,16 @@ def test_top_pain_needs_negative_codes_on_two_interviews() -> None:
     assert build_report(corpus_of(one)).summary.top_pains == []
     two = [[coded("a", LATE, "delivery/late", "negative")],
            [coded("b", LATE, "delivery/late", "negative")], []]
-    pains = build_report(corpus_of(two)).summary.top_pains
-    assert [(p.path, p.interviews) for p in pains] == [("delivery/late", 2)]
+    summary = build_report(corpus_of(two)).summary
+    assert [(p.path, p.interviews) for p in summary.top_pains] == [("delivery/late", 2)]
+    # no readable reason behind the pain: no action
+    assert summary.actions == []
+    with_reason = [[coded("a", LATE, "delivery/late", "negative", reason="the trucks are booked at the last minute")],
+                   [coded("b", LATE, "delivery/late", "negative", reason="the trucks are booked at the last minute")],
+                   []]
+    (action,) = build_report(corpus_of(with_reason)).summary.actions
+    assert action.text == "Address: “the trucks are booked at the last minute” (2 accounts)"
+    assert action.owner == "Logistics" and action.unit_ids == ["a", "b"]
     # a mixed mention is not a complaint
     mixed = [[coded("a", LATE, "delivery/late", "negative")],
              [coded("b", LATE, "delivery/late", "mixed")], []]
