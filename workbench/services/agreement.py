@@ -19,9 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from sqlalchemy import exists
 from sqlmodel import Session, select
 
-from workbench.models import CodingEvent, User
+from workbench.models import Code, CodedUnit, CodingEvent, Interview, UnitCode, User
 
 MIN_UNITS = 30  # units compared before any overall figure is shown
 MIN_UNITS_PER_CODE = 5  # units where either side gave the code, before its own figures are shown
@@ -91,6 +92,36 @@ class Comparison:
 
 def compare(title: str, side_a: str, side_b: str, pairs: Pairs) -> Comparison:
     """Figures of one comparison from its (unit, code) pairs; figures only where there are enough units."""
+    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    per_unit: dict[str, list[int]] = {}
+    for (unit, code), (a, b) in pairs.items():
+        counts = per_unit.setdefault(unit, [0, 0, 0, 0])  # a unit with no code on either side still counts
+        if not code:
+            continue
+        cell = 0 if a and b else 1 if a else 2 if b else 3
+        cells[code][cell] += 1
+        counts[cell] += 1
+    return _figures(Comparison(title=title, side_a=side_a, side_b=side_b, n_units=len(per_unit)), cells, per_unit)
+
+
+def compare_sets(title: str, side_a: str, side_b: str, sets_a: dict[str, set[str]],
+                 sets_b: dict[str, set[str]]) -> Comparison:
+    """Figures of two sides that each gave a full set of codes to the same units (absent = said absent)."""
+    units = set(sets_a) & set(sets_b)
+    codes = set().union(*(sets_a[u] | sets_b[u] for u in units)) if units else set()
+    cells: dict[str, list[int]] = {code: [0, 0, 0, len(units)] for code in codes}
+    per_unit: dict[str, list[int]] = {}
+    for unit in units:
+        a, b = sets_a[unit], sets_b[unit]
+        for code, cell in [*((c, 0) for c in a & b), *((c, 1) for c in a - b), *((c, 2) for c in b - a)]:
+            cells[code][cell] += 1
+            cells[code][3] -= 1
+        shared, only_a, only_b = len(a & b), len(a - b), len(b - a)
+        per_unit[unit] = [shared, only_a, only_b, len(codes) - shared - only_a - only_b]
+    return _figures(Comparison(title=title, side_a=side_a, side_b=side_b, n_units=len(units)), cells, per_unit)
+
+
+def _figures(comparison: Comparison, cells: dict[str, list[int]], per_unit: dict[str, list[int]]) -> Comparison:
     from coding.agreement import (
         interval_verdict,
         pooled_interval,
@@ -98,17 +129,6 @@ def compare(title: str, side_a: str, side_b: str, pairs: Pairs) -> Comparison:
         presence_interval,
     )
 
-    units = sorted({unit for unit, _ in pairs})
-    comparison = Comparison(title=title, side_a=side_a, side_b=side_b, n_units=len(units))
-    cells: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    per_unit: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for (unit, code), (a, b) in pairs.items():
-        per_unit.setdefault(unit, [0, 0, 0, 0])  # a unit with no code on either side still counts
-        if not code:
-            continue
-        cell = 0 if a and b else 1 if a else 2 if b else 3
-        cells[code][cell] += 1
-        per_unit[unit][cell] += 1
     for code in sorted(cells):
         row = CodeRow(code, *cells[code])
         if row.given == 0:
@@ -123,29 +143,29 @@ def compare(title: str, side_a: str, side_b: str, pairs: Pairs) -> Comparison:
     if comparison.enough:
         totals = [sum(c[i] for c in cells.values()) for i in range(4)]
         comparison.pooled_kappa, comparison.pooled_alpha = presence_figures(*totals)
-        intervals = pooled_interval([per_unit[u] for u in units])
+        intervals = pooled_interval(list(per_unit.values()))
         comparison.kappa_interval, comparison.alpha_interval = intervals["kappa"], intervals["alpha"]
         comparison.verdict = interval_verdict(comparison.alpha_interval) if comparison.pooled_alpha is not None \
             else None
-        comparison.same_codes = sum(1 for u in units if per_unit[u][1] == per_unit[u][2] == 0) / len(units)
+        comparison.same_codes = sum(1 for c in per_unit.values() if c[1] == c[2] == 0) / len(per_unit)
     return comparison
 
 
-def model_pairs(session: Session, *, study_id: int) -> Pairs:
-    """Model vs analysts on every unit decided in full: each code either side gave, on every such unit."""
-    from workbench.services.coding import decided_units
-
-    views = decided_units(session, study_id=study_id)
-    model = {str(v.unit.id): {code.path for link, code in v.links if link.source == "model"} for v in views}
-    analysts = {str(v.unit.id): {code.path for link, code in v.links if link.status == "accepted"} for v in views}
-    codes = set().union(*model.values(), *analysts.values()) if views else set()
-    pairs: Pairs = {}
-    for unit, suggested in model.items():
-        for code in codes:
-            pairs[unit, code] = (code in analysts[unit], code in suggested)
-        if not codes:
-            pairs[unit, ""] = (False, False)
-    return pairs
+def model_sets(session: Session, *, study_id: int) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(analysts' codes, the model's codes) of every unit decided in full (see coding.decided_units)."""
+    pending = exists().where(UnitCode.unit_id == CodedUnit.id, UnitCode.status == "suggested")
+    decided = (select(CodedUnit.id).join(Interview, Interview.id == CodedUnit.interview_id)
+               .where(Interview.study_id == study_id, CodedUnit.reviewed_at.is_not(None), ~pending))
+    analysts: dict[str, set[str]] = {str(unit_id): set() for unit_id in session.exec(decided)}
+    model: dict[str, set[str]] = {unit: set() for unit in analysts}
+    rows = session.exec(select(UnitCode.unit_id, UnitCode.source, UnitCode.status, Code.path)
+                        .join(Code, Code.id == UnitCode.code_id).where(UnitCode.unit_id.in_(decided)))
+    for unit_id, source, status, path in rows:
+        if source == "model":
+            model[str(unit_id)].add(path)
+        if status == "accepted":
+            analysts[str(unit_id)].add(path)
+    return analysts, model
 
 
 def analyst_decisions(events: list[CodingEvent]) -> dict[int, tuple[dict[str, dict[str, bool]], set[str]]]:
@@ -187,8 +207,8 @@ def analyst_pairs(a: tuple[dict[str, dict[str, bool]], set[str]],
 
 
 def study_agreement(session: Session, *, study_id: int) -> list[Comparison]:
-    comparisons = [compare("Analysts (after review) vs the model", "analysts", "model",
-                           model_pairs(session, study_id=study_id))]
+    comparisons = [compare_sets("Analysts (after review) vs the model", "analysts", "model",
+                                *model_sets(session, study_id=study_id))]
     events = list(session.exec(select(CodingEvent).where(CodingEvent.study_id == study_id).order_by(CodingEvent.id)))
     decisions = analyst_decisions(events)
     names = {u.id: (f"{u.name} ({u.email})" if u.name else u.email)
