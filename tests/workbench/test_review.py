@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from tests.factories import make_study, make_user, sign_in
+from tests.workbench.test_browser import browser, live_server  # noqa: F401 - fixtures for the browser test
 from workbench.models import Code, CodedUnit, CodingEvent, Interview, UnitCode
 from workbench.services import agreement as agreement_service
 from workbench.services import coding as coding_service
@@ -265,3 +266,34 @@ def test_two_analysts_are_compared_only_on_codes_both_decided(client, session, s
     rows = {row.code: row for row in pair.codes}
     assert pair.n_units == 2 and set(rows) == {"billing"}  # support: only the first analyst decided it
     assert (rows["billing"].both, rows["billing"].only_a, rows["billing"].only_b) == (1, 0, 1)
+
+
+@pytest.mark.browser
+def test_keys_decide_the_first_open_code_and_say_no_code_fits(live_server, browser, session, study):  # noqa: F811
+    """In Chromium: a accepts the current unit's first open code, r rejects the next, n marks an uncoded unit."""
+    from tests.factories import PASSWORD
+
+    make_user(session, "analyst")
+    two, uncoded = add_units(session, study, [(SUBSTANTIVE.format(n=1), {"billing": 0.6, "support": 0.7}),
+                                              (SUBSTANTIVE.format(n=2), {})])
+    page = browser.new_page()
+    page.goto(f"{live_server}/studies/{study.id}/review")
+    page.fill("input[name=email]", "analyst@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(f"**/studies/{study.id}/review")
+    assert page.locator("#pending-count").inner_text() == "2"
+    page.keyboard.press("a")
+    page.wait_for_selector(f"#unit-{two.id} .decided-accepted")
+    page.keyboard.press("r")
+    page.wait_for_selector(f"#unit-{two.id}.reviewed")
+    assert page.locator("#pending-count").inner_text() == "1"
+    page.locator(f"#unit-{uncoded.id}").focus()
+    page.keyboard.press("n")
+    page.wait_for_selector(f"#unit-{uncoded.id}.reviewed")
+    assert page.locator("#pending-count").inner_text() == "0"
+    assert page.locator("#page-done").is_visible()
+    session.expire_all()
+    statuses = sorted(link.status for link in session.exec(select(UnitCode).where(UnitCode.unit_id == two.id)))
+    assert statuses == ["accepted", "rejected"]
+    assert session.get(CodedUnit, uncoded.id).reviewed_at is not None
