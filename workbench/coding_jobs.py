@@ -189,21 +189,8 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
 
 
 def heard_ratings(coded) -> list[tuple[Any, str | None]]:  # noqa: ANN001
-    """Every rating the coder heard, with the id of the unit that said it.
-
-    `coded.ratings` holds them all (one per rating question); a result carrying only the headline
-    `coded.rating` gives that one.
-    """
-    spoken = getattr(coded, "ratings", None)
-    if spoken is None:
-        spoken = [coded.rating] if coded.rating is not None else []
-    found = []
-    for rating in spoken:
-        unit_id = getattr(rating, "unit_id", None) or next((u.id for u in coded.units if u.rating is rating), None)
-        if unit_id is None and rating is coded.rating:
-            unit_id = coded.rating_unit_id
-        found.append((rating, unit_id))
-    return found
+    """Every rating the coder heard (one per rating question, the headline among them), with its unit's id."""
+    return [(rating, rating.unit_id) for rating in coded.ratings]
 
 
 def request_recoding(session: Session, *, interview_id: int, settings: Settings) -> int | None:

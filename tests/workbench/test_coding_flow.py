@@ -267,25 +267,44 @@ def test_the_page_lists_every_rating_headline_first(client, session, analyst):
     assert bad.status_code == 400
 
 
-def test_heard_ratings_reads_every_rating_or_the_headline_alone():
-    class Unit:
-        def __init__(self, id, rating=None):  # noqa: A002
-            self.id, self.rating = id, rating
+class TwoRatingsEngine:
+    """A call with an NPS and a CSAT question, each answered aloud."""
 
-    class Coded:
-        pass
+    name = "fake-two-ratings"
+    lines = [
+        ("SPEAKER_00", "How likely are you to recommend us, from zero to ten?"),
+        ("SPEAKER_01", "I would say an eight, because the account manager always answers."),
+        ("SPEAKER_00", "How satisfied are you with our support, from one to five?"),
+        ("SPEAKER_01", "I would give support a four out of five, they are quick to reply."),
+    ]
 
-    nps, csat = SpokenRating(value=8), SpokenRating(value=4, scale="csat", scale_min=1, scale_max=5)
-    both = Coded()
-    both.units, both.ratings, both.rating, both.rating_unit_id = [Unit("u1", nps), Unit("u2", csat)], [nps, csat], \
-        nps, "u1"
-    assert coding_jobs.heard_ratings(both) == [(nps, "u1"), (csat, "u2")]
-    headline_only = Coded()
-    headline_only.units, headline_only.rating, headline_only.rating_unit_id = [Unit("u1")], nps, "u1"
-    assert coding_jobs.heard_ratings(headline_only) == [(nps, "u1")]
-    nothing = Coded()
-    nothing.units, nothing.rating, nothing.rating_unit_id = [], None, None
-    assert coding_jobs.heard_ratings(nothing) == []
+    def transcribe(self, audio, *, language, progress=None):  # noqa: ANN001, ANN201
+        from transcription.schema import Segment, Word
+
+        segments, step = [], len(audio) / 16000 / len(self.lines)
+        for number, (speaker, text) in enumerate(self.lines):
+            start, words = number * step, text.split()
+            span = step * 0.9 / len(words)
+            segments.append(Segment(start=start, end=start + step * 0.9, text=text, speaker=speaker, words=[
+                Word(start=start + i * span, end=start + (i + 1) * span, word=w, probability=0.9)
+                for i, w in enumerate(words)]))
+        return "en", segments
+
+
+def test_every_rating_said_aloud_reaches_the_database_and_the_api(client, session, analyst, settings):
+    settings.asr_engine = f"{__name__}:TwoRatingsEngine"
+    study = study_service.create_study(session, created_by=None, data=study_service.StudyIn(
+        name="Two ratings", language="en", guide=[
+            {"text": "How likely are you to recommend us, from zero to ten?", "kind": "rating", "scale": "nps"},
+            {"text": "How satisfied are you with our support, from one to five?", "kind": "rating",
+             "scale": "csat"}]))
+    interview_id = upload(client, study.id)
+    rows = session.exec(select(Rating).where(Rating.interview_id == interview_id)).all()
+    assert sorted((r.scale, r.value, r.source) for r in rows) == [("csat", 4, "model"), ("nps", 8, "model")]
+    assert all(r.question_id is not None and r.unit_id is not None and r.quote for r in rows)
+    body = client.get(f"/api/interviews/{interview_id}/coding").json()
+    assert [(r["scale"], r["value"]) for r in body["ratings"]] == [("nps", 8), ("csat", 4)]  # headline first
+    assert body["ratings"][1]["question"].startswith("How satisfied")
 
 
 def test_retrain_needs_five_decisions_on_one_code_and_the_page_says_so(client, session, coded, analyst):

@@ -125,7 +125,7 @@ def _store_ratings(session: Session, *, interview: Interview, ratings: list[tupl
         session.add(Rating(interview_id=interview.id, question_id=question_id,
                            unit_id=unit.id if unit is not None else None, value=spoken.value,
                            scale=spoken.scale, scale_min=spoken.scale_min, scale_max=spoken.scale_max,
-                           quote=unit.text if unit is not None else spoken.text, source="model"))
+                           quote=spoken.quote or (unit.text if unit is not None else spoken.text), source="model"))
         kept.append((question_id, spoken.scale))
     session.flush()
 
