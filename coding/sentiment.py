@@ -19,8 +19,23 @@ Public API:
         .predict(texts, aspects_per_text, aspect_names=None) -> list[dict[str, (label, conf)]]
         .save(path) / AspectSentiment.load(path)
     aspect_sentiment(texts, aspects_per_text, *, model=None, embedder=None,
-                     aspect_names=None, lang=None)   the same as a function
+                     aspect_names=None, lang=None, turn_ratings=None)   the same as a function
+    unit_sentiment(texts, *, model=None, lang=None, embedder=None, turn_ratings=None)
+        -> list[tuple[str, float]]   overall polarity and confidence of each unit
+    lexicon_evidence(text) -> LexiconEvidence   the rule layer alone
+    combine_evidence(probs, evidence, rating=None, ...) -> (label, confidence)
     overall_from_aspects(polarities) -> str
+
+Zero-shot, three sources are combined (`combine_evidence`): a bilingual polarity lexicon
+of B2B and general words with rules (negation scope, "not bad" mildly positive,
+intensifiers and hedges, the clause after "but/ma/però/however" weighing 1.5 and the one
+before it 0.75, causal clauses "because/perché/since" adding to their main clause instead
+of flipping it, a denied premise "it's not that..." set aside); the embedding prototypes
+below; and a rating said in the same turn (`turn_ratings`, 0-10: 9-10 pushes towards
+positive, 0-6 towards negative, never against clear words). Weak, balanced evidence is
+neutral; both polarities clearly present in different clauses is mixed (for one code,
+only when each side is strong). Measured in docs/benchmarks.md and by
+`python -m benchmarks._sentiment_eval`.
 
 A text that mentions several aspects ("the product is great but deliveries are always
 late") gets one polarity per code. The text is cut into clauses at punctuation and at
@@ -624,10 +639,15 @@ class LinearSentiment(_PolarityModel):
 # development half of the B2B test set (even ids) and on development rows of the review data
 # that the benchmark never reports (docs: benchmarks/_sentiment_eval.py).
 PROTOTYPE_WEIGHT = 1.5   # lexicon units for a fully confident prototype (P_pos - P_neg = 1)
-CLEAR_WORDS = 1.5        # lexicon evidence a rating cannot overturn
-NEUTRAL_BELOW = 0.6      # |combined evidence| under this, with no clear words: neutral
+CLEAR_WORDS = 1.5        # lexicon evidence neither the rating nor the prototype can turn round
+NEUTRAL_BELOW = 0.6      # |words + rating + prototype| under this: neutral
 MIXED_AT_LEAST = 1.0     # both polarities at least this strong, in different clauses: mixed
 MIXED_BALANCE = 0.4      # ... and the weaker at least this share of the stronger (unweighted)
+# When the prototype's best class is "mixed": "" ignore it, "always" trust it, "unless-clear"
+# trust it unless the words clearly take one side. For a unit, the lexicon alone decides
+# mixed (B2B development half); for a code of a one-code text, the prototype's mixed is
+# trusted (review development rows: ABSITA +0.13 macro-F1, SemEval +0.06) and the lexicon
+# needs strong evidence on both sides.
 PROTOTYPE_MIXED = ""
 ASPECT_PROTOTYPE_MIXED = "always"
 ASPECT_MIXED_AT_LEAST = 3.0
