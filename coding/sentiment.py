@@ -641,6 +641,7 @@ class LinearSentiment(_PolarityModel):
 PROTOTYPE_WEIGHT = 1.5   # lexicon units for a fully confident prototype (P_pos - P_neg = 1)
 CLEAR_WORDS = 1.5        # lexicon evidence neither the rating nor the prototype can turn round
 NEUTRAL_BELOW = 0.6      # |words + rating + prototype| under this: neutral
+FACTUAL_NEUTRAL = 0.8    # no polar words and the prototype this sure of neutral: a fact
 MIXED_AT_LEAST = 1.0     # both polarities at least this strong, in different clauses: mixed
 MIXED_BALANCE = 0.4      # ... and the weaker at least this share of the stronger (unweighted)
 # When the prototype's best class is "mixed": "" ignore it, "always" trust it, "unless-clear"
@@ -684,6 +685,9 @@ def combine_evidence(probs: Mapping[str, float], evidence: LexiconEvidence,
             prototype_mixed == "unless-clear" and abs(words) >= CLEAR_WORDS
             and min(evidence.positive, evidence.negative) == 0):
         return "mixed", p_mix
+    if not evidence.hits and p_neu >= FACTUAL_NEUTRAL:
+        # a plain fact ("we order twice a month") stays neutral beside a rating in its turn
+        return "neutral", p_neu
     if not evidence.hits and not pushed:
         label = max(probs, key=lambda k: probs[k])
         if not allow_mixed and label == "mixed":

@@ -236,11 +236,14 @@ def test_rating_in_the_same_turn_informs_but_never_overrides_clear_words(
         fake: FakeEmbedder) -> None:
     plain = "We have been working together for a couple of years."
     assert lexicon_evidence(plain).hits == []
-    neutral = PrototypeSentiment(embedder=fake, anchors=ANCHORS)
-    usual = "usual monthly order"
-    assert neutral.predict([usual])[0][0] == "neutral"
-    found = unit_sentiment([usual] * 4, model=neutral, turn_ratings=[None, 10, 3, 8])
+    unsure = PrototypeSentiment(embedder=fake, anchors={"neutral": ["usual"], "mixed": ["usual"]})
+    found = unit_sentiment([plain] * 4, model=unsure, turn_ratings=[None, 10, 3, 8])
     assert labels_of(found) == ["neutral", "positive", "negative", "positive"]
+    # a plain fact the prototype is sure about stays neutral beside a rating in its turn
+    sure = PrototypeSentiment(embedder=fake, anchors=ANCHORS)
+    usual = "usual monthly order"
+    assert sure.predict([usual])[0] == ("neutral", pytest.approx(1.0, abs=0.05))
+    assert labels_of(unit_sentiment([usual], model=sure, turn_ratings=[10])) == ["neutral"]
     angry = "The invoices are a disaster and nobody answers, it is frustrating."
     found = unit_sentiment([angry, angry], embedder=fake, turn_ratings=[None, 10])
     assert labels_of(found) == ["negative", "negative"]
