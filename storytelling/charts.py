@@ -564,7 +564,8 @@ def trend_svg(points: Sequence[TrendPoint], scale: str, language: str,
         x = px(index)
         parts.append(_text(x, top + plot_h + 15, format_month(point.month, language), size=10,
                            anchor="middle", weight="bold"))
-        parts.append(_text(x, top + plot_h + 28, f"n={point.rated}", size=9, anchor="middle",
+        marker = "*" if point.rated < INDICATIVE_BELOW else ""
+        parts.append(_text(x, top + plot_h + 28, f"n={point.rated}{marker}", size=9, anchor="middle",
                            fill=MUTED))
     for x, y, point in coords:
         dot = (f'<g class="point" data-month="{point.month}" '
