@@ -59,9 +59,9 @@ from .errors import InvalidFilter
 from .i18n import FALLBACK_OWNER, owner_for, plural, t, theme_name
 from .schema import (
     LANGUAGES,
-    Action,
     SCALES,
     SENTIMENTS,
+    Action,
     CodedCorpus,
     CodedUnit,
     Driver,
