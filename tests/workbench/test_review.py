@@ -244,6 +244,7 @@ def test_agreement_figures_come_with_intervals_and_rare_codes_show_n_too_small(c
     assert model.enough and model.pooled_kappa is not None and model.kappa_interval is not None
     low, high = model.alpha_interval
     assert low <= model.pooled_alpha <= high
+    assert model.same_codes_interval[0] < model.same_codes < model.same_codes_interval[1]
     assert rows["billing"].kappa is not None and rows["billing"].kappa_interval is not None
     assert rows["delivery"].given == 1 and not rows["delivery"].enough and rows["delivery"].kappa is None
     page = client.get(f"/studies/{study.id}/agreement").text

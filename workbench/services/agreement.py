@@ -66,6 +66,7 @@ class Comparison:
     n_units: int
     codes: list[CodeRow] = field(default_factory=list)
     same_codes: float | None = None  # share of units where both sides' codes are the same
+    same_codes_interval: tuple[float, float] | None = None  # its 95% Wilson interval
     pooled_kappa: float | None = None
     pooled_alpha: float | None = None
     kappa_interval: tuple[float, float] | None = None
@@ -88,6 +89,14 @@ class Comparison:
     @property
     def min_per_code(self) -> int:
         return MIN_UNITS_PER_CODE
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default)."""
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def compare(title: str, side_a: str, side_b: str, pairs: Pairs) -> Comparison:
@@ -147,7 +156,9 @@ def _figures(comparison: Comparison, cells: dict[str, list[int]], per_unit: dict
         comparison.kappa_interval, comparison.alpha_interval = intervals["kappa"], intervals["alpha"]
         comparison.verdict = interval_verdict(comparison.alpha_interval) if comparison.pooled_alpha is not None \
             else None
-        comparison.same_codes = sum(1 for c in per_unit.values() if c[1] == c[2] == 0) / len(per_unit)
+        same = sum(1 for c in per_unit.values() if c[1] == c[2] == 0)
+        comparison.same_codes = same / len(per_unit)
+        comparison.same_codes_interval = wilson(same, len(per_unit))
     return comparison
 
 
