@@ -197,5 +197,10 @@ def test_analyst_reassigns_a_line_and_merges_speakers(client, session):
     from workbench.models import CodedUnit
 
     units = session.exec(select(CodedUnit).where(CodedUnit.interview_id == interview_id)).all()
-    assert units and {u.speaker_id for u in units} == {first.id}  # the respondent's coded answers follow
+    # The merge codes the interview again: every line is now the interviewer's, so no answer is left to code.
+    assert first.role == "interviewer" and units == []
+    from workbench.models import Job
+
+    coding = session.exec(select(Job).where(Job.kind == "code", Job.interview_id == interview_id)).all()
+    assert len(coding) == 3 and all(j.status.value == "done" for j in coding)  # upload, reassign, merge
     assert "Same voice as" not in client.get(f"/interviews/{interview_id}").text
