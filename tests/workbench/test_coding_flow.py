@@ -263,6 +263,11 @@ def test_the_page_lists_every_rating_headline_first(client, session, analyst):
     assert block.index("NPS") < block.index("CSAT") and "How satisfied are you with support?" in block
     rows = session.exec(select(Rating).where(Rating.interview_id == interview_id)).all()
     assert sorted((r.scale, r.source) for r in rows) == [("csat", "analyst"), ("nps", "model")]
+    questions = client.get(f"/studies/{study.id}/questions").text
+    nps_q = next(q for q in study_service.get_guide(session, study.id) if q.scale == "nps")
+    nps_section = questions[questions.index(f'id="question-{nps_q.id}"'):]
+    nps_section = nps_section[:nps_section.index("</section>")]
+    assert "<strong>8</strong>" in nps_section and "<strong>4</strong>" not in nps_section
     bad = client.post(f"/interviews/{interview_id}/rating", data={"value": "4", "question_id": "x"})
     assert bad.status_code == 400
 
@@ -305,6 +310,12 @@ def test_every_rating_said_aloud_reaches_the_database_and_the_api(client, sessio
     body = client.get(f"/api/interviews/{interview_id}/coding").json()
     assert [(r["scale"], r["value"]) for r in body["ratings"]] == [("nps", 8), ("csat", 4)]  # headline first
     assert body["ratings"][1]["question"].startswith("How satisfied")
+    page = client.get(f"/studies/{study.id}/questions").text
+    for question in study_service.get_guide(session, study.id):
+        section = page[page.index(f'id="question-{question.id}"'):]
+        section = section[:section.index("</section>")]
+        mine, other = ("8", "4") if question.scale == "nps" else ("4", "8")
+        assert f"<strong>{mine}</strong>" in section and f"<strong>{other}</strong>" not in section
 
 
 def test_retrain_needs_five_decisions_on_one_code_and_the_page_says_so(client, session, coded, analyst):

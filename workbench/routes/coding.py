@@ -212,7 +212,7 @@ def read_answers_by_question(request: Request, study_id: int, session: SessionDe
     study = study_service.get_study(session, study_id)
     return render(request, "coding/questions.html", {
         "study": study, "groups": coding_service.answers_by_question(session, study_id=study_id),
-        "ratings": coding_service.ratings_of(session, study_id=study_id)})
+        "ratings": coding_service.ratings_by_question(session, study_id=study_id)})
 
 
 @router.get("/studies/{study_id}/agreement")

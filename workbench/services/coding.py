@@ -476,6 +476,31 @@ def decisions_per_code(session: Session, *, study_id: int) -> dict[str, int]:
     return {path: len(units) for path, units in seen.items()}
 
 
+def ratings_by_question(session: Session, *, study_id: int) -> dict[tuple[int, int], Rating]:
+    """Each interview's rating per rating question of the guide: {(interview id, question id): rating}.
+
+    A rating heard outside any rating question goes to the guide's first question on its scale;
+    an analyst's rating wins over the model's for the same question.
+    """
+    guide = session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study_id,
+                                                     GuideQuestion.kind == "rating")
+                         .order_by(GuideQuestion.position)).all()
+    first_on_scale: dict[str, int] = {}
+    for question in guide:
+        first_on_scale.setdefault(question.scale or "nps", question.id)
+    found: dict[tuple[int, int], Rating] = {}
+    rows = session.exec(select(Rating).join(Interview, Interview.id == Rating.interview_id)
+                        .where(Interview.study_id == study_id).order_by(Rating.id))
+    for row in rows:
+        question_id = row.question_id if row.question_id is not None else first_on_scale.get(row.scale)
+        if question_id is None:
+            continue
+        current = found.get((row.interview_id, question_id))
+        if current is None or (current.source != "analyst" and row.source == "analyst"):
+            found[(row.interview_id, question_id)] = row
+    return found
+
+
 def ratings_of(session: Session, *, study_id: int) -> dict[int, Rating]:
     """The headline rating of each rated interview of the study (see headline_ratings)."""
     return headline_ratings(session, study_id=study_id)
