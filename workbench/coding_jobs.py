@@ -293,7 +293,7 @@ def run_retrain_job(settings: Settings, job_id: int) -> None:
         interviews = session.exec(select(Interview.id).where(Interview.study_id == inputs["study_id"])
                                   .where(Interview.id.in_(select(CodedUnit.interview_id)))).all()
         inputs["recode"] = [job_service.create_job(session, kind="code", interview_id=i, study_id=inputs["study_id"]).id
-                            for i in interviews if job_service.active_job(session, kind="code", interview_id=i) is None]
+                            for i in interviews if job_service.queued_job(session, kind="code", interview_id=i) is None]
 
     done = _run(settings, job_id, prepare, compute, store)
     if done:

@@ -182,6 +182,9 @@ _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
 
 
 @router.put("/studies/{study_id}/codebook", response_model=CodebookReplaced,
+            responses={409: {"description": "The study's units are coded; send ?recode=true to replace anyway."},
+                       415: {"description": "The body is neither application/yaml nor application/json."},
+                       422: {"description": "The codebook is malformed; the detail names the entry to fix."}},
             openapi_extra={"requestBody": {"required": True, "content": {
                 "application/yaml": {"schema": _CODEBOOK_BODY}, "application/json": {"schema": _CODEBOOK_BODY}}}})
 async def replace_codebook(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
