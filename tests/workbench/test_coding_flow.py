@@ -191,6 +191,18 @@ def test_each_kind_of_correction_queues_coding(client, session, coded, change):
     assert [j.status for j in code_jobs(session, interview_id)] == [JobStatus.done, JobStatus.queued]
 
 
+def test_a_respondent_marked_interviewer_leaves_nothing_to_code_and_the_page_says_so(client, session, coded):
+    _, interview_id = coded
+    respondent = session.exec(select(Speaker).where(Speaker.interview_id == interview_id,
+                                                    Speaker.label == "SPEAKER_01")).one()
+    client.post(f"/interviews/{interview_id}/speakers/{respondent.id}", data={"display_name": "Laura",
+                                                                              "role": "interviewer"})
+    assert code_jobs(session, interview_id)[-1].status == JobStatus.done
+    assert unit_texts(session, interview_id) == []
+    page = client.get(f"/interviews/{interview_id}").text
+    assert 'id="coding-status">coded<' in page and "No respondent's answer was found to code" in page
+
+
 def test_renaming_a_speaker_keeps_the_coding(client, session, coded):
     _, interview_id = coded
     speaker = session.exec(select(Speaker).where(Speaker.interview_id == interview_id,
