@@ -308,6 +308,18 @@ class TwoRatingsEngine:
         return "en", segments
 
 
+def test_an_empty_rating_undoes_the_analysts_correction(client, session, coded):
+    _, interview_id = coded
+    client.post(f"/interviews/{interview_id}/rating", data={"value": "3"})
+    session.expire_all()
+    [typed] = session.exec(select(Rating).where(Rating.interview_id == interview_id)).all()
+    assert (typed.value, typed.source) == (3, "analyst")  # and re-coding did not overwrite it
+    client.post(f"/interviews/{interview_id}/rating", data={"value": ""})
+    session.expire_all()
+    [heard] = session.exec(select(Rating).where(Rating.interview_id == interview_id)).all()
+    assert (heard.value, heard.source) == (8, "model") and len(code_jobs(session, interview_id)) == 3
+
+
 def test_every_rating_said_aloud_reaches_the_database_and_the_api(client, session, analyst, settings):
     settings.asr_engine = f"{__name__}:TwoRatingsEngine"
     study = study_service.create_study(session, created_by=None, data=study_service.StudyIn(

@@ -508,7 +508,10 @@ def ratings_of(session: Session, *, study_id: int) -> dict[int, Rating]:
 
 def set_rating(session: Session, *, interview: Interview, value: float | None, scale: str = "nps",
                question_id: int | None = None) -> Rating | None:
-    """An analyst types or corrects a rating of the interview (None removes the analyst's and model's one).
+    """An analyst types or corrects a rating of the interview.
+
+    None removes the rating of that question or scale; the re-coding that follows a typed rating brings
+    back what the coder hears, so an empty value undoes an analyst's correction.
 
     The rating belongs to `question_id` when given (its scale and range come from the guide), else to the
     guide's first rating question on `scale`, else to the scale alone. It wins over what the coder heard.
