@@ -163,7 +163,8 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
         turns, pieces = speaker_turns(transcript_service.segments_of(session, interview_id=interview.id),
                                       {k: v.label for k, v in speakers.items()})
         roles = {s.label: s.role for s in speakers.values()}
-        guide = [GuideItem(id=str(q.id), text=q.text, kind=q.kind, scale=q.scale)
+        guide = [GuideItem(id=str(q.id), text=q.text, kind=q.kind, scale=q.scale,
+                           scale_min=q.scale_min, scale_max=q.scale_max)
                  for q in study_service.get_guide(session, study.id)]
         language = interview.transcript_language or (study.language if study.language != "auto" else None)
         embedder = build_embedder(settings)

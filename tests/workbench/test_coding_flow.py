@@ -347,24 +347,31 @@ def test_retrain_needs_five_decisions_on_one_code_and_the_page_says_so(client, s
     review = client.get(f"/studies/{study.id}/review").text
     assert "review at least 5 units of one code" in review
     assert "disabled" in re.search(r"<button[^>]*>Retrain and re-code", review).group(0)
-    for number in range(4):
-        session.add(CodingEvent(study_id=study.id, interview_id=interview_id, unit_text=f"Unit {number}",
-                                user_id=analyst.id, action="add", new_code="invoicing"))
-    session.add(CodingEvent(study_id=study.id, interview_id=interview_id, unit_text="Unit 0", user_id=analyst.id,
-                            action="reject", old_code="invoicing"))  # the same unit again: still four
-    session.add(CodingEvent(study_id=study.id, interview_id=interview_id, unit_text="Gone", user_id=analyst.id,
-                            action="add", new_code="no-such-code"))
-    session.commit()
-    assert coding_service.decisions_per_code(session, study_id=study.id) == {"invoicing": 4}
+    invoicing = session.exec(select(Code).where(Code.study_id == study.id, Code.path == "invoicing")).one()
+    units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+                         .where(Interview.study_id == study.id).order_by(CodedUnit.id)).all()
+    while len(units) < 5:  # enough units to decide on: more interviews of the same study
+        upload(client, study.id, seed=len(units) + 1)
+        units = session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+                             .where(Interview.study_id == study.id).order_by(CodedUnit.id)).all()
+
+    def decide_in_full(unit):
+        coding_service.decide(session, study_id=study.id, unit_id=unit.id, action="none", user=analyst)
+        coding_service.decide(session, study_id=study.id, unit_id=unit.id, action="add", user=analyst,
+                              new_code_id=invoicing.id)
+        session.commit()
+
+    for unit in units[:4]:
+        decide_in_full(unit)
+    assert coding_service.decisions_per_code(session, study_id=study.id)["invoicing"] == 4
     refusal = coding_jobs.retrain_refusal(session, study_id=study.id)
     assert "'invoicing', has 4 analyst decisions" in refusal
     client.post(f"/studies/{study.id}/retrain")
     job = session.exec(select(Job).where(Job.kind == "retrain")).one()
     assert job.status == JobStatus.failed and "review at least 5" in job.error
 
-    session.add(CodingEvent(study_id=study.id, interview_id=interview_id, unit_text="Unit 4",
-                            user_id=analyst.id, action="reject", old_code="invoicing"))
-    session.commit()
+    decide_in_full(units[4])
+    assert coding_service.decisions_per_code(session, study_id=study.id)["invoicing"] == 5
     assert coding_jobs.retrain_refusal(session, study_id=study.id) is None
     button = re.search(r"<button[^>]*>Retrain and re-code", client.get(f"/studies/{study.id}/review").text).group(0)
     assert "disabled" not in button

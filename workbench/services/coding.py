@@ -461,19 +461,16 @@ def headline_ratings(session: Session, *, study_id: int, interview_ids: list[int
 
 
 def decisions_per_code(session: Session, *, study_id: int) -> dict[str, int]:
-    """Per code of the codebook, on how many units analysts decided about it.
+    """Per code of the codebook, on how many fully decided units an analyst accepted or rejected it.
 
-    A unit is its interview and text, so deciding twice on one unit (or on it again after re-coding)
-    counts once.
+    Counted over the same units `training_examples` trains on (every code on them decided), so the
+    retrain gate and the training data never disagree.
     """
-    paths = set(session.exec(select(Code.path).where(Code.study_id == study_id)))
-    seen: dict[str, set[tuple[int | None, str]]] = defaultdict(set)
-    for old, new, interview_id, text in session.exec(
-            select(CodingEvent.old_code, CodingEvent.new_code, CodingEvent.interview_id, CodingEvent.unit_text)
-            .where(CodingEvent.study_id == study_id, CodingEvent.user_id.is_not(None))):
-        for path in {old, new} & paths:
-            seen[path].add((interview_id, text))
-    return {path: len(units) for path, units in seen.items()}
+    counts: dict[str, int] = defaultdict(int)
+    for view in decided_units(session, study_id=study_id):
+        for path in {code.path for link, code in view.links if link.status in ("accepted", "rejected")}:
+            counts[path] += 1
+    return dict(counts)
 
 
 def ratings_by_question(session: Session, *, study_id: int) -> dict[tuple[int, int], Rating]:
