@@ -74,8 +74,7 @@ _IT_CONTENT_WORDS = frozenset(
 # language ("Morning", "Ultimi", "Buongiorno", "Thanks" were once proposed as themes).
 FILLERS = frozenset(
     ["morning", "afternoon", "evening", "hello", "hi", "hey", "bye", "goodbye", "thanks", "thank", "cheers",
-     "please", "okay", "ok", "yes", "yeah", "yep", "sure", "right", "well", "fine", "good", "great",
-     "lot", "lots", "thing", "things", "stuff", "kind", "sort", "way", "bit", "today", "yesterday",
+     "please", "okay", "ok", "yes", "yeah", "yep", "sure", "alot", "lot", "lots", "thing", "things", "stuff", "kind", "sort", "way", "bit", "today", "yesterday",
      "moment", "sorry", "course",
      "buongiorno", "buonasera", "buonanotte", "salve", "ciao", "arrivederci", "grazie", "prego",
      "piacere", "certo", "certamente", "allora", "ecco", "diciamo", "insomma", "cioè", "cioe", "beh",
@@ -83,6 +82,9 @@ FILLERS = frozenset(
      "ultima", "oggi", "ieri", "momento", "scusi",
      "scusate", "cosa", "cose", "volta", "volte", "roba", "niente", "nulla", "tanto", "tanti", "molto"]
 )
+# Words that qualify a subject but never name one: kept inside a phrase ("good food"), never
+# a phrase alone ("Good morning" leaves "good", which is no theme).
+_QUALIFIERS = frozenset(["good", "great", "fine", "nice", "well", "right", "bad", "buono", "buona", "bene"])
 
 
 @dataclass
@@ -177,19 +179,35 @@ def _trim(tokens: list[str], stops: frozenset[str]) -> list[str]:
     return tokens
 
 
+_IT_FINITE = ("iamo", "ano", "ono", "ando", "endo", "ava", "avano", "eva", "evano", "isce", "iscono")
+_IT_PARTICIPLE = ("ato", "ata", "ati", "ate", "uto", "uta", "uti", "ute", "ito", "ita", "iti", "ite")
+# Nouns shaped like participles of a verb: never cut from a phrase.
+_IT_PARTICIPLE_NOUNS = frozenset(["dato", "dati", "stato", "entrata", "uscita", "veduta", "partita", "uscite",
+                                  "entrate", "risultato", "risultati", "mercato", "contenuto", "contenuti"])
+
+
 @functools.lru_cache(maxsize=20_000)
-def _italian_verb(token: str) -> bool:
-    """A conjugated Italian verb ("dobbiamo", "arrivano", "arrivato"): its lemma is an
-    infinitive other than itself. Adjectival participles lemmatise to an adjective
-    ("sbagliati" -> "sbagliato", "condizionata" -> "condizionato") and stay."""
+def _italian_verb(token: str) -> str:
+    """A verb form: "finite" for a conjugated Italian verb ("dobbiamo", "arrivano", "pagando"),
+    "participle" for a verb's past participle ("arrivato", "ricevuto"), "" otherwise: the
+    lemma (simplemma) is an infinitive other than the token, and the ending says which.
+    Adjectival participles lemmatise to an adjective ("sbagliati" -> "sbagliato",
+    "condizionata" -> "condizionato"), and nouns like "letto" or "ricambio" end otherwise:
+    those are neither."""
     import simplemma
 
     lemma = simplemma.lemmatize(token, lang="it").lower()
-    return lemma != token and lemma.endswith(("are", "ere", "ire"))
+    if lemma == token or not lemma.endswith(("are", "ere", "ire")):
+        return ""
+    if token.endswith(_IT_FINITE):
+        return "finite"
+    if token.endswith(_IT_PARTICIPLE) and token not in _IT_PARTICIPLE_NOUNS:
+        return "participle"
+    return ""
 
 
 def _italian_phrases(text: str, stops: frozenset[str]) -> list[str]:
-    """Runs of content words, split at stop words and verbs: noun phrases, more or less."""
+    """Runs of content words split at stop words and verbs: noun phrases, more or less."""
     phrases: list[str] = []
     for segment in _SEGMENT_BREAK.split(text):
         run: list[str] = []
@@ -233,7 +251,7 @@ def candidate_phrases_batch(texts: Sequence[str], langs: Sequence[str]) -> list[
     for index, lang in enumerate(langs):
         if lang != "en":
             result[index] = _italian_phrases(texts[index], italian_stops)
-    return result
+    return [[p for p in phrases if not set(p.split()) <= _QUALIFIERS] for phrases in result]
 
 
 def candidate_phrases(text: str, lang: str) -> list[str]:

@@ -261,6 +261,15 @@ def test_greetings_and_fillers_are_never_candidates() -> None:
     assert not any(w in {"buongiorno", "grazie", "ultimi"} for p in italian for w in p.split())
 
 
+def test_italian_candidates_split_at_verbs_but_keep_nouns_shaped_like_them() -> None:
+    phrases = candidate_phrases("Le fatture arrivano con importi sbagliati e dobbiamo correggerle.", "it")
+    assert "importi sbagliati" in phrases
+    assert not any(w in {"arrivano", "dobbiamo"} for p in phrases for w in p.split())
+    phrases = candidate_phrases("Il corriere è arrivato tardi. Letto comodissimo, ricambio in ritardo.", "it")
+    assert "corriere" in phrases and not any("arrivato" in p for p in phrases)
+    assert "letto comodissimo" in phrases and "ricambio" in phrases  # nouns, though verbs' forms too
+
+
 def test_one_language_is_plain_centring() -> None:
     from coding.discovery import _centre_by_language
 
