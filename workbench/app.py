@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from workbench import jobs
 from workbench.db import upgrade_database
 from workbench.errors import LoginRequired, PercheError
 from workbench.routes import admin, api, auth, coding, interviews, reports, studies
+from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
 from workbench.web import ROOT, render
 
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
         upgrade_database(settings)
+        threading.Thread(target=coding_service.warm_up_small_talk_gate, name="warm-up", daemon=True).start()
         consumer = jobs.start_consumer(settings, embedded=True) if run_worker else None
         yield
         if consumer is not None:

@@ -284,12 +284,17 @@ def _decide_none(session: Session, *, study_id: int, unit: CodedUnit, user: User
 PAGE_SIZE = 20
 
 
+def warm_up_small_talk_gate() -> None:
+    """Load the small-talk gate's word lists once, so the first review page does not wait for them."""
+    for lang in ("it", "en"):
+        is_substantive("warm up the gate", lang)
+
+
 @functools.lru_cache(maxsize=65536)
 def is_substantive(text: str, lang: str) -> bool:
     """Whether a unit says enough to carry a theme (the coding library's small-talk gate)."""
-    from coding import pipeline
+    from coding.units import is_substantive as gate
 
-    gate = getattr(pipeline, "is_substantive", None) or pipeline.is_codable
     try:
         return bool(gate(text, lang or "en"))
     except Exception:  # noqa: BLE001 - an unknown language: let the analyst look at it
