@@ -20,7 +20,7 @@ class TwoTurnEngine:
 
 
 def _split_stereo(path: Path) -> Path:
-    """The demo's call-recorder file: interviewer on the left (from 0.4 s), respondent on the right (from 8.2 s)."""
+    """The demo's call-recorder file: interviewer on the left (0.4-7.7 s), respondent on the right (8.3-9.8 s)."""
     return DEMO_STEREO
 
 

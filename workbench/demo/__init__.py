@@ -1,4 +1,4 @@
-"""The demo study shipped with Perché: four short synthetic B2B interviews (see scripts/make_demo_audio.py)."""
+"""The demo study shipped with Perché: eight short synthetic B2B phone interviews, four Italian and four English (see scripts/make_demo_audio.py)."""
 
 from __future__ import annotations
 
