@@ -212,7 +212,7 @@ class _Corpus:
         return Quote(unit_id=unit.id, interview_id=interview.id, text=unit.text.strip(),
                      speaker=unit.speaker, respondent=interview.respondent,
                      account=interview.account, start=unit.start, end=unit.end, sentiment=felt,
-                     path=path, reason=unit.reason, audio_url=interview.audio_url)
+                     path=path, reason=readable_reason(unit), audio_url=interview.audio_url)
 
     def score(self, interviews: Sequence[InterviewData]) -> float | None:
         ratings = [float(i.rating) for i in interviews if i.rating is not None]

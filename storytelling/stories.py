@@ -490,7 +490,7 @@ def _compose(
                      speaker=unit.speaker, respondent=interview.respondent, account=account,
                      start=unit.start, end=unit.end,
                      sentiment=_sentiment_towards(unit, path or None), path=path,
-                     reason=unit.reason, audio_url=interview.audio_url, paragraph=paragraph)
+                     reason=readable_reason(unit), audio_url=interview.audio_url, paragraph=paragraph)
 
     paragraphs: list[str] = []
     quotes: list[Quote] = []

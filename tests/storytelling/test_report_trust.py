@@ -261,3 +261,18 @@ def test_driver_impact_carries_an_interval_and_doubtful_ones_are_marked() -> Non
     assert doubtful.interval[0] < 0 < doubtful.interval[1] and not doubtful.clear
     page = _visible(render_report_html(report))
     assert "uncertain: the interval includes 0" in page
+
+
+def test_quotes_carry_only_a_readable_reason() -> None:
+    """A quote's reason (in the report's and the story's data, e.g. the report API) is never garbled."""
+    garbled = "Sì, i ammemerci arrivano sempre tardi e dobbiamo fermare la linea per ore."
+    interviews = [[coded(f"g{n}", garbled, "delivery/late", "negative", reason="i ammemerci")] for n in range(2)]
+    report = build_report(corpus_of(interviews, language="it"))
+    (pain,) = report.summary.top_pains
+    assert pain.quote is not None and pain.quote.reason is None
+    story = build_story(corpus_of(interviews, language="it").interviews[0], report.study, {})
+    assert story.quotes and all(q.reason is None for q in story.quotes)
+    good = [[coded(f"l{n}", LATE, "delivery/late", "negative", reason="the trucks are booked at the last minute")]
+            for n in range(2)]
+    assert build_report(corpus_of(good)).summary.top_pains[0].quote.reason == \
+        "the trucks are booked at the last minute"
