@@ -298,3 +298,23 @@ def test_keys_decide_the_first_open_code_and_say_no_code_fits(live_server, brows
     statuses = sorted(link.status for link in session.exec(select(UnitCode).where(UnitCode.unit_id == two.id)))
     assert statuses == ["accepted", "rejected"]
     assert session.get(CodedUnit, uncoded.id).reviewed_at is not None
+
+
+def test_study_overview_counts_the_codes_the_report_counts(session, study, analyst):
+    """A doubtful suggestion (below the report's threshold) or a rejected code is no theme on the overview."""
+    from workbench.services.reports import confidence_threshold
+
+    low = confidence_threshold() - 0.2
+    units = add_units(session, study, [(SUBSTANTIVE.format(n=1), {"billing": 0.9}),
+                                       (SUBSTANTIVE.format(n=2), {"support": low}),
+                                       (SUBSTANTIVE.format(n=3), {"delivery": 0.95})])
+    codes = codes_of(session, study)
+    coding_service.decide(session, study_id=study.id, unit_id=units[2].id, action="reject",
+                          code_id=codes["delivery"].id, user=analyst)
+    summary = coding_service.study_summary(session, study_id=study.id)
+    assert [t.code.path for t in summary["themes"]] == ["billing"]
+    # an analyst accepting the doubtful one makes it count
+    coding_service.decide(session, study_id=study.id, unit_id=units[1].id, action="accept",
+                          code_id=codes["support"].id, user=analyst)
+    summary = coding_service.study_summary(session, study_id=study.id)
+    assert sorted(t.code.path for t in summary["themes"]) == ["billing", "support"]

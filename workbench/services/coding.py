@@ -631,7 +631,11 @@ class ThemeCount:
 
 
 def study_summary(session: Session, *, study_id: int, segment: str | None = None) -> dict:
-    """Ratings, NPS, themes with their sentiment and the rating drivers of a study (one segment if given)."""
+    """Ratings, NPS, themes with their sentiment and the rating drivers of a study (one segment if given).
+
+    Like the report, only codes an analyst gave or accepted, or model codes at or above the report's
+    confidence threshold, count; rejected codes never do.
+    """
     from coding.drivers import driver_analysis
     from coding.ratings import nps
     from coding.schema import RatedDoc
@@ -641,12 +645,20 @@ def study_summary(session: Session, *, study_id: int, segment: str | None = None
     scale = headline_scale(session, study_id=study_id)
     # One scale at a time: averaging CSAT 1-5 with NPS 0-10 would mean nothing.
     ratings = {k: v for k, v in ratings_of(session, study_id=study_id).items() if k in interviews and v.scale == scale}
+    # The codes the report counts: an analyst's or accepted ones, and model codes at or above its threshold.
+    from workbench.services.reports import confidence_threshold
+
+    threshold = confidence_threshold()
     rows = session.exec(select(CodedUnit.interview_id, UnitCode, Code)
                         .join(UnitCode, UnitCode.unit_id == CodedUnit.id).join(Code, Code.id == UnitCode.code_id)
                         .where(CodedUnit.interview_id.in_(list(interviews) or [0]), UnitCode.status != "rejected"))
     themes: dict[int, ThemeCount] = {}
     codes_per_interview: dict[int, set[str]] = defaultdict(set)
+    coded: set[int] = set()
     for interview_id, link, code in rows:
+        coded.add(interview_id)
+        if not (link.status == "accepted" or link.source == "analyst" or link.confidence >= threshold):
+            continue
         theme = themes.setdefault(code.id, ThemeCount(code=code))
         theme.units += 1
         theme.interviews.add(interview_id)
@@ -659,11 +671,11 @@ def study_summary(session: Session, *, study_id: int, segment: str | None = None
     drivers = None
     rated = [RatedDoc(doc_id=str(i), rating=ratings[i].value if i in ratings else None,
                       codes=codes_per_interview.get(i, set()), segment=interviews[i].segment or None)
-             for i in interviews if i in codes_per_interview]
+             for i in interviews if i in coded]
     if sum(1 for d in rated if d.rating is not None) >= 3:
         drivers = driver_analysis(rated, scale=scale)
     return {
-        "interviews": len(interviews), "coded": len(codes_per_interview), "ratings": len(ratings), "scale": scale,
+        "interviews": len(interviews), "coded": len(coded), "ratings": len(ratings), "scale": scale,
         "nps": round(nps(nps_values)) if nps_values else None, "nps_groups": groups,
         "mean": sum(r.value for r in ratings.values()) / len(ratings) if ratings else None,
         "themes": sorted(themes.values(), key=lambda t: (-len(t.interviews), -t.units, t.code.path)),
