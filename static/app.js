@@ -196,16 +196,26 @@
       if (base) { play(base + encodeURIComponent(link.dataset.unit) + "/clip", link); event.preventDefault(); }
     }
   });
-  // "Clear filters" shows as soon as one filter is set.
+  // "Clear filters" shows as soon as one filter is set (the chosen language, a hidden field, is no filter).
+  function isFilter(field) { return field.name && field.type !== "hidden" && field.value; }
   document.addEventListener("change", function (event) {
     var form = event.target.closest && event.target.closest(".report-filters");
     var clear = document.getElementById("clear-filters");
     if (!form || !clear) return;
-    clear.hidden = !Array.prototype.some.call(form.elements, function (field) { return field.name && field.value; });
+    clear.hidden = !Array.prototype.some.call(form.elements, isFilter);
   });
-  // The report's PDF link follows the filters chosen on the page.
+  // The report's PDF link follows the filters chosen on the page, and so does the language switch
+  // (switching language keeps the filters).
   document.body.addEventListener("htmx:afterSwap", function () {
     var template = document.getElementById("pdf-href"), link = document.getElementById("pdf-link");
     if (template && link) link.setAttribute("href", template.innerHTML.trim().replace(/&amp;/g, "&"));
+    var form = document.querySelector(".report-filters");
+    if (!form) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".lang-switch a[hreflang]"), function (anchor) {
+      var params = new URLSearchParams();
+      Array.prototype.forEach.call(form.elements, function (field) { if (isFilter(field)) params.set(field.name, field.value); });
+      params.set("lang", anchor.getAttribute("hreflang"));
+      anchor.setAttribute("href", form.getAttribute("action") + "?" + params.toString());
+    });
   });
 })();

@@ -134,6 +134,9 @@ def test_manager_filters_the_report_and_follows_a_chart_to_its_quotes(live_serve
     page.wait_for_function("!document.querySelector('#report').innerText.includes('Cliente 1')", timeout=15000)
     assert "segment=SME" in page.url  # the filtered view has its own address
     assert "segment=SME" in page.get_attribute("#pdf-link", "href")
+    # the language switch keeps the filters; the chosen language is no filter to clear
+    italian = page.get_attribute(".lang-switch a[hreflang=it]", "href")
+    assert "segment=SME" in italian and "lang=it" in italian
     assert "Cliente 0" in page.inner_text("#report")
 
     bar = page.locator("#report svg a[href*='theme=']").first
