@@ -155,6 +155,16 @@ def test_a_malformed_codebook_is_a_422_naming_the_entry(client, session):
     response = client.put(f"/api/studies/{study_id}/codebook", content="path,name\n",
                           headers={**headers, "Content-Type": "text/csv"})
     assert response.status_code == 415
+    # a path the codebook editor would refuse, or one longer than the database holds, is named too
+    spaced = {"codes": [{"path": "delivery"}, {"path": "late deliveries"}]}
+    response = client.put(f"/api/studies/{study_id}/codebook", json=spaced, headers=headers)
+    assert response.status_code == 422 and "Code 2 ('late deliveries')" in response.json()["detail"]
+    long = {"codes": [{"path": "delivery", "name": "D" * 201}]}
+    response = client.put(f"/api/studies/{study_id}/codebook", json=long, headers=headers)
+    assert response.status_code == 422 and "Code 1 ('delivery'): the name" in response.json()["detail"]
+    response = client.put(f"/api/studies/{study_id}/codebook", json={"codes": [{"path": "d" * 201}]},
+                          headers=headers)
+    assert response.status_code == 422 and "longer than 200" in response.json()["detail"]
     interviewer = bearer(session, make_user(session, "interviewer"))
     assert client.put(f"/api/studies/{study_id}/codebook", json={"codes": [{"path": "x"}]},
                       headers=interviewer).status_code == 403

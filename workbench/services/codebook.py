@@ -224,6 +224,7 @@ def import_codebook(session: Session, *, study_id: int, filename: str, content: 
             codebook = load_codebook(path)
         except (CodingError, ValueError, UnicodeDecodeError) as exc:
             raise Unprocessable(f"The codebook could not be read: {exc}") from exc
+    _check_codes(list(codebook))
     try:
         added, updated = _add_library_codes(session, study_id, list(codebook), "import")
         session.commit()
@@ -240,6 +241,23 @@ def export_codebook(session: Session, *, study: Study, fmt: str) -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = dump_codebook(codebook, Path(folder) / f"codebook.{fmt}")
         return Path(path).read_bytes()
+
+
+MAX_PATH = MAX_NAME = 200  # the Code table's column lengths
+
+
+def _check_codes(codes: list[LibraryCode]) -> None:
+    """A 422 naming the first code whose path breaks the path rule or whose path or name is too long
+    (PostgreSQL would refuse the row)."""
+    for number, code in enumerate(codes, start=1):
+        if not PATH_RULE.match(code.path):
+            raise Unprocessable(f"Code {number} ('{code.path[:80]}'): a path is words of letters, digits and "
+                                "hyphens, with / between levels, e.g. delivery/late-shipments.")
+        if len(code.path) > MAX_PATH:
+            raise Unprocessable(f"Code {number} ('{code.path[:80]}…'): the path is longer than {MAX_PATH} "
+                                "characters.")
+        if len(code.name) > MAX_NAME:
+            raise Unprocessable(f"Code {number} ('{code.path}'): the name is longer than {MAX_NAME} characters.")
 
 
 def parse_codebook(content: bytes, *, fmt: str) -> Codebook:
@@ -271,6 +289,7 @@ def parse_codebook(content: bytes, *, fmt: str) -> Codebook:
             raise Unprocessable(str(exc).replace(str(path), "The codebook")) from exc
     if not len(codebook):
         raise Unprocessable("The codebook has no codes; a study needs at least one.")
+    _check_codes(list(codebook))
     return codebook
 
 
