@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from sqlalchemy.exc import DataError
 from starlette.middleware.sessions import SessionMiddleware
 
 from workbench import jobs
@@ -126,6 +127,14 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         message = "There is nothing at this address. Use the menu to find your way." if exc.status_code == 404 \
             else str(exc.detail)
         return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message)
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # An id beyond the database's integer range in the address or a query parameter
+        # (/interviews/99999999999 on PostgreSQL, or past 2**63 on SQLite): nothing is there.
+        return _error_response(request, 404, "Not found",
+                               "There is nothing at this address: a number in it is out of range.")
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
     for module in (auth, studies, interviews, coding, reports, admin, api):

@@ -57,6 +57,10 @@ def test_missing_things_are_404(client, session):
     response = client.post("/api/studies/999/interviews", headers=headers,
                            files={"file": ("call.wav", wav_bytes(), "audio/wav")})
     assert response.status_code == 404
+    # ids past the database's integer range (PostgreSQL: 2**31, SQLite: 2**63) are missing too, not a 500
+    for huge in (2**31, 2**64):
+        assert client.get(f"/api/interviews/{huge}/coding", headers=headers).status_code == 404
+        assert client.get(f"/api/studies/{huge}/report", headers=headers).status_code == 404
 
 
 def test_openapi_describes_the_api(client):
