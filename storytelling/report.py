@@ -546,8 +546,10 @@ def _close_the_loop(c: _Corpus, statuses: Mapping[str, str]) -> list[LoopItem]:
         unit = choose_quote([u for u in (strong or negative) if quotable(u, c.threshold)])
         path, theme, reason = "", "", t("no_reason", c.language)
         if unit is not None:
+            # the theme of the complaint: a code felt negatively, else a neutral one; never a
+            # code felt positively (a praised theme is not what the customer is calling about)
             code = next((cd for cd in unit.codes if unit.code_sentiment(cd) in NEGATIVE),
-                        unit.codes[0] if unit.codes else None)
+                        next((cd for cd in unit.codes if unit.code_sentiment(cd) != "positive"), None))
             if code is not None:
                 path, theme = code.path, c.names[code.path]
             if readable_reason(unit):

@@ -276,3 +276,16 @@ def test_quotes_carry_only_a_readable_reason() -> None:
             for n in range(2)]
     assert build_report(corpus_of(good)).summary.top_pains[0].quote.reason == \
         "the trucks are booked at the last minute"
+
+
+def test_call_back_list_never_names_a_praised_theme_as_the_complaint() -> None:
+    """A detractor's negative answer whose only code is felt positively gets no theme in the call-back list."""
+    unit = coded("p", "You raised the prices twice this year and nobody explained why to us.",
+                 "pricing/increases", "negative", code_sentiment="positive")
+    report = build_report(corpus_of([[unit]], [2]))
+    (item,) = report.close_the_loop
+    assert item.unit_id == "p" and item.path == "" and item.theme == ""
+    # a code felt negatively on the same answer is the complaint's theme
+    unit.codes.append(UnitCode(path="communication/proactive", sentiment="negative", confidence=0.9))
+    (item,) = build_report(corpus_of([[unit]], [2])).close_the_loop
+    assert item.path == "communication/proactive"
