@@ -7,7 +7,7 @@ sub-code ("theme/sub") only when it clears its own threshold under an assigned t
 Public API:
     ZeroShotCoder(codebook, *, embedder=None, threshold=0.5, max_codes=2, leaves_only=False,
                   use_examples=True, scale=1.5, offset=-0.25, gap_weight=7.5,
-                  lexical_weight=2.0, reference_z=None, small_talk_gate=True)
+                  lexical_weight=3.0, reference_z=None, small_talk_gate=True)
         .codes                                   the code paths it scores
         .scores(texts, lang=None) -> np.ndarray  (n, codes) confidences in 0..1
         .predict(texts, lang=None, *, questions=None) -> list[Prediction]
@@ -193,6 +193,11 @@ def content_lemmas(text: str, lang: str) -> list[str]:
 _LEX_NAME, _LEX_DEFINITION, _LEX_EXAMPLE, _LEX_CHILD = 1.0, 0.7, 0.35, 0.5
 
 
+def _add_lemmas(weights: dict[str, float], words: str, lang: str, weight: float) -> None:
+    for lemma in content_lemmas(words, lang):
+        weights[lemma] = max(weights.get(lemma, 0.0), weight)
+
+
 def _lexical_matrix(text_lemmas: Sequence[set[str]], code_weights: Sequence[dict[str, float]]
                     ) -> np.ndarray:
     """(texts, codes) noisy-or of the weights of each code's lemmas found in each text."""
@@ -285,8 +290,11 @@ class ZeroShotCoder:
     its theme. The confidence is sigmoid(scale * (e - offset) + gap_weight * gap), with
     e = z + lexical_weight * L: `z` the code's similarity z-score, `L` (0..1) its lexical
     evidence and `gap` (<= 0) the code's distance behind the best e of its level (among
-    its siblings). `scale`, `offset`, `gap_weight` and `lexical_weight` were chosen on
-    the MAMS categories only (benchmarks/coding.py reports ABSITA and SemEval with them).
+    its siblings). `lexical_weight` was chosen on the MAMS categories only (a grid of
+    offset, gap weight, lexical weight and max codes; MAMS micro F1 0.417 -> 0.516 at
+    precision 0.72 with the earlier scale, offset and gap weight kept, which also code the
+    starter codebook's reference sentences right where the MAMS-best, more permissive
+    setting (0.554 at precision 0.70, 3 codes) did not). ABSITA and SemEval are untuned.
 
     `small_talk_gate` (on) gives no code to a text closer to one of the reference small-talk
     sentences than to any example answer of the codebook (codebooks with examples only).
@@ -297,7 +305,7 @@ class ZeroShotCoder:
     def __init__(self, codebook: Codebook, *, embedder: Embedder | None = None,
                  threshold: float = 0.5, max_codes: int | None = 2, leaves_only: bool = False,
                  use_examples: bool = True, scale: float = 1.5, offset: float = -0.25,
-                 gap_weight: float = 7.5, lexical_weight: float = 2.0,
+                 gap_weight: float = 7.5, lexical_weight: float = 3.0,
                  reference_z: float | None = None, small_talk_gate: bool = True) -> None:
         if not len(codebook):
             raise CodingError("The codebook has no codes; add codes or load a codebook file.")
@@ -360,33 +368,31 @@ class ZeroShotCoder:
 
     def _lexicon_for(self, lang: str) -> list[dict[str, float]]:
         """Per code, {lemma: weight} from its own wording in `lang` (and its children's
-        names and definitions, for a theme), divided by how many siblings share the lemma."""
+        names and definitions, for a theme), divided by the number of codes whose own
+        wording has the lemma: a word of one code only is evidence, a common one is not."""
         if lang not in self._lexicon:
-            raw: list[dict[str, float]] = []
+            own: list[dict[str, float]] = []
             for code in self._codes:
                 text = code.text(lang)
                 weights: dict[str, float] = {}
-
-                def add(words: str, weight: float, into: dict[str, float] = weights) -> None:
-                    for lemma in content_lemmas(words, lang):
-                        into[lemma] = max(into.get(lemma, 0.0), weight)
-
                 if self.use_examples:
-                    for example in text.examples:
-                        add(example, _LEX_EXAMPLE)
+                    _add_lemmas(weights, " ".join(text.examples), lang, _LEX_EXAMPLE)
+                _add_lemmas(weights, text.description, lang, _LEX_DEFINITION)
+                _add_lemmas(weights, text.name, lang, _LEX_NAME)
+                own.append(weights)
+            df: dict[str, int] = {}
+            for weights in own:
+                for lemma in weights:
+                    df[lemma] = df.get(lemma, 0) + 1
+            lexicon = []
+            for j, code in enumerate(self._codes):
+                weights = dict(own[j])
                 for child in self.codebook.children(code.path):
                     if child.path in self.codes:
                         wording = child.text(lang)
-                        add(wording.description, _LEX_CHILD * _LEX_DEFINITION)
-                        add(wording.name, _LEX_CHILD * _LEX_NAME)
-                add(text.description, _LEX_DEFINITION)
-                add(text.name, _LEX_NAME)
-                raw.append(weights)
-            lexicon = []
-            for j, weights in enumerate(raw):
-                siblings = [k for k in range(len(raw)) if self._parents[k] == self._parents[j]]
-                lexicon.append({lemma: w / sum(1 for k in siblings if lemma in raw[k])
-                                for lemma, w in weights.items()})
+                        _add_lemmas(weights, wording.description, lang, _LEX_CHILD * _LEX_DEFINITION)
+                        _add_lemmas(weights, wording.name, lang, _LEX_CHILD * _LEX_NAME)
+                lexicon.append({lemma: w / max(df.get(lemma, 1), 1) for lemma, w in weights.items()})
             self._lexicon[lang] = lexicon
         return self._lexicon[lang]
 
