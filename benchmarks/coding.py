@@ -47,6 +47,7 @@ from benchmarks._report import ROOT, SHARED_DATA, machine, markdown_table, recor
 TITLE = "Coding"
 DATA = SHARED_DATA / "coding"
 CACHE = ROOT / "data" / "cache" / "coding" / "embeddings.npz"
+SENTIMENT_CACHE = ROOT / "data" / "cache" / "coding" / "sentiment_embeddings.npz"
 SEED = 0
 FOLDS = 5
 CURVE = (50, 100, 200, 500)
@@ -498,6 +499,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     loaded = embeddings.load_cache(CACHE)
     print(f"embedding cache: {loaded} vectors from {CACHE}", flush=True)
+    # The sentiment evaluation's own cache (clauses), read only: saves re-embedding them.
+    if SENTIMENT_CACHE.exists():
+        print(f"embedding cache: {embeddings.load_cache(SENTIMENT_CACHE)} vectors from "
+              f"{SENTIMENT_CACHE}", flush=True)
     datasets = [Dataset(stem) for stem in DATASETS]
     if args.limit:
         for ds in datasets:
