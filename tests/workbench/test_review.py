@@ -318,3 +318,19 @@ def test_study_overview_counts_the_codes_the_report_counts(session, study, analy
                           code_id=codes["support"].id, user=analyst)
     summary = coding_service.study_summary(session, study_id=study.id)
     assert sorted(t.code.path for t in summary["themes"]) == ["billing", "support"]
+
+
+def test_quotes_behind_a_theme_are_the_units_its_figure_counts(session, study, analyst):
+    """The report counts 'billing' and 'billing/errors' apart, so the quotes behind 'billing' are only its own."""
+    from storytelling.report import build_report
+    from workbench.services import reports as report_service
+
+    session.add(Code(study_id=study.id, path="billing/errors", name="Invoice errors"))
+    session.commit()
+    add_units(session, study, [(SUBSTANTIVE.format(n=1), {"billing": 0.9}),
+                               (SUBSTANTIVE.format(n=2), {"billing/errors": 0.9})])
+    report = build_report(report_service.build_corpus(session, study))
+    counted = {t.path: t.mentions for t in report.themes}
+    assert counted == {"billing": 1, "billing/errors": 1}
+    quotes, _ = report_service.quotes_behind(session, study=study, params={"theme": "billing"})
+    assert [q["text"] for q in quotes] == [SUBSTANTIVE.format(n=1)]

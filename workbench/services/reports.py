@@ -396,7 +396,8 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
         for unit in interview.units:
             if unit_id and unit.id != unit_id:
                 continue
-            matching = [c for c in unit.codes if not theme or c.path == theme or c.path.startswith(theme + "/")]
+            # exactly the code the figure counted (the report counts a theme and its sub-codes apart)
+            matching = [c for c in unit.codes if not theme or c.path == theme]
             if theme and not matching:
                 continue
             if sentiment and not any((c.sentiment or unit.sentiment) == sentiment for c in (matching or unit.codes)):
