@@ -6,7 +6,9 @@ Public API:
 - `trusted_code(code, threshold) -> bool`: an analyst's code, one an analyst accepted, or a
   model code at or above the study's confidence threshold;
 - `trusted_interviews(interviews, threshold) -> list[InterviewData]`: copies whose units keep
-  only trusted codes (rejected codes never reach storytelling: the workbench leaves them out);
+  only trusted codes whose sentiment does not contradict their sentence (unless an analyst
+  confirmed the code), so every section of a report counts the same codes (rejected codes
+  never reach storytelling: the workbench leaves them out);
 - `quotable(unit, threshold) -> bool`: a unit may be quoted when the model was confident about
   it, or an analyst accepted one of its codes;
 - `readable_reason(unit) -> str | None`: the unit's reason when it is a readable span
@@ -42,7 +44,8 @@ def trusted_code(code: UnitCode, threshold: float) -> bool:
 def trusted_interviews(interviews: Iterable[InterviewData], threshold: float) -> list[InterviewData]:
     kept = []
     for interview in interviews:
-        units = [dataclasses.replace(u, codes=[c for c in u.codes if trusted_code(c, threshold)])
+        units = [dataclasses.replace(u, codes=[c for c in u.codes if trusted_code(c, threshold)
+                                               and (c.is_confirmed or agreed_sentiment(u, c.path))])
                  for u in interview.units]
         kept.append(dataclasses.replace(interview, units=units))
     return kept
@@ -61,11 +64,12 @@ def felt(unit: CodedUnit, path: str) -> str | None:
 
 def agreed_sentiment(unit: CodedUnit, path: str) -> str | None:
     """The sentiment towards `path` when the unit's own sentiment does not contradict it:
-    a positive code on a negative or mixed unit (or the reverse) gives None."""
+    a positive code on a negative unit (or the reverse) gives None. A mixed unit carries
+    both polarities, one clause each, so either agrees with it."""
     towards = felt(unit, path)
     if towards is None:
         return None
-    if towards == "positive" and unit.sentiment in ("negative", "mixed"):
+    if towards == "positive" and unit.sentiment == "negative":
         return None
     if towards == "negative" and unit.sentiment == "positive":
         return None

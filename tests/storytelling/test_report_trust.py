@@ -289,3 +289,21 @@ def test_call_back_list_never_names_a_praised_theme_as_the_complaint() -> None:
     unit.codes.append(UnitCode(path="communication/proactive", sentiment="negative", confidence=0.9))
     (item,) = build_report(corpus_of([[unit]], [2])).close_the_loop
     assert item.path == "communication/proactive"
+
+
+def test_a_code_felt_against_its_sentence_counts_in_no_section() -> None:
+    praise = "The driver was kind and careful with the pallets, I have to say."
+    # a model code "positive" on a sentence that is negative overall: no section may count it
+    contradicting = [[coded(f"c{n}", LATE, "delivery/late", "negative", code_sentiment="positive")]
+                     for n in range(3)]
+    report = build_report(corpus_of(contradicting))
+    assert report.themes == [] and report.summary.top_delights == [] and report.summary.top_pains == []
+    # an analyst who accepted the code (and so its sentiment) makes it count
+    for interview in contradicting:
+        interview[0].codes[0].confirmed = True
+    assert [t.path for t in build_report(corpus_of(contradicting)).themes] == ["delivery/late"]
+    # a mixed sentence carries both polarities, one clause each: a praised code on it counts
+    mixed = [[coded(f"m{n}", praise + " But the invoices are wrong.", "delivery/late", "mixed",
+                    code_sentiment="positive")] for n in range(3)]
+    themes = build_report(corpus_of(mixed)).themes
+    assert [(t.path, t.sentiments["positive"]) for t in themes] == [("delivery/late", 3)]
