@@ -241,6 +241,9 @@ def test_accepting_a_discovered_theme_creates_a_code_and_queues_its_units(client
     links = session.exec(select(UnitCode).where(UnitCode.code_id == code.id)).all()
     assert {link.unit_id for link in links} == {u.id for u in units}
     assert all(link.status == "suggested" for link in links)
+    # a hypothesis until reviewed: below the reports' threshold, so it counts nowhere yet
+    from workbench.services.reports import confidence_threshold
+    assert all(link.confidence < confidence_threshold() for link in links)
     assert client.post(f"/studies/{study.id}/proposals/{proposal.id}/accept").status_code == 400
     assert client.post(f"/studies/{study.id}/proposals/{dismissed.id}/dismiss",
                        follow_redirects=False).status_code == 303

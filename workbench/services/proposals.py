@@ -44,6 +44,12 @@ def _proposal(session: Session, *, study_id: int, proposal_id: int) -> ThemeProp
     return proposal
 
 
+# A discovered theme is a hypothesis about its members until an analyst reviews them: its
+# suggestions sit below the reports' confidence threshold (so they count nowhere yet) and
+# come first in the review queue.
+DISCOVERED_CONFIDENCE = 0.3
+
+
 def accept(session: Session, *, study_id: int, proposal_id: int, path: str, name: str, description: str,
            user: User) -> Code:
     """Turn a discovered theme into a code; its units get it as a suggestion to review."""
@@ -62,9 +68,10 @@ def accept(session: Session, *, study_id: int, proposal_id: int, path: str, name
     for unit in units:  # units re-coded since discovery are gone; their proposal ids find nothing
         if session.exec(select(UnitCode).where(UnitCode.unit_id == unit.id, UnitCode.code_id == code.id)).first():
             continue
-        session.add(UnitCode(unit_id=unit.id, code_id=code.id, confidence=0.5, source="model", status="suggested"))
+        session.add(UnitCode(unit_id=unit.id, code_id=code.id, confidence=DISCOVERED_CONFIDENCE, source="model",
+                             status="suggested"))
         unit.reviewed_at, unit.reviewed_by = None, None  # back into the review queue
-        unit.confidence = min(unit.confidence, 0.5)
+        unit.confidence = min(unit.confidence, DISCOVERED_CONFIDENCE)
         session.add(unit)
     proposal.status, proposal.code_id = "accepted", code.id
     session.add(proposal)
