@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -90,7 +89,9 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
         upgrade_database(settings)
-        threading.Thread(target=coding_service.warm_up_small_talk_gate, name="warm-up", daemon=True).start()
+        # Before serving, not in a thread: a second thread importing spaCy's modules while requests
+        # import them too can trip Python's import-deadlock detection.
+        coding_service.warm_up_small_talk_gate()
         consumer = jobs.start_consumer(settings, embedded=True) if run_worker else None
         yield
         if consumer is not None:
