@@ -39,7 +39,7 @@ from .language import detect_language, fold, normalise_language
 from .ratings import extract_rating, is_rating_question, question_scale
 from .reasons import extract_reason
 from .schema import RATING_SCALES, CodeAssignment, QuestionMatch, SpokenRating, TurnText, Unit
-from .units import is_substantive, units_from_turns
+from .units import content_words, is_substantive, units_from_turns
 
 Progress = Any  # progress(step, done, total)
 STAGES = 6
@@ -293,14 +293,20 @@ def headline_rating(ratings: Sequence[SpokenRating], guide: Sequence[GuideItem])
     return None
 
 
+MIN_CONTENT_WORDS = 2
+
+
 def is_codable(text: str, lang: str) -> bool:
-    """Whether a unit may carry a theme: it is substantive (coding.units.is_substantive).
+    """Whether a unit may carry a theme: it is substantive (coding.units.is_substantive) and says
+    enough to tell a theme, at least `MIN_CONTENT_WORDS` content words.
 
     Small talk, backchannels, bare ratings ("Un otto.") and questions back to the interviewer
     stay in the transcript (a bare rating keeps its rating) but get no code and a neutral
-    sentiment.
+    sentiment. A one-word verdict ("Mostly good.", "Gli avvisi.") is an opinion, so it keeps its
+    sentiment and reaches the review queue, but the coder gets no theme from one word: a wrong
+    theme costs more than a missing one, and the analyst can add it.
     """
-    return is_substantive(text, lang)
+    return is_substantive(text, lang) and len(content_words(text, lang)) >= MIN_CONTENT_WORDS
 
 
 def _accepts(func: Any, keyword: str) -> bool:
@@ -353,8 +359,9 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
         if unit.id in by_unit:
             turn_rating.setdefault(unit.turn_index, _normalised(by_unit[unit.id]))
     guide_text = {g.id: g.text for g in guide}
-    codable = [index for index, unit in enumerate(units) if is_codable(unit.text, lang)]
-    substantive = set(codable)
+    said = [index for index, unit in enumerate(units) if is_substantive(unit.text, lang)]
+    substantive = set(said)
+    codable = [index for index in said if len(content_words(units[index].text, lang)) >= MIN_CONTENT_WORDS]
     texts = [u.text for u in units]
     predictions: list[list[tuple[str, float]]] = [[] for _ in units]
     found = _predict_codes(coder, [texts[i] for i in codable], lang,
@@ -366,10 +373,10 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
 
     model = sentiment or PrototypeSentiment(embedder=embedder)
     overall: list[tuple[str, float]] = [("neutral", 0.0)] * len(units)
-    if codable:
-        found_sentiment = unit_sentiment([texts[i] for i in codable], model=model, lang=lang, embedder=embedder,
-                                         turn_ratings=[turn_rating.get(units[i].turn_index) for i in codable])
-        for index, polarity in zip(codable, found_sentiment, strict=True):
+    if said:
+        found_sentiment = unit_sentiment([texts[i] for i in said], model=model, lang=lang, embedder=embedder,
+                                         turn_ratings=[turn_rating.get(units[i].turn_index) for i in said])
+        for index, polarity in zip(said, found_sentiment, strict=True):
             overall[index] = polarity
     per_code = aspect_sentiment(texts, [[code for code, _ in p] for p in predictions], model=model, lang=lang,
                                 embedder=embedder, turn_ratings=[turn_rating.get(u.turn_index) for u in units])

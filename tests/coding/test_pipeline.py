@@ -15,6 +15,7 @@ from coding.pipeline import (
     is_codable,
 )
 from coding.schema import SpokenRating
+from coding.units import is_substantive
 
 ROLES = {"I": "interviewer", "R": "respondent"}
 GUIDE_EN = [
@@ -217,10 +218,19 @@ def test_small_talk_and_bare_ratings_are_never_coded() -> None:
     assert {"Morning.", "Yes, go ahead.", "Honestly, a four.", "Two.", "Thanks.", "Bye for now."} <= uncoded
     assert not set(coder.texts) & uncoded
     for u in coded.units:
-        if u.text in uncoded:
+        if u.text in uncoded and not is_substantive(u.text, "en"):
             assert u.sentiment == "neutral" and u.sentiment_score == 0.0 and u.reason is None
     assert any(u.codes for u in coded.units)
     assert is_codable("The portal is hard to use.", "en") and not is_codable("Okay, go ahead.", "en")
+
+
+def test_a_one_word_verdict_keeps_its_sentiment_but_gets_no_theme() -> None:
+    # "Mostly good." is an opinion (it reaches the review queue) but one word cannot tell a theme
+    assert is_substantive("Mostly good.", "en") and not is_codable("Mostly good.", "en")
+    assert is_substantive("Gli avvisi.", "it") and not is_codable("Gli avvisi.", "it")
+    coder = FakeCoder()
+    coded = code(interview_en(["Honestly, a four."], ["Two."]), GUIDE_EN, "en", coder=coder)
+    assert all(len(text.split()) > 2 for text in coder.texts)
 
 
 def test_coder_gets_the_guide_question_as_prior() -> None:
