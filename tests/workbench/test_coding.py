@@ -34,13 +34,6 @@ def upload(client, study_id: int, seed: int = 0) -> int:
 
 
 @pytest.fixture
-def analyst(client, session):
-    user = make_user(session, "analyst")
-    sign_in(client, "analyst@example.com")
-    return user
-
-
-@pytest.fixture
 def coded(client, session, analyst):
     study = make_study(session)
     interview_id = upload(client, study.id)

@@ -52,13 +52,6 @@ def make_study(session, *, csat: bool = False):
 
 
 @pytest.fixture
-def analyst(client, session):
-    user = make_user(session, "analyst")
-    sign_in(client, "analyst@example.com")
-    return user
-
-
-@pytest.fixture
 def coded(client, session, analyst):
     study = make_study(session)
     return study, upload(client, study.id)

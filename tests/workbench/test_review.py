@@ -21,13 +21,6 @@ SUBSTANTIVE = "The invoices arrive late every month and nobody explains the char
 
 
 @pytest.fixture
-def analyst(client, session):
-    user = make_user(session, "analyst")
-    sign_in(client, "analyst@example.com")
-    return user
-
-
-@pytest.fixture
 def study(session):
     study = make_study(session)
     for path, name in [("billing", "Billing"), ("support", "Support"), ("delivery", "Delivery")]:
