@@ -433,7 +433,7 @@ def answers_by_question(session: Session, *, study_id: int) -> list[tuple[GuideQ
     return result
 
 
-def _rating_order(rating: Rating, headline: str, positions: dict[int, int]) -> tuple:
+def rating_order(rating: Rating, headline: str, positions: dict[int, int]) -> tuple:
     """Headline scale first, an analyst's rating before the model's, then guide order."""
     return (rating.scale != headline, rating.source != "analyst",
             positions.get(rating.question_id or 0, 10_000), rating.id or 0)
@@ -445,7 +445,7 @@ def interview_ratings(session: Session, *, interview: Interview) -> list[Rating]
     headline = headline_scale(session, study_id=interview.study_id)
     positions = {q.id: q.position for q in session.exec(select(GuideQuestion)
                                                          .where(GuideQuestion.study_id == interview.study_id))}
-    return sorted(rows, key=lambda r: _rating_order(r, headline, positions))
+    return sorted(rows, key=lambda r: rating_order(r, headline, positions))
 
 
 def headline_ratings(session: Session, *, study_id: int, interview_ids: list[int] | None = None) -> dict[int, Rating]:
@@ -460,7 +460,7 @@ def headline_ratings(session: Session, *, study_id: int, interview_ids: list[int
     best: dict[int, Rating] = {}
     for row in session.exec(query):
         current = best.get(row.interview_id)
-        if current is None or _rating_order(row, scale, positions) < _rating_order(current, scale, positions):
+        if current is None or rating_order(row, scale, positions) < rating_order(current, scale, positions):
             best[row.interview_id] = row
     return best
 

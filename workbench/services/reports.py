@@ -75,11 +75,12 @@ def confidence_threshold() -> float:
 def _other_ratings(session: Session, *, study: Study, ids: list[int], headline: str) -> dict[int, list[RatingValue]]:
     """Each interview's ratings on the known scales other than the headline one, one per scale
     (an analyst's before the model's, then guide order)."""
+    from workbench.services.coding import rating_order
+
     questions = {q.id: q for q in session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study.id))}
     rows = session.exec(select(Rating).where(Rating.interview_id.in_(ids), Rating.scale != headline)).all()
-    rows = sorted(rows, key=lambda r: (r.source != "analyst",
-                                       questions[r.question_id].position if r.question_id in questions else 10_000,
-                                       r.id or 0))
+    positions = {qid: q.position for qid, q in questions.items()}
+    rows = sorted(rows, key=lambda r: rating_order(r, headline, positions))
     found: dict[int, dict[str, RatingValue]] = {}
     for row in rows:
         if row.scale not in RATING_SCALES:
@@ -111,7 +112,9 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
         query = query.where(Interview.id.in_(interview_ids or [0]))
     interviews = session.exec(query.order_by(Interview.interview_date, Interview.id)).all()
     ids = [i.id for i in interviews] or [0]
-    from workbench.services.coding import headline_ratings  # one rating per interview, on the headline scale
+    from workbench.services.coding import (
+        headline_ratings,  # one rating per interview, on the headline scale
+    )
 
     ratings = headline_ratings(session, study_id=study.id, interview_ids=ids)
     others = _other_ratings(session, study=study, ids=ids, headline=scale)
