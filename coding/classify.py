@@ -42,7 +42,8 @@ being coded. Lexical evidence is added to it: the text's lemmas (simplemma, acce
 folded, stop words left out) that appear in the code's own wording (name, definition,
 examples, in the text's language), each weighted by how specific it is to the code among
 its siblings. The confidence is a logistic of that evidence and of how far the code is
-behind the best code of its level.
+behind the best code of its level. A sub-code's evidence is what it has beyond its
+theme's: a text about the theme only gets the theme, not its nearest sub-code.
 
 Supervised: per code, the average of two logistic regressions (class weights balanced):
 one on the embeddings, one on TF-IDF of word 1-2 grams and character 2-5 grams (hashed;
@@ -288,8 +289,8 @@ class ZeroShotCoder:
     None: no cap). With `leaves_only` the parent codes are not scored and every leaf is
     decided on its own (flat); by default themes are decided first and a sub-code needs
     its theme. The confidence is sigmoid(scale * (e - offset) + gap_weight * gap), with
-    e = z + lexical_weight * L: `z` the code's similarity z-score, `L` (0..1) its lexical
-    evidence and `gap` (<= 0) the code's distance behind the best e of its level (among
+    e = z + lexical_weight * L (for a sub-code, minus its theme's e): `z` the code's
+    similarity z-score, `L` (0..1) its lexical evidence and `gap` (<= 0) the code's distance behind the best e of its level (among
     its siblings, (S - S_best) / sd plus the lexical difference). `gap_weight` and
     `lexical_weight` were chosen on the MAMS categories only (a grid of offset, gap weight,
     lexical weight and max codes: the best micro F1 at 2 codes with precision near 0.75,
@@ -460,9 +461,26 @@ class ZeroShotCoder:
             gap[:, group] = ((S[:, group] - S[:, group].max(axis=1, keepdims=True)) / sd[:, group]
                              + self.lexical_weight
                              * (L[:, group] - L[:, group].max(axis=1, keepdims=True)))
-        confidence = _sigmoid(self.scale * (evidence - self.offset) + self.gap_weight * gap)
+        confidence = _sigmoid(self.scale * (self._own_evidence(evidence) - self.offset)
+                              + self.gap_weight * gap)
         z_small_talk = (S - RS.mean(axis=0)) / np.maximum(RS.std(axis=0), 1e-3)
         return confidence, z_small_talk, evidence, gap
+
+    def _own_evidence(self, evidence: np.ndarray) -> np.ndarray:
+        """A sub-code's evidence beyond its theme's (a theme's is its evidence as is).
+
+        Sub-codes share their theme's subject, so a text about the theme is similar to all
+        of them: their z-scores against small talk say "about the theme", not "about this
+        sub-code". Only what a sub-code has above its theme is its own evidence; without
+        it the theme itself is given (on the demo study, sub-codes with no evidence of
+        their own, e.g. delivery/tracking for "Nel complesso bene, lavoriamo insieme da tre
+        anni.", were given at 0.7 to 0.99). Flat codebooks are unchanged."""
+        sub = self._parents >= 0
+        if not sub.any():
+            return evidence
+        own = evidence.copy()
+        own[:, sub] = evidence[:, sub] - evidence[:, self._parents[sub]]
+        return own
 
     def scores_embeddings(self, X: np.ndarray, langs: Sequence[str],
                           texts: Sequence[str] | None = None) -> np.ndarray:

@@ -253,3 +253,31 @@ def test_zero_shot_leaves_small_talk_uncoded_with_the_real_model():
     assert found[:3] == [[], [], []]
     assert found[3][0][0] == "invoicing/invoice-errors"
     assert found[4][0][0] == "delivery/late-shipments"
+
+
+def _delivery_book() -> Codebook:
+    return Codebook([
+        Code("delivery", "Delivery", "Shipping and deliveries of our orders.",
+             ["The delivery of our orders.", "Deliveries and shipping."]),
+        Code("delivery/late", "Late delivery", "Delivery arrives late after the promised date.",
+             ["The delivery arrived late again.", "Late trucks every week."]),
+        Code("delivery/damaged", "Damaged goods", "Goods arrive broken or damaged.",
+             ["The pallets arrived broken.", "Damaged boxes in every shipment."]),
+        Code("invoicing", "Invoice errors", "Invoices with wrong prices.",
+             ["The invoice had wrong prices.", "Invoices wrong again."]),
+    ])
+
+
+def test_zero_shot_sub_code_needs_evidence_beyond_its_theme(fake: FakeEmbedder) -> None:
+    coder = ZeroShotCoder(_delivery_book(), embedder=fake)
+    texts = ["The delivery of our orders and shipping.", "The delivery arrived late again.",
+             "Every invoice has wrong prices."]
+    found = coder.predict(texts, lang="en")
+    # About the theme only: the theme, not whichever sub-code is nearest.
+    assert [c for c, _ in found[0]] == ["delivery"]
+    assert found[1][0][0] == "delivery/late"
+    assert found[2][0][0] == "invoicing"
+    # A sub-code's confidence comes from what it has above its theme.
+    scores = coder.scores(texts[:1], lang="en")[0]
+    for sub in ("delivery/late", "delivery/damaged"):
+        assert scores[coder.codes.index(sub)] < 0.5
