@@ -290,9 +290,9 @@ class ZeroShotCoder:
     decided on its own (flat); by default themes are decided first and a sub-code needs
     its theme. The confidence is sigmoid(scale * (e - offset) + gap_weight * gap), with
     e = z + lexical_weight * L (for a sub-code, minus its theme's e): `z` the code's
-    similarity z-score, `L` (0..1) its lexical evidence and `gap` (<= 0) the code's distance behind the best e of its level (among
-    its siblings, (S - S_best) / sd plus the lexical difference). `gap_weight` and
-    `lexical_weight` were chosen on the MAMS categories only (a grid of offset, gap weight,
+    similarity z-score, `L` (0..1) its lexical evidence and `gap` (<= 0) the code's
+    distance behind the best e of its level (among its siblings, (S - S_best) / sd plus
+    the lexical difference). `gap_weight` and `lexical_weight` were chosen on the MAMS categories only (a grid of offset, gap weight,
     lexical weight and max codes: the best micro F1 at 2 codes with precision near 0.75,
     0.539 at 0.749, against 0.485 at 0.709 without lexical evidence). ABSITA and SemEval
     are untuned.
