@@ -316,6 +316,10 @@ _HEDGES = frozenset("""
 _CONTRAST = frozenset("""
     but however though although yet whereas ma pero tuttavia eppure sebbene benche invece comunque
 """.split())  # noqa: SIM905
+# Fixed phrases built on a negator that affirm ("senza dubbio", "no doubt"): they intensify
+# what follows instead of negating it.
+_AFFIRMATIONS = (("without", "a", "doubt"), ("senza", "dubbio"), ("senz", "altro"), ("no", "doubt"),
+                 ("without", "doubt"))
 _SCOPE_ENDS = frozenset(("and", "or", "ed", "oppure"))  # "e" folds from "è"
 _TRANSPARENT = frozenset(("that", "che", "say", "think", "dire", "direi", "penso", "credo"))
 _CAUSAL = frozenset(("because", "since", "perche", "siccome", "poiche"))
@@ -385,6 +389,11 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
             # "too high", "too slow": excess is a complaint whatever the next word is
             value, span, label = min(-1.0, -abs(_word_value(tokens[i + 1]))), 2, \
                 f"too {tokens[i + 1]}"
+        affirmation = next((a for a in _AFFIRMATIONS if tuple(tokens[i:i + len(a)]) == a), None)
+        if not value and affirmation:
+            boost = 1.5
+            i += len(affirmation)
+            continue
         if not value and token in _NEGATORS:
             negation_left = 4
             i += 1

@@ -321,3 +321,12 @@ def test_real_model_buono_ma_caro_per_code() -> None:
     praise = "I'd say that I have a 10, because Sarah always calls us back the same day."
     found = unit_sentiment([praise, "non male", "not great"], turn_ratings=[10, None, None])
     assert labels_of(found) == ["positive", "positive", "negative"]
+
+
+def test_an_affirming_phrase_built_on_a_negator_does_not_negate() -> None:
+    from coding.sentiment import lexicon_evidence
+
+    for text in ("Cinque senza dubbio, sono sempre gentili e preparati.", "Without a doubt they are kind."):
+        evidence = lexicon_evidence(text)
+        assert evidence.positive > 0 and evidence.negative == 0, (text, evidence)
+    assert lexicon_evidence("Non sono gentili.").negative > 0  # a plain negator still negates
