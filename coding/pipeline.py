@@ -309,6 +309,23 @@ def is_codable(text: str, lang: str) -> bool:
     return is_substantive(text, lang) and len(content_words(text, lang)) >= MIN_CONTENT_WORDS
 
 
+_IMPROVEMENT_QUESTION = re.compile(
+    r"\b(improve|improvement|better|change|fix|wish|migliora\w*|cambia\w*|meglio|correggere|vorrebbe)\b")
+
+
+def asks_for_improvement(question: str | None) -> bool:
+    """Whether a guide question asks what to improve or change ("What should we improve first?",
+    "Cosa dovremmo migliorare?"): an answer to it names a problem, not a delight."""
+    from .language import fold
+
+    return bool(question) and _IMPROVEMENT_QUESTION.search(fold(question)) is not None
+
+
+def _answer_polarity(polarity: str, improvement: bool) -> str:
+    """A code's polarity, with praise set to neutral in an answer to an improvement question."""
+    return "neutral" if improvement and polarity == "positive" else polarity
+
+
 def _accepts(func: Any, keyword: str) -> bool:
     """Whether `func` takes `keyword` (checked once per call site; fakes in tests may not)."""
     try:
@@ -385,8 +402,15 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
         unit.sentiment, score = overall[index]
         unit.sentiment_score = round(float(score), 4)
         polarities = per_code[index]
+        improvement = asks_for_improvement(guide_text.get(unit.question_id or ""))
+        if improvement and unit.sentiment == "positive":
+            # "What should we improve?" — "La puntualità delle consegne.": the words may be
+            # positive, the answer is not praise; neutral rather than a delight it never was
+            unit.sentiment, unit.sentiment_score = "neutral", 0.0
         unit.codes = [CodeAssignment(code=code, confidence=round(float(min(max(conf, 0.0), 1.0)), 4),
-                                     sentiment=polarities.get(code, (unit.sentiment, 0.0))[0], source="model")
+                                     sentiment=_answer_polarity(polarities.get(code, (unit.sentiment, 0.0))[0],
+                                                                improvement),
+                                     source="model")
                       for code, conf in predictions[index]]
         following = units[index + 1].text if index + 1 < len(units) and \
             units[index + 1].turn_index == unit.turn_index else None

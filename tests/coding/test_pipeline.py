@@ -294,3 +294,19 @@ def test_rating_question_of_unknown_scale_gives_no_rating() -> None:
                   GuideItem("q2", "Da uno a cinque, quanto è soddisfatto?", kind="rating", scale="csat")]
     script = [("I", "E che voto darebbe, in generale, ai nostri autisti?"), ("R", "Un quattro.")]
     assert code(script, two_scales, "it").ratings == []
+
+
+def test_an_answer_to_an_improvement_question_is_never_praise() -> None:
+    guide = [*GUIDE_EN, GuideItem("q5", "What is the one thing we should improve first?")]
+    script = [
+        ("I", "How is the relationship with us going overall?"),
+        ("R", "Really good, the drivers are excellent and always friendly."),
+        ("I", "What is the one thing we should improve first?"),
+        ("R", "The excellent punctuality of your deliveries, which we always loved."),
+    ]
+    coded = code(script, guide, "en")
+    praise, improvement = (next(u for u in coded.units if text in u.text) for text in ("drivers", "punctuality"))
+    assert improvement.question_id == "q5" and praise.question_id == "q1"
+    assert praise.sentiment == "positive"  # the same words elsewhere are praise
+    assert improvement.sentiment != "positive" and improvement.codes
+    assert all(c.sentiment != "positive" for c in improvement.codes)
