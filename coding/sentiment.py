@@ -53,6 +53,7 @@ units) chosen on the benchmark data.
 
 from __future__ import annotations
 
+import abc
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -501,14 +502,15 @@ def rating_evidence(rating: float | None) -> float:
 
 # --- models -------------------------------------------------------------------------------
 
-class _PolarityModel:
+class _PolarityModel(abc.ABC):
     """What both sentiment models share: the best class of `proba_embeddings`, and texts in."""
 
     classes: list[str]
     embedder: Embedder | None
 
+    @abc.abstractmethod
     def proba_embeddings(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Class probabilities, one row per embedding, columns in `classes` order."""
 
     def predict_embeddings(self, X: np.ndarray) -> list[tuple[str, float]]:
         P = self.proba_embeddings(X)

@@ -13,15 +13,7 @@ from coding.classify import SupervisedCoder, ZeroShotCoder, resolve_languages
 from coding.codebook import Code, Codebook
 from coding.errors import CodingError, NotEnoughData
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    embeddings.clear_cache()
-
-
-@pytest.fixture
-def fake() -> FakeEmbedder:
-    return FakeEmbedder()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def codebook() -> Codebook:

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from embedding_fakes import FakeEmbedder
 
-from coding import embeddings
 from coding.classify import (
     QUESTION_BOOST,
     SupervisedCoder,
@@ -21,15 +20,7 @@ from coding.classify import (
 from coding.codebook import Code, Codebook
 from coding.errors import CodingError
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    embeddings.clear_cache()
-
-
-@pytest.fixture
-def fake() -> FakeEmbedder:
-    return FakeEmbedder()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 def book() -> Codebook:

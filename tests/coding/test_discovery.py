@@ -18,10 +18,7 @@ from coding.discovery import (
 )
 from coding.errors import NotEnoughData
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    embeddings.clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 class FirstCandidates:

@@ -25,15 +25,7 @@ from coding.sentiment import (
     unit_sentiment,
 )
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> None:
-    embeddings.clear_cache()
-
-
-@pytest.fixture
-def fake() -> FakeEmbedder:
-    return FakeEmbedder()
+pytestmark = pytest.mark.usefixtures("fresh_cache")
 
 
 ANCHORS = {
