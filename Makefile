@@ -92,8 +92,8 @@ bench-report: install system-deps  ## report PDF for a synthetic 200-interview s
 bench-demo: install models  ## WER and speaker attribution of the demo recordings against their scripts
 	$(BIN)/python -m benchmarks.demo
 
-lint:
-	$(BIN)/ruff check workbench transcription coding storytelling benchmarks tests
+lint: install  ## ruff over every package, the benchmarks, the scripts and the tests
+	$(BIN)/ruff check workbench transcription coding storytelling benchmarks scripts tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

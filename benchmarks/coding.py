@@ -429,9 +429,21 @@ def _sentiment_figures(datasets: Sequence[Dataset], n_texts: int
         return [], [], f"{type(exc).__name__}: {exc}"
 
 
+def _b2b_theme_figures() -> tuple[dict[str, dict[str, dict[str, float]]], str]:
+    """{half title: {language: scores}} from benchmarks._b2b_themes (starter codebook)."""
+    try:
+        from benchmarks._b2b_themes import evaluate
+
+        return {title: evaluate(half) for half, title in
+                (("odd", "odd ids, held out"), ("even", "even ids, tuning"), (None, "all 120"))}, ""
+    except Exception as exc:  # noqa: BLE001 - another module's evaluation: report it, go on
+        return {}, f"{type(exc).__name__}: {exc}"
+
+
 def targets_table(sup: dict[str, dict[str, dict[str, object]]], zs: dict[str, dict[str, object]],
                   aspect: Sequence[Sequence[object]], b2b: Sequence[Sequence[object]],
-                  sentiment_error: str) -> str:
+                  sentiment_error: str,
+                  themes: dict[str, dict[str, dict[str, float]]] | None = None) -> str:
     def met(value: float, target: float) -> str:
         return "yes" if value >= target else "no"
 
@@ -462,6 +474,15 @@ def targets_table(sup: dict[str, dict[str, dict[str, object]]], zs: dict[str, di
         if row[1] == "it + en":
             rows.append([f"B2B sentiment test set macro-F1, {row[0]} ({row[2]} answers)",
                          row[3], "(see the sentiment section)", "-"])
+    held_out = (themes or {}).get("odd ids, held out", {}).get("it + en")
+    if held_out:
+        rows.append([(f"B2B answers, starter codebook, zero-shot theme micro-F1, odd ids held out "
+                      f"({held_out['slots']} themes in {held_out['answers']} answers)"),
+                     f"{held_out['f1']:.3f}", ">= 0.80 (the held-out phone check)",
+                     met(held_out["f1"], 0.80)])
+        rows.append([("... per-code polarity right, same answers "
+                      f"({held_out['found']} themes found)"), f"{held_out['polarity']:.3f}",
+                     ">= 0.80 (the held-out phone check)", met(held_out["polarity"], 0.80)])
     table = markdown_table(["figure", "measured (95% CI)", "target", "met?"], rows)
     if sentiment_error:
         table += ("\n\nSentiment figures left out: benchmarks._sentiment_eval failed "
@@ -479,8 +500,11 @@ PROTOCOL = (
     "+ LR) share folds and threshold protocol; C = 10 for both regressions was checked "
     "against C = 1 and 3 on one MAMS fold only (0.854 vs 0.842 and 0.850), not searched. Zero-shot: no labels are used; the codebook is the category "
     "names and the one-line definitions below; the lexical weight (3) and gap weight (4) "
-    "were chosen on MAMS only, keeping the earlier scale and offset (threshold 0.5, at most 2 "
-    "codes), so MAMS is in-sample and ABSITA and SemEval are not. Intervals: 95% bootstrap over texts "
+    "were chosen on MAMS earlier; the theme-level, clause-by-clause decision and the offset "
+    "for codebooks with examples (2.0, in z-score units) on the even ids of the B2B theme set "
+    "(see its section); the offset for names and definitions only (0.5, used here) on MAMS "
+    "(0.5, 1.0, 1.5, 2.0 tried: micro-F1 0.533, 0.525, 0.511, 0.499), so MAMS is in-sample "
+    "and ABSITA and SemEval are not. Intervals: 95% bootstrap over texts "
     "(500 resamples); 'fold sd' is the standard deviation of the five folds' micro F1."
 )
 
@@ -555,6 +579,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             embeddings.save_cache(CACHE)
             print(f"{ds.stem}: sentiment in {time.perf_counter() - t0:.0f} s", flush=True)
         aspect_rows, b2b_rows, sentiment_error = _sentiment_figures(datasets, args.sentiment_texts)
+        theme_results, theme_error = _b2b_theme_figures()
         embeddings.save_cache(CACHE)
         speed_rows = [] if skip_throughput else throughput(datasets, args.throughput_units)
     minutes = (time.perf_counter() - started) / 60
@@ -571,7 +596,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"The run took {minutes:.0f} minutes; {load.summary()}."
         + (f" Left out of this run: {', '.join(skipped)}." if skipped else "")),
         "### Targets\n\n" + targets_table(sup_results, zs_results, aspect_rows, b2b_rows,
-                                          sentiment_error)
+                                          sentiment_error, theme_results)
         + "\n\n" + PROTOCOL,
         "### Theme coding, supervised (5-fold cross-validation)\n\n"
         "Per category, the default coder averages the probabilities of two logistic regressions "
@@ -590,12 +615,30 @@ def main(argv: Sequence[str] | None = None) -> None:
                              curve_rows))
     body.append(
         "### Theme coding, zero-shot (category names and one-line definitions only)\n\n"
-        "Default: embedding similarity (z-score against small talk and the batch) plus lexical "
-        "evidence (lemmas of the code's own words found in the text), a code only above the "
-        "threshold, at most 2 per text. Embeddings only: the same without the lexical "
+        "Default: embedding similarity (z-score against reference small talk) plus lexical "
+        "evidence (lemmas of the code's own words found in the text); per text and per side of "
+        "a contrast ('but', 'ma') only the best code can clear the threshold unless another is "
+        "practically tied, at most 2 per text. Embeddings only: the same without the lexical "
         "evidence. Codes per text: predicted (gold).\n\n"
         + markdown_table(["dataset", "setting", "rows", "micro F1 (95% CI)", "precision (95% CI)",
                           "recall", "macro F1", "codes per text", "uncoded"], zs_rows))
+    if theme_results or theme_error:
+        from benchmarks._b2b_themes import HEADERS, table_rows
+
+        body.append(
+            "### Theme coding of B2B interview answers (starter codebook, zero-shot)\n\n"
+            "The closest proxy for a new study: the 120 spoken answers of the B2B sentiment set "
+            "(60 English, 60 Italian translations of them), each labelled by hand with the "
+            "starter codebook's themes and each theme's polarity "
+            "(tests/coding/data/b2b_themes.csv; 32 answers have no theme and must stay "
+            "uncoded). They go through the interview pipeline (coding.pipeline.code_transcript) "
+            "in interviews of six answers; a sub-code counts as its theme. Protocol: the "
+            "zero-shot offset (2.0) and the theme-level decision were chosen on the even ids; "
+            "the odd ids are held out (an answer and its translation fall in the same half). "
+            "Polarity right: the share of found themes whose polarity matches.\n\n"
+            + ("\n\n".join(f"{title}:\n\n" + markdown_table(HEADERS, table_rows(result))
+                            for title, result in theme_results.items())
+               if theme_results else f"Left out: benchmarks._b2b_themes failed ({theme_error})."))
     if disc_rows:
         body.append(
             "### Theme discovery (all rows; scored on rows with one gold category)\n\n"

@@ -202,6 +202,7 @@ def save_cache(path: str | os.PathLike[str]) -> int:
         keys = np.array(["\t".join(key) for key, _ in items], dtype=str)
     vectors = np.vstack([v for _, v in items]) if items else np.zeros((0, 0), np.float32)
     target = os.fspath(path)
+    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
     tmp = f"{target}.tmp.npz"
     np.savez(tmp, keys=keys, vectors=vectors)
     os.replace(tmp, target)

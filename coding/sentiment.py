@@ -268,12 +268,23 @@ _PHRASES_TEXT = """
     too many | too much | troppi | troppe | troppo | price went up | prices went up |
     prezzi sono saliti | e salito | sono saliti | hard to get hold | difficile trovare |
     brutta figura | look bad | takes forever | take forever | took forever | ci vuole una vita |
-    hurt us | hurts us | ci penalizzano | ci penalizza
+    hurt us | hurts us | ci penalizzano | ci penalizza | takes days | took days | takes weeks |
+    took weeks | took a month | takes a month | ci vogliono giorni | ci vogliono settimane |
+    ci sono volute settimane | ci e voluto un mese | ci vuole un mese
 -2: let us down | rip off | ripped off | not good enough | non e adeguat | goes wrong | went wrong | va storto |
     vanno storte | non funziona | doesn't work | does not work | never works | waste of time |
     perdita di tempo | looking at other suppliers | changing supplier | change supplier |
-    cambiare fornitore | altri fornitori
+    cambiare fornitore | altri fornitori | crashes | crashed | crash | keeps crashing |
+    si blocca | si bloccano | si e bloccato | si pianta | billed twice | billed us twice |
+    charged twice | charged us twice | invoiced twice | fatturato due volte |
+    fatturati due volte | addebitato due volte
++2: expecting worse | expected worse | aspettavamo di peggio | ci aspettavamo di peggio
 """
+
+# Discourse markers that look evaluative and are not: "to be fair, it's not great" is no praise.
+_NEUTRAL_PHRASES = tuple(tuple(p.split()) for p in (
+    "to be fair", "in fairness", "in all fairness", "to be honest", "a dire il vero",
+    "per essere onesti", "ad essere onesti", "per la verita", "onestamente"))
 
 
 def _parse_entries(text: str, separator: str | None) -> dict[str, float]:
@@ -382,6 +393,10 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
     while i < len(tokens):
         token = tokens[i]
         value, span, label = 0.0, 1, token
+        neutral = next((p for p in _NEUTRAL_PHRASES if tuple(tokens[i:i + len(p)]) == p), None)
+        if neutral:
+            i += len(neutral)
+            continue
         for phrase, weight in _PHRASES:
             if tuple(tokens[i:i + len(phrase)]) == phrase:
                 value, span, label = weight, len(phrase), " ".join(phrase)

@@ -12,14 +12,14 @@ _SESSION_DIR = Path(tempfile.mkdtemp(prefix="perche-tests-"))
 os.environ["PERCHE_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
 
-import pytest  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session
 
-from workbench import jobs  # noqa: E402
-from workbench.db import get_engine, upgrade_database  # noqa: E402
-from workbench.settings import Settings  # noqa: E402
+from workbench import jobs
+from workbench.db import get_engine, upgrade_database
+from workbench.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -63,14 +63,14 @@ def immediate_jobs() -> Iterator[None]:
 
 
 @pytest.fixture
-def app(settings: Settings):  # noqa: ANN201
+def app(settings: Settings):
     from workbench.app import create_app
 
     return create_app(settings, start_worker=False)
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # noqa: ANN001
+def client(app) -> Iterator[TestClient]:
     with TestClient(app) as test_client:
         yield test_client
 

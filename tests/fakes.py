@@ -37,7 +37,7 @@ class FakeEngine:
 
     name = "fake"
 
-    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None):  # noqa: ANN001, ANN201
+    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None):
         duration = len(audio) / 16000
         if progress:
             progress("transcribing", 1, 1)
@@ -51,7 +51,7 @@ class SlowEngine:
     steps = 20
     pause = 0.25
 
-    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None):  # noqa: ANN001, ANN201
+    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None):
         for done in range(self.steps):
             if progress:
                 progress("transcribing", done, self.steps)
@@ -67,7 +67,7 @@ class FakeEmbedder:
     name = "fake-bow"
     dim = 256
 
-    def embed(self, texts, *, kind: str = "query"):  # noqa: ANN001, ANN201
+    def embed(self, texts, *, kind: str = "query"):
         import re
         import zlib
 

@@ -62,7 +62,7 @@ def to_rttm(transcript: Transcript, file_id: str) -> str:
 
 
 def _timestamp(seconds: float, separator: str) -> str:
-    millis = int(round(max(seconds, 0.0) * 1000))
+    millis = round(max(seconds, 0.0) * 1000)
     hours, millis = divmod(millis, 3_600_000)
     minutes, millis = divmod(millis, 60_000)
     secs, millis = divmod(millis, 1000)

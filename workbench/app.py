@@ -29,14 +29,14 @@ log = logging.getLogger("perche")
 class CSRFMiddleware:
     """asgi-csrf's double-submit check on every unsafe request that carries cookies."""
 
-    def __init__(self, app, *, secret: str, secure: bool) -> None:  # noqa: ANN001
+    def __init__(self, app, *, secret: str, secure: bool) -> None:
         self.app = asgi_csrf(app, signing_secret=secret, cookie_secure=secure, send_csrf_failed=_csrf_failed)
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         await self.app(scope, receive, send)
 
 
-async def _csrf_failed(scope, send, message_id) -> None:  # noqa: ANN001
+async def _csrf_failed(scope, send, message_id) -> None:
     body = (
         "<!doctype html><meta charset=utf-8><title>Form expired</title>"
         "<link rel=stylesheet href=/static/app.css><main class=narrow><h1>This form has expired</h1>"
@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     run_worker = settings.embedded_worker if start_worker is None else start_worker
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI):
         upgrade_database(settings)
         # Before serving, not in a thread: a second thread importing spaCy's modules while requests
         # import them too can trip Python's import-deadlock detection.

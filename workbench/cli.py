@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -20,11 +20,11 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-from workbench.cli_common import console, err  # noqa: E402
-from workbench.cli_common import fail as _fail  # noqa: E402
+from workbench.cli_common import console, err
+from workbench.cli_common import fail as _fail
 
 
-def _database():  # noqa: ANN202
+def _database():
     from workbench.db import session_scope, upgrade_database
 
     settings = get_settings()
@@ -74,7 +74,7 @@ def user_create(email: str,
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    settings, scope = _database()
+    _settings, scope = _database()
     with scope as session:
         try:
             user = user_service.create_user(session, email=email, password=password, role=role, name=name)
@@ -90,7 +90,7 @@ def user_list() -> None:
 
     from workbench.services import users as user_service
 
-    settings, scope = _database()
+    _settings, scope = _database()
     table = Table("id", "e-mail", "name", "role", "active")
     with scope as session:
         for u in user_service.list_users(session):
@@ -103,7 +103,7 @@ def token_create(email: str) -> None:
     """Create an API token for a user and print it (it is shown only once)."""
     from workbench.services import users as user_service
 
-    settings, scope = _database()
+    _settings, scope = _database()
     with scope as session:
         try:
             user = user_service.get_user_by_email(session, email)
@@ -123,7 +123,7 @@ def _parse_meta(pairs: list[str]) -> dict[str, str]:
     return meta
 
 
-def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> bool:  # noqa: ANN001
+def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> bool:
     """Show a progress bar per job until all finish; run them in this process if asked."""
     from workbench import jobs
     from workbench.db import session_scope
@@ -163,7 +163,7 @@ def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> boo
 
 @app.command()
 def upload(study_id: int, files: Annotated[list[Path], typer.Argument(help="Recordings to add.")],
-           meta: Annotated[Optional[list[str]], typer.Option("--meta", help="Metadata as key=value (repeatable): "
+           meta: Annotated[list[str] | None, typer.Option("--meta", help="Metadata as key=value (repeatable): "
                                                                    "account, segment, region, language…")] = None,
            wait: Annotated[bool, typer.Option(help="Follow the jobs until they finish.")] = True,
            process: Annotated[bool, typer.Option(help="Transcribe here instead of leaving it to a worker.")] = False,
@@ -201,16 +201,15 @@ def upload(study_id: int, files: Annotated[list[Path], typer.Argument(help="Reco
                 jobs.enqueue(job)
             job_ids[job.id] = path.name
             console.print(f"{path.name}: interview #{interview.id}, job #{job.id}")
-    if job_ids and (wait or process):
-        if not follow_jobs(settings, job_ids, process_here=process):
-            failures += 1
+    if job_ids and (wait or process) and not follow_jobs(settings, job_ids, process_here=process):
+        failures += 1
     if failures:
         raise typer.Exit(1)
 
 
 @app.command()
 def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here and wait, instead of queueing.")] = False,
-         report: Annotated[Optional[Path], typer.Option(
+         report: Annotated[Path | None, typer.Option(
              help="Then write the demo study's report PDF here (with --process, once it is coded).")] = None) -> None:
     """Load the demo study and demo users, if the database has no studies yet."""
     from workbench import jobs
@@ -261,16 +260,16 @@ def _check_speaker_options(speakers: int | None, min_speakers: int | None, max_s
 @app.command()
 def transcribe(
     audio: Annotated[Path, typer.Argument(help="The recording (wav, mp3, m4a, ogg, opus, flac, webm, mp4...).")],
-    engine: Annotated[Optional[str], typer.Option(help="faster-whisper (default) or openai-whisper.")] = None,
-    language: Annotated[Optional[str], typer.Option(help="it, en, or auto to detect it.")] = None,
-    speakers: Annotated[Optional[int], typer.Option(help="Known number of speakers (a phone interview: 2).")] = None,
-    min_speakers: Annotated[Optional[int], typer.Option(help="Fewest speakers expected (focus group).")] = None,
-    max_speakers: Annotated[Optional[int], typer.Option(help="Most speakers expected (focus group).")] = None,
+    engine: Annotated[str | None, typer.Option(help="faster-whisper (default) or openai-whisper.")] = None,
+    language: Annotated[str | None, typer.Option(help="it, en, or auto to detect it.")] = None,
+    speakers: Annotated[int | None, typer.Option(help="Known number of speakers (a phone interview: 2).")] = None,
+    min_speakers: Annotated[int | None, typer.Option(help="Fewest speakers expected (focus group).")] = None,
+    max_speakers: Annotated[int | None, typer.Option(help="Most speakers expected (focus group).")] = None,
     diarize: Annotated[bool, typer.Option(help="Tell speakers apart (--no-diarize: words only).")] = True,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the transcript as JSON here.")] = None,
-    rttm_out: Annotated[Optional[Path], typer.Option("--rttm", help="Write who-spoke-when as RTTM here.")] = None,
-    srt_out: Annotated[Optional[Path], typer.Option("--srt", help="Write SubRip subtitles here.")] = None,
-    vtt_out: Annotated[Optional[Path], typer.Option("--vtt", help="Write WebVTT subtitles here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the transcript as JSON here.")] = None,
+    rttm_out: Annotated[Path | None, typer.Option("--rttm", help="Write who-spoke-when as RTTM here.")] = None,
+    srt_out: Annotated[Path | None, typer.Option("--srt", help="Write SubRip subtitles here.")] = None,
+    vtt_out: Annotated[Path | None, typer.Option("--vtt", help="Write WebVTT subtitles here.")] = None,
 ) -> None:
     """Transcribe and diarize one recording here, without the workbench; print it or write files."""
     import json
@@ -346,7 +345,7 @@ def models() -> None:
 @app.command()
 def migrate() -> None:
     """Upgrade the database to the newest schema (the app also does it on start)."""
-    settings, _ = _database()
+    _settings, _ = _database()
     console.print("The database is up to date.")
 
 

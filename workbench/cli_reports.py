@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,10 +18,10 @@ def _check_out(path: Path | None, suffix: str) -> None:
 
 
 def report(study_id: int,
-           pdf: Annotated[Optional[Path], typer.Option(help="Write the report as an A4 PDF here.")] = None,
-           html: Annotated[Optional[Path], typer.Option(help="Write the report as a standalone HTML file here.")] = None,
-           lang: Annotated[Optional[str], typer.Option(help="it or en (default: the study's language).")] = None,
-           filter: Annotated[Optional[list[str]], typer.Option(  # noqa: A002
+           pdf: Annotated[Path | None, typer.Option(help="Write the report as an A4 PDF here.")] = None,
+           html: Annotated[Path | None, typer.Option(help="Write the report as a standalone HTML file here.")] = None,
+           lang: Annotated[str | None, typer.Option(help="it or en (default: the study's language).")] = None,
+           filter: Annotated[list[str] | None, typer.Option(
                "--filter", help="key=value: segment, region, product_line, journey_stage, interviewer, "
                                 "date_from, date_to (repeat for several).")] = None) -> None:
     """Build a study's management report."""
@@ -64,8 +64,8 @@ def report(study_id: int,
 
 
 def story(interview_id: int,
-          pdf: Annotated[Optional[Path], typer.Option(help="Write the story as an A4 PDF here.")] = None,
-          html: Annotated[Optional[Path], typer.Option(help="Write the story as a standalone HTML file here.")] = None,
+          pdf: Annotated[Path | None, typer.Option(help="Write the story as an A4 PDF here.")] = None,
+          html: Annotated[Path | None, typer.Option(help="Write the story as a standalone HTML file here.")] = None,
           ) -> None:
     """Write one interview's customer story (the analyst's version when there is one)."""
     from storytelling.errors import StorytellingError

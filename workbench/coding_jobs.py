@@ -87,7 +87,7 @@ def _run(settings: Settings, job_id: int, prepare: Callable[[Session], Any],
 
 # --- coding an interview ------------------------------------------------------------------------
 
-def _coder(session: Session, settings: Settings, study, embedder):  # noqa: ANN001, ANN202
+def _coder(session: Session, settings: Settings, study, embedder):
     """The study's trained classifier when there is one, else zero-shot from its codebook."""
     from coding.classify import SupervisedCoder, ZeroShotCoder
 
@@ -136,7 +136,7 @@ def speaker_turns(segments: list, labels: dict[int, str]) -> tuple[list, dict[st
     return turns, pieces
 
 
-def locate_in_segment(unit, pieces: dict[str, list[tuple[int, int, int, int]]]) -> None:  # noqa: ANN001
+def locate_in_segment(unit, pieces: dict[str, list[tuple[int, int, int, int]]]) -> None:
     """Point a unit at the segment where it starts, with offsets into that segment's text.
 
     A unit that runs on into the next segment keeps its whole text as the quote; its end offset
@@ -154,7 +154,7 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
     """Code an interview's transcript into units, themes, sentiment, reasons and its rating."""
     from coding.pipeline import GuideItem, code_transcript
 
-    def prepare(session: Session, job) -> dict:  # noqa: ANN001
+    def prepare(session: Session, job) -> dict:
         interview = session.get(Interview, job.interview_id)
         study = study_service.get_study(session, interview.study_id)
         if codebook_service.seed_starter_codebook(session, study):
@@ -172,12 +172,12 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
                 "roles": roles, "guide": guide,
                 "language": language, "coder": _coder(session, settings, study, embedder), "embedder": embedder}
 
-    def compute(inputs: dict, progress: ProgressReporter):  # noqa: ANN202
+    def compute(inputs: dict, progress: ProgressReporter):
         return code_transcript(inputs["turns"], roles=inputs["roles"], guide=inputs["guide"],
                                coder=inputs["coder"], language=inputs["language"], embedder=inputs["embedder"],
                                doc_id=str(inputs["interview_id"]), progress=progress)
 
-    def store(session: Session, inputs: dict, coded) -> None:  # noqa: ANN001
+    def store(session: Session, inputs: dict, coded) -> None:
         interview = session.get(Interview, inputs["interview_id"])
         code_ids = {c.path: c.id for c in codebook_service.codes_of(session, inputs["study_id"])}
         question_ids = {item.id: int(item.id) for item in inputs["guide"]}
@@ -189,7 +189,7 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
     _run(settings, job_id, prepare, compute, store)
 
 
-def heard_ratings(coded) -> list[tuple[Any, str | None]]:  # noqa: ANN001
+def heard_ratings(coded) -> list[tuple[Any, str | None]]:
     """Every rating the coder heard (one per rating question, the headline among them), with its unit's id."""
     return [(rating, rating.unit_id) for rating in coded.ratings]
 
@@ -263,7 +263,7 @@ def run_retrain_job(settings: Settings, job_id: int) -> None:
     from coding.classify import SupervisedCoder
     from coding.errors import NotEnoughData
 
-    def prepare(session: Session, job) -> dict:  # noqa: ANN001
+    def prepare(session: Session, job) -> dict:
         study = study_service.get_study(session, job.study_id)
         refusal = retrain_refusal(session, study_id=study.id)
         if refusal is not None:
@@ -307,7 +307,7 @@ def run_discovery_job(settings: Settings, job_id: int) -> None:
     """Find themes in a study's units and store them as proposals for the analyst."""
     from coding.discovery import discover_themes
 
-    def prepare(session: Session, job) -> dict:  # noqa: ANN001
+    def prepare(session: Session, job) -> dict:
         from coding.errors import NotEnoughData
         from coding.pipeline import is_codable
 
@@ -324,7 +324,7 @@ def run_discovery_job(settings: Settings, job_id: int) -> None:
         return {"study_id": study.id, "unit_ids": [u.id for u in units], "texts": [u.text for u in units],
                 "langs": langs, "label_lang": label_lang, "embedder": build_embedder(settings)}
 
-    def compute(inputs: dict, progress: ProgressReporter):  # noqa: ANN202
+    def compute(inputs: dict, progress: ProgressReporter):
         progress("discovering", 0, 1)
         # Each unit's own language, so a bilingual study's themes are topics, not its two languages.
         found = discover_themes(inputs["texts"], inputs["langs"], label_lang=inputs["label_lang"],
@@ -332,7 +332,7 @@ def run_discovery_job(settings: Settings, job_id: int) -> None:
         progress("discovering", 1, 1)
         return found
 
-    def store(session: Session, inputs: dict, found) -> None:  # noqa: ANN001
+    def store(session: Session, inputs: dict, found) -> None:
         for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == inputs["study_id"],
                                                                  ThemeProposal.status == "proposed")):
             session.delete(proposal)

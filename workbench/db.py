@@ -22,7 +22,7 @@ def _engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -45,7 +45,7 @@ def session_scope(settings: Settings) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(settings: Settings):  # noqa: ANN201
+def alembic_config(settings: Settings):
     from alembic.config import Config
 
     config = Config()

@@ -52,7 +52,7 @@ def get_current_user(request: Request, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require(permission: Permission):  # noqa: ANN201
+def require(permission: Permission):
     """A dependency that lets the request through only for roles holding the permission."""
 
     def dependency(user: CurrentUser) -> User:

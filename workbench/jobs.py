@@ -8,11 +8,12 @@ import threading
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
+from workbench import storage
 from workbench.db import session_scope
 from workbench.models import Interview, InterviewStatus, Job
 from workbench.services import interviews as interview_service
@@ -20,7 +21,6 @@ from workbench.services import jobs as job_service
 from workbench.services import studies as study_service
 from workbench.services.transcripts import replace_transcript
 from workbench.settings import Settings, get_settings
-from workbench import storage
 
 log = logging.getLogger("perche.jobs")
 
@@ -182,7 +182,7 @@ class Heartbeat:
             with session_scope(self.settings) as session:
                 job_service.heartbeat(session, job_id=self.job_id)
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

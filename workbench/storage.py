@@ -43,7 +43,8 @@ def stage_upload(settings: Settings, source: BinaryIO, filename: str | None) -> 
     settings.ensure_dirs()
     digest = hashlib.sha256()
     size = 0
-    handle = tempfile.NamedTemporaryFile(dir=settings.data_dir / "tmp", delete=False, suffix=".upload")
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below
+        dir=settings.data_dir / "tmp", delete=False, suffix=".upload")
     path = Path(handle.name)
     try:
         with handle:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import Request
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from sqlmodel import Session
 
 from workbench import jobs, storage
 from workbench.errors import BadRequest, TooLarge
@@ -25,7 +25,7 @@ async def receive_upload(request: Request, session: Session, settings: Settings,
                        "Split the recording or ask an admin to raise PERCHE_MAX_UPLOAD_MB.")
     try:
         form = await request.form(max_files=1, max_fields=40)
-    except Exception as exc:  # malformed multipart bodies
+    except Exception as exc:  # noqa: BLE001 - malformed multipart bodies raise several kinds
         raise BadRequest(f"The upload could not be read ({exc}). Send it as multipart/form-data with a 'file' field.")
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:

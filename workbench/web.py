@@ -42,7 +42,7 @@ def is_htmx(request: Request) -> bool:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
-           headers: dict[str, str] | None = None):  # noqa: ANN201
+           headers: dict[str, str] | None = None):
     user = getattr(request.state, "user", None)
     context = {
         "user": user,

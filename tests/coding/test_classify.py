@@ -78,7 +78,8 @@ def test_zero_shot_uses_the_text_language(fake: FakeEmbedder) -> None:
 
 
 def test_zero_shot_limits_and_threshold(fake: FakeEmbedder) -> None:
-    strict = ZeroShotCoder(codebook(), embedder=fake, threshold=0.999999)
+    top = float(ZeroShotCoder(codebook(), embedder=fake).scores(TEXTS, lang="en").max())
+    strict = ZeroShotCoder(codebook(), embedder=fake, threshold=float(np.nextafter(top, 2.0)))
     assert all(p == [] for p in strict.predict(TEXTS, lang="en"))
     capped = ZeroShotCoder(codebook(), embedder=fake, threshold=0.0, max_codes=2)
     assert all(len(p) == 2 for p in capped.predict(TEXTS, lang="en"))
@@ -273,3 +274,17 @@ def test_zero_shot_sub_code_needs_evidence_beyond_its_theme(fake: FakeEmbedder) 
     scores = coder.scores(texts[:1], lang="en")[0]
     for sub in ("delivery/late", "delivery/damaged"):
         assert scores[coder.codes.index(sub)] < 0.5
+
+
+@pytest.mark.models
+def test_real_zero_shot_gives_one_theme_per_side_of_a_contrast() -> None:
+    from coding.codebook import starter_codebook
+
+    coder = ZeroShotCoder(starter_codebook())
+    found = coder.predict(["Delivery is fast, no complaints there, but the invoices are a mess "
+                           "every single month.",
+                           "Sono rapidi a fare i preventivi, ma quando qualcosa va storto è "
+                           "difficile trovare qualcuno.",
+                           "I think we've been with you about six years now."], ["en", "it", "en"])
+    themes = [sorted(path.split("/")[0] for path, _ in codes) for codes in found]
+    assert themes == [["delivery", "invoicing"], ["pricing", "support"], []]

@@ -13,7 +13,7 @@ class TwoTurnEngine:
 
     name = "two-turn"
 
-    def transcribe(self, audio, *, language, progress):  # noqa: ANN001, ANN201
+    def transcribe(self, audio, *, language, progress):
         words = [Word(1.0, 1.4, " How", 0.9), Word(1.4, 1.9, " likely?", 0.9),
                  Word(8.6, 9.0, " Eight,", 0.9), Word(9.0, 9.6, " because...", 0.9)]
         return "en", [Segment(1.0, 9.6, "How likely? Eight, because...", words=words)]

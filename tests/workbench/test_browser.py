@@ -75,7 +75,7 @@ def test_sign_in_upload_and_read_the_transcript(live_server, browser, session, s
     page.click("#upload-form button[type=submit]")
     try:
         page.wait_for_selector(".uploaded", timeout=8000)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure: keep a screenshot, report the page's messages
         page.screenshot(path="/tmp/upload_fail.png")
         raise AssertionError("\n".join(messages))
     page.wait_for_selector(".uploaded [data-job-finished=done]", timeout=30000)
@@ -95,13 +95,11 @@ def test_sign_in_upload_and_read_the_transcript(live_server, browser, session, s
 def test_manager_filters_the_report_and_follows_a_chart_to_its_quotes(live_server, browser, session, settings):
     """Interviews coded through the API's worker; the manager narrows the report and clicks a theme bar."""
     from sqlmodel import select
-
-    from tests.factories import bearer
-    from workbench.models import Job, JobStatus
-
     from starlette.testclient import TestClient
 
+    from tests.factories import bearer
     from workbench.app import create_app
+    from workbench.models import Job, JobStatus
 
     admin = make_user(session, "admin")
     make_user(session, "manager")

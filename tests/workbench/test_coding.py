@@ -115,7 +115,7 @@ def test_decisions_survive_coding_the_interview_again(client, session, coded):
 
 
 def test_review_queue_orders_least_confident_first_and_leaves_out_reviewed_units(client, session, coded):
-    study, interview_id = coded
+    study, _interview_id = coded
     upload(client, study.id, seed=1)
     page = client.get(f"/studies/{study.id}/review").text
     shown = [int(i) for i in re.findall(r'id="unit-(\d+)"', page)]

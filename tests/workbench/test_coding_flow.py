@@ -7,6 +7,7 @@ inline job runner; tests that look at the queue itself turn the inline runner of
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import pytest
 from sqlmodel import select
@@ -281,14 +282,14 @@ class TwoRatingsEngine:
     """A call with an NPS and a CSAT question, each answered aloud."""
 
     name = "fake-two-ratings"
-    lines = [
+    lines: ClassVar[list[tuple[str, str]]] = [
         ("SPEAKER_00", "How likely are you to recommend us, from zero to ten?"),
         ("SPEAKER_01", "I would say an eight, because the account manager always answers."),
         ("SPEAKER_00", "How satisfied are you with our support, from one to five?"),
         ("SPEAKER_01", "I would give support a four out of five, they are quick to reply."),
     ]
 
-    def transcribe(self, audio, *, language, progress=None):  # noqa: ANN001, ANN201
+    def transcribe(self, audio, *, language, progress=None):
         from transcription.schema import Segment, Word
 
         segments, step = [], len(audio) / 16000 / len(self.lines)
@@ -336,7 +337,7 @@ def test_every_rating_said_aloud_reaches_the_database_and_the_api(client, sessio
 
 
 def test_retrain_needs_five_decisions_on_one_code_and_the_page_says_so(client, session, coded, analyst):
-    study, interview_id = coded
+    study, _interview_id = coded
     review = client.get(f"/studies/{study.id}/review").text
     assert "review at least 5 units of one code" in review
     assert "disabled" in re.search(r"<button[^>]*>Retrain and re-code", review).group(0)

@@ -31,7 +31,7 @@ def study_with_interviews(client, session):
 
 
 def test_web_report_filters_by_segment_and_links_to_quotes(client, session, study_with_interviews):
-    study, ids = study_with_interviews
+    study, _ids = study_with_interviews
     page = client.get(f"/studies/{study.id}/report").text
     assert "Account 0" in page and "Account 1" in page and "Download PDF" in page
     assert "<svg" in page and f"/studies/{study.id}/report/quotes" in page
@@ -53,7 +53,7 @@ def test_web_report_filters_by_segment_and_links_to_quotes(client, session, stud
 def test_report_pdf_has_the_sections_and_the_accounts(client, session, study_with_interviews):
     from pypdf import PdfReader
 
-    study, ids = study_with_interviews
+    study, _ids = study_with_interviews
     response = client.get(f"/studies/{study.id}/report.pdf?segment=Enterprise")
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))

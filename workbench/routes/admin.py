@@ -17,14 +17,14 @@ from workbench.web import render
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 
 
-def _page(request: Request, session, error: str | None = None, status_code: int = 200):  # noqa: ANN001, ANN202
+def _page(request: Request, session, error: str | None = None, status_code: int = 200):
     return render(request, "admin/users.html",
                   {"users": user_service.list_users(session), "roles": list(Role), "role_help": ROLE_HELP,
                    "error": error}, status_code=status_code)
 
 
 @router.get("/users")
-def read_users(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)]):  # noqa: ANN201
+def read_users(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)]):
     """Users and their roles."""
     return _page(request, session)
 
@@ -32,7 +32,7 @@ def read_users(request: Request, session: SessionDep, user: Annotated[User, requ
 @router.post("/users")
 def create_user(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)],
                 email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                role: Annotated[str, Form()] = "interviewer", password: Annotated[str, Form()] = ""):  # noqa: ANN201
+                role: Annotated[str, Form()] = "interviewer", password: Annotated[str, Form()] = ""):
     """Add a user."""
     try:
         user_service.create_user(session, email=email, password=password, role=role, name=name)
@@ -44,7 +44,7 @@ def create_user(request: Request, session: SessionDep, user: Annotated[User, req
 @router.post("/users/{user_id}")
 def update_user(request: Request, user_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.manage_users)],
-                role: Annotated[str | None, Form()] = None, active: Annotated[str | None, Form()] = None):  # noqa: ANN201
+                role: Annotated[str | None, Form()] = None, active: Annotated[str | None, Form()] = None):
     """Change a user's role, or disable or enable them."""
     try:
         user_service.update_user(session, user_id=user_id, role=role,

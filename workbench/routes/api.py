@@ -72,7 +72,7 @@ def read_study(study_id: int, session: SessionDep,
     return _study_public(session, study_service.get_study(session, study_id))
 
 
-def _study_public(session, study) -> StudyPublic:  # noqa: ANN001
+def _study_public(session, study) -> StudyPublic:
     guide = [study_service.GuideQuestionIn(text=q.text, kind=q.kind, scale=q.scale, scale_min=q.scale_min,
                                            scale_max=q.scale_max)
              for q in study_service.get_guide(session, study.id)]

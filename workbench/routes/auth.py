@@ -26,14 +26,14 @@ def home(user: CurrentUser) -> RedirectResponse:
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str | None = None):  # noqa: A002, ANN201
+def login_page(request: Request, next: str | None = None):
     """The sign-in form."""
     return render(request, "auth/login.html", {"next": _safe_next(next), "error": None, "email": ""})
 
 
 @router.post("/login", include_in_schema=False)
 def login(request: Request, session: SessionDep, email: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/studies"):  # noqa: A002, ANN201
+          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/studies"):
     """Check the credentials and start a session."""
     user = user_service.authenticate(session, email=email, password=password)
     if user is None:

@@ -31,7 +31,7 @@ def _back(study_id: int, page: str, anchor: str = "") -> RedirectResponse:
 
 @router.get("/studies/{study_id}/codebook")
 def read_codebook(request: Request, study_id: int, session: SessionDep,
-                  user: Annotated[User, require(Permission.view_coding)]):  # noqa: ANN201
+                  user: Annotated[User, require(Permission.view_coding)]):
     """The study's codebook as a tree, with how often each code is used, and discovered themes."""
     study = study_service.get_study(session, study_id)
     return render(request, "coding/codebook.html", {
@@ -46,7 +46,7 @@ def read_codebook(request: Request, study_id: int, session: SessionDep,
 @router.post("/studies/{study_id}/codebook")
 def create_code(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
                 path: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = ""):  # noqa: ANN201
+                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = ""):
     """Add a code to the codebook."""
     study_service.get_study(session, study_id)
     code = codebook_service.save_code(session, study_id=study_id, path=path, name=name, description=description,
@@ -56,7 +56,7 @@ def create_code(study_id: int, session: SessionDep, user: Annotated[User, requir
 
 @router.post("/studies/{study_id}/codebook/import")
 def import_codebook(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
-                    file: Annotated[UploadFile | None, File()] = None):  # noqa: ANN201
+                    file: Annotated[UploadFile | None, File()] = None):
     """Add or update codes from a YAML or CSV codebook."""
     study_service.get_study(session, study_id)
     if file is None or not file.filename:
@@ -67,7 +67,7 @@ def import_codebook(study_id: int, session: SessionDep, user: Annotated[User, re
 
 @router.get("/studies/{study_id}/codebook/export")
 def export_codebook(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_coding)],
-                    format: str = "yaml"):  # noqa: A002, ANN201
+                    format: str = "yaml"):
     """Download the codebook as YAML or CSV."""
     study = study_service.get_study(session, study_id)
     content = codebook_service.export_codebook(session, study=study, fmt=format)
@@ -78,7 +78,7 @@ def export_codebook(study_id: int, session: SessionDep, user: Annotated[User, re
 @router.post("/studies/{study_id}/codebook/{code_id}")
 def update_code(study_id: int, code_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
                 path: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = ""):  # noqa: ANN201
+                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = ""):
     """Rename a code, move it in the tree, or edit its definition and examples."""
     code = codebook_service.save_code(session, study_id=study_id, code_id=code_id, path=path, name=name,
                                       description=description, examples=examples)
@@ -87,7 +87,7 @@ def update_code(study_id: int, code_id: int, session: SessionDep, user: Annotate
 
 @router.post("/studies/{study_id}/codebook/{code_id}/merge")
 def merge_code(study_id: int, code_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
-               into: Annotated[int | None, Form()] = None):  # noqa: ANN201
+               into: Annotated[int | None, Form()] = None):
     """Merge this code into another: its units move there and it goes."""
     if into is None:
         raise BadRequest("Choose the code to merge into.")
@@ -97,7 +97,7 @@ def merge_code(study_id: int, code_id: int, session: SessionDep, user: Annotated
 
 @router.post("/studies/{study_id}/codebook/{code_id}/split")
 def split_code(study_id: int, code_id: int, session: SessionDep, settings: SettingsDep,
-               user: Annotated[User, require(Permission.code)], into: Annotated[str, Form()] = ""):  # noqa: ANN201
+               user: Annotated[User, require(Permission.code)], into: Annotated[str, Form()] = ""):
     """Split a code into new ones (one per line: path | name | definition); its units go to the closest."""
     proposal_service.split_code(session, settings=settings, study_id=study_id, code_id=code_id, lines=into, user=user)
     return _back(study_id, "codebook")
@@ -105,14 +105,14 @@ def split_code(study_id: int, code_id: int, session: SessionDep, settings: Setti
 
 @router.post("/studies/{study_id}/codebook/{code_id}/delete")
 def delete_code(study_id: int, code_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.code)]):  # noqa: ANN201
+                user: Annotated[User, require(Permission.code)]):
     """Delete a code; the units that had it lose it."""
     codebook_service.delete_code(session, study_id=study_id, code_id=code_id, user=user)
     return _back(study_id, "codebook")
 
 
 @router.post("/studies/{study_id}/discover")
-def discover_themes(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):  # noqa: ANN201
+def discover_themes(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):
     """Start theme discovery over the study's coded units."""
     study_service.get_study(session, study_id)
     if job_service.active_job(session, kind="discover", study_id=study_id) is None:
@@ -125,7 +125,7 @@ def discover_themes(study_id: int, session: SessionDep, user: Annotated[User, re
 @router.post("/studies/{study_id}/proposals/{proposal_id}/accept")
 def accept_proposal(study_id: int, proposal_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.code)], path: Annotated[str, Form()] = "",
-                    name: Annotated[str, Form()] = "", description: Annotated[str, Form()] = ""):  # noqa: ANN201
+                    name: Annotated[str, Form()] = "", description: Annotated[str, Form()] = ""):
     """Accept a discovered theme into the codebook (under the path and name given); its units get the code."""
     code = proposal_service.accept(session, study_id=study_id, proposal_id=proposal_id, path=path, name=name,
                                    description=description, user=user)
@@ -134,7 +134,7 @@ def accept_proposal(study_id: int, proposal_id: int, session: SessionDep,
 
 @router.post("/studies/{study_id}/proposals/{proposal_id}/dismiss")
 def dismiss_proposal(study_id: int, proposal_id: int, session: SessionDep,
-                     user: Annotated[User, require(Permission.code)]):  # noqa: ANN201
+                     user: Annotated[User, require(Permission.code)]):
     """Dismiss a discovered theme."""
     proposal_service.dismiss(session, study_id=study_id, proposal_id=proposal_id)
     return _back(study_id, "codebook", "#proposals")
@@ -143,7 +143,7 @@ def dismiss_proposal(study_id: int, proposal_id: int, session: SessionDep,
 @router.get("/studies/{study_id}/review")
 def read_review_queue(request: Request, study_id: int, session: SessionDep,
                       user: Annotated[User, require(Permission.code)], code: int | None = None,
-                      page: int = 1):  # noqa: ANN201
+                      page: int = 1):
     """Units to review, most doubtful first, a page at a time; keyboard: a accept, r reject, c recode, j/k move."""
     study = study_service.get_study(session, study_id)
     queue = coding_service.review_queue(session, study_id=study_id, code_id=code, page=page)
@@ -166,7 +166,7 @@ def read_review_queue(request: Request, study_id: int, session: SessionDep,
 def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.code)], action: Annotated[str, Form()] = "",
                 code_id: Annotated[int | None, Form()] = None, new_code_id: Annotated[int | None, Form()] = None,
-                sentiment: Annotated[str | None, Form()] = None):  # noqa: ANN201
+                sentiment: Annotated[str | None, Form()] = None):
     """Accept, reject or recode one of a unit's codes, add one, or say no code fits (action "none")."""
     unit = coding_service.decide(session, study_id=study_id, unit_id=unit_id, action=action, user=user,
                                  code_id=code_id, new_code_id=new_code_id, sentiment=sentiment or None)
@@ -185,7 +185,7 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
 
 
 @router.post("/studies/{study_id}/retrain")
-def retrain(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):  # noqa: ANN201
+def retrain(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):
     """Fit the study's classifier on the analysts' decisions, then re-code the interviews."""
     study_service.get_study(session, study_id)
     if job_service.active_job(session, kind="retrain", study_id=study_id) is None:
@@ -196,7 +196,7 @@ def retrain(study_id: int, session: SessionDep, user: Annotated[User, require(Pe
 
 
 @router.post("/studies/{study_id}/recode")
-def recode_study(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):  # noqa: ANN201
+def recode_study(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):
     """Code every transcribed interview of the study again (after codebook changes)."""
     study_service.get_study(session, study_id)
     ids = coding_jobs.queue_coding(session, interview_ids=interview_service.transcribed_ids(session, study_id=study_id),
@@ -207,7 +207,7 @@ def recode_study(study_id: int, session: SessionDep, user: Annotated[User, requi
 
 @router.get("/studies/{study_id}/questions")
 def read_answers_by_question(request: Request, study_id: int, session: SessionDep,
-                             user: Annotated[User, require(Permission.view_coding)]):  # noqa: ANN201
+                             user: Annotated[User, require(Permission.view_coding)]):
     """Each guide question with every interview's answer, to read and compare across interviews."""
     study = study_service.get_study(session, study_id)
     return render(request, "coding/questions.html", {
@@ -217,7 +217,7 @@ def read_answers_by_question(request: Request, study_id: int, session: SessionDe
 
 @router.get("/studies/{study_id}/agreement")
 def read_agreement(request: Request, study_id: int, session: SessionDep,
-                   user: Annotated[User, require(Permission.view_coding)]):  # noqa: ANN201
+                   user: Annotated[User, require(Permission.view_coding)]):
     """Agreement between analysts, and between analysts and the model: Cohen's kappa, Krippendorff's alpha."""
     study = study_service.get_study(session, study_id)
     return render(request, "coding/agreement.html", {
@@ -228,7 +228,7 @@ def read_agreement(request: Request, study_id: int, session: SessionDep,
 def set_rating(interview_id: int, session: SessionDep, settings: SettingsDep,
                user: Annotated[User, require(Permission.code)],
                value: Annotated[str, Form()] = "", scale: Annotated[str, Form()] = "nps",
-               question_id: Annotated[str, Form()] = ""):  # noqa: ANN201
+               question_id: Annotated[str, Form()] = ""):
     """Type or correct a rating of the interview, for a guide question or a scale (empty removes it)."""
     interview = interview_service.get_interview(session, interview_id)
     try:

@@ -26,7 +26,7 @@ router = APIRouter(tags=["interviews"], include_in_schema=False)
 
 @router.get("/studies/{study_id}/upload")
 def upload_form(request: Request, study_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.upload)]):  # noqa: ANN201
+                user: Annotated[User, require(Permission.upload)]):
     """The upload form: a recording and its metadata."""
     study = study_service.get_study(session, study_id)
     return render(request, "interviews/upload.html", {
@@ -37,7 +37,7 @@ def upload_form(request: Request, study_id: int, session: SessionDep,
 
 @router.post("/studies/{study_id}/interviews")
 async def create_interview(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
-                           user: Annotated[User, require(Permission.upload)]):  # noqa: ANN201
+                           user: Annotated[User, require(Permission.upload)]):
     """Receive an upload from the form; htmx gets the job's progress, a plain form a redirect."""
     study = study_service.get_study(session, study_id)
     interview, job = await receive_upload(request, session, settings, study=study, user=user)
@@ -46,7 +46,7 @@ async def create_interview(request: Request, study_id: int, session: SessionDep,
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
 
 
-def _interview_context(session, settings, interview_id: int) -> dict:  # noqa: ANN001
+def _interview_context(session, settings, interview_id: int) -> dict:
     interview = interview_service.get_interview(session, interview_id)
     speakers = transcript_service.speakers_of(session, interview_id=interview_id)
     return {
@@ -74,14 +74,14 @@ def _interview_context(session, settings, interview_id: int) -> dict:  # noqa: A
 
 @router.get("/interviews/{interview_id}")
 def read_interview(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
-                   user: Annotated[User, require(Permission.view_interviews)]):  # noqa: ANN201
+                   user: Annotated[User, require(Permission.view_interviews)]):
     """The interview: transcript beside the audio, speakers, metadata."""
     return render(request, "interviews/detail.html", _interview_context(session, settings, interview_id))
 
 
 @router.get("/interviews/{interview_id}/transcript")
 def read_transcript_fragment(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
-                             user: Annotated[User, require(Permission.view_interviews)]):  # noqa: ANN201
+                             user: Annotated[User, require(Permission.view_interviews)]):
     """The transcript panel alone (htmx reloads it when the job finishes)."""
     return render(request, "interviews/_transcript.html", _interview_context(session, settings, interview_id))
 
@@ -97,7 +97,7 @@ def read_audio(interview_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.post("/interviews/{interview_id}/metadata")
 async def update_metadata(request: Request, interview_id: int, session: SessionDep,
-                          user: Annotated[User, require(Permission.edit_metadata)]):  # noqa: ANN201
+                          user: Annotated[User, require(Permission.edit_metadata)]):
     """Save the metadata form."""
     interview = interview_service.get_interview(session, interview_id)
     form = await request.form()
@@ -107,7 +107,7 @@ async def update_metadata(request: Request, interview_id: int, session: SessionD
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 
-def _segment_response(request: Request, session: SessionDep, interview_id: int, segment):  # noqa: ANN001, ANN202
+def _segment_response(request: Request, session: SessionDep, interview_id: int, segment):
     """The segment's fragment for htmx, or back to the page at that segment."""
     if is_htmx(request):
         context = _interview_context(session, None, interview_id)
@@ -118,7 +118,7 @@ def _segment_response(request: Request, session: SessionDep, interview_id: int, 
 @router.post("/interviews/{interview_id}/segments/{segment_id}")
 def correct_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
                     settings: SettingsDep, user: Annotated[User, require(Permission.edit_transcript)],
-                    text: Annotated[str, Form()] = ""):  # noqa: ANN201
+                    text: Annotated[str, Form()] = ""):
     """Correct the text of one segment; the interview is coded again."""
     interview_service.get_interview(session, interview_id)
     before = transcript_service.get_segment(session, interview_id=interview_id, segment_id=segment_id).text
@@ -132,7 +132,7 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
 @router.post("/interviews/{interview_id}/segments/{segment_id}/speaker")
 def reassign_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
                      settings: SettingsDep, user: Annotated[User, require(Permission.edit_transcript)],
-                     speaker_id: Annotated[int | None, Form()] = None):  # noqa: ANN201
+                     speaker_id: Annotated[int | None, Form()] = None):
     """Give a segment to another speaker; the interview is coded again."""
     interview_service.get_interview(session, interview_id)
     if speaker_id is None:
@@ -148,7 +148,7 @@ def reassign_segment(request: Request, interview_id: int, segment_id: int, sessi
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}/merge")
 def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep, settings: SettingsDep,
                   user: Annotated[User, require(Permission.edit_transcript)],
-                  into: Annotated[int | None, Form()] = None):  # noqa: ANN201
+                  into: Annotated[int | None, Form()] = None):
     """Merge a speaker into another one: all of their segments move, the speaker goes; coded again."""
     interview_service.get_interview(session, interview_id)
     if into is None:
@@ -161,7 +161,7 @@ def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep, setti
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}")
 def update_speaker(interview_id: int, speaker_id: int, session: SessionDep, settings: SettingsDep,
                    user: Annotated[User, require(Permission.edit_transcript)],
-                   display_name: Annotated[str, Form()] = "", role: Annotated[str | None, Form()] = None):  # noqa: ANN201
+                   display_name: Annotated[str, Form()] = "", role: Annotated[str | None, Form()] = None):
     """Rename a speaker or change their role (a new role codes the interview again)."""
     interview_service.get_interview(session, interview_id)
     before = transcript_service.get_speaker(session, interview_id=interview_id, speaker_id=speaker_id).role
@@ -174,7 +174,7 @@ def update_speaker(interview_id: int, speaker_id: int, session: SessionDep, sett
 
 @router.get("/jobs/{job_id}")
 def read_job_status(request: Request, job_id: int, session: SessionDep,
-                    user: Annotated[User, require(Permission.view_interviews)]):  # noqa: ANN201
+                    user: Annotated[User, require(Permission.view_interviews)]):
     """The job's progress bar; it polls itself only while the job runs."""
     job = job_service.get_job(session, job_id)
     return render(request, "jobs/_status.html", {"job": job})

@@ -34,12 +34,12 @@ def _query(filters: dict[str, str], lang: str | None) -> str:
     return f"?{urlencode(params)}" if params else ""
 
 
-def _translator(lang: str):  # noqa: ANN202
+def _translator(lang: str):
 
     return lambda key, **values: t(key, lang, **values)
 
 
-def _pdf_response(write, filename: str) -> Response:  # noqa: ANN001
+def _pdf_response(write, filename: str) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "out.pdf"
         write(path)
@@ -50,7 +50,7 @@ def _pdf_response(write, filename: str) -> Response:  # noqa: ANN001
 
 @router.get("/studies/{study_id}/report")
 def read_report(request: Request, study_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+                user: Annotated[User, require(Permission.view_reports)]):
     """The management report, filtered by segment, region, product line, journey stage, interviewer, dates."""
     from storytelling.render import render_report_html
 
@@ -86,7 +86,7 @@ def read_report_pdf(request: Request, study_id: int, session: SessionDep,
 
 @router.get("/studies/{study_id}/report/quotes")
 def read_report_quotes(request: Request, study_id: int, session: SessionDep,
-                       user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+                       user: Annotated[User, require(Permission.view_reports)]):
     """The quotes behind a number of the report: a theme, a rating, a segment cell, a month or one unit."""
     study = study_service.get_study(session, study_id)
     params = dict(request.query_params)
@@ -112,7 +112,7 @@ def read_unit_clip(study_id: int, unit_id: int, session: SessionDep, settings: S
 def update_loop_status(request: Request, study_id: int, interview_id: int, session: SessionDep,
                        user: Annotated[User, require(Permission.edit_stories)],
                        status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-                       lang: Annotated[str, Form()] = ""):  # noqa: ANN201
+                       lang: Annotated[str, Form()] = ""):
     """Mark a customer to call back as open, contacted or resolved."""
     interview = interview_service.get_interview(session, interview_id)
     if interview.study_id != study_id:
@@ -129,7 +129,7 @@ def update_loop_status(request: Request, study_id: int, interview_id: int, sessi
 
 @router.get("/studies/{study_id}/stories")
 def read_stories(request: Request, study_id: int, session: SessionDep,
-                 user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+                 user: Annotated[User, require(Permission.view_reports)]):
     """The study's customer stories: all of them for analysts, approved ones for everyone else."""
     study = study_service.get_study(session, study_id)
     statuses = report_service.story_statuses(session, study_id=study_id)
@@ -142,7 +142,7 @@ def read_stories(request: Request, study_id: int, session: SessionDep,
                                                      "coded": coded})
 
 
-def _story_or_404(session, user: User, interview_id: int):  # noqa: ANN001, ANN202
+def _story_or_404(session, user: User, interview_id: int):
     interview = interview_service.get_interview(session, interview_id)
     story, record = report_service.story_for(session, interview=interview)
     if not can(user.role, Permission.edit_stories) and (record is None or record.status != "approved"):
@@ -152,7 +152,7 @@ def _story_or_404(session, user: User, interview_id: int):  # noqa: ANN001, ANN2
 
 @router.get("/interviews/{interview_id}/story")
 def read_story(request: Request, interview_id: int, session: SessionDep,
-               user: Annotated[User, require(Permission.view_reports)]):  # noqa: ANN201
+               user: Annotated[User, require(Permission.view_reports)]):
     """One customer's story; analysts edit the text, pin quotes and approve it."""
     from storytelling.render import render_story_html
 
@@ -172,13 +172,13 @@ def read_story_pdf(interview_id: int, session: SessionDep,
     """One customer's story as a PDF."""
     from storytelling.render import render_story_pdf
 
-    interview, story, _ = _story_or_404(session, user, interview_id)
+    _interview, story, _ = _story_or_404(session, user, interview_id)
     return _pdf_response(lambda path: render_story_pdf(story, path), f"story-interview-{interview_id}.pdf")
 
 
 @router.post("/interviews/{interview_id}/story")
 async def update_story(request: Request, interview_id: int, session: SessionDep,
-                       user: Annotated[User, require(Permission.edit_stories)]):  # noqa: ANN201
+                       user: Annotated[User, require(Permission.edit_stories)]):
     """Save the analyst's text (paragraphs separated by a blank line) and pinned quotes."""
     interview = interview_service.get_interview(session, interview_id)
     form = await request.form()
@@ -191,7 +191,7 @@ async def update_story(request: Request, interview_id: int, session: SessionDep,
 
 @router.post("/interviews/{interview_id}/story/status")
 def update_story_status(interview_id: int, session: SessionDep, user: Annotated[User, require(Permission.edit_stories)],
-                        status: Annotated[str, Form()] = ""):  # noqa: ANN201
+                        status: Annotated[str, Form()] = ""):
     """Approve the story (managers then see it) or take it back to draft."""
     interview = interview_service.get_interview(session, interview_id)
     report_service.set_story_status(session, interview=interview, status=status, user=user)

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/studies", tags=["studies"], include_in_schema=False)
 
 
 @router.get("")
-def read_studies(request: Request, session: SessionDep, user: Annotated[User, require(Permission.view_studies)]):  # noqa: ANN201
+def read_studies(request: Request, session: SessionDep, user: Annotated[User, require(Permission.view_studies)]):
     """All studies, newest first."""
     studies = study_service.list_studies(session)
     counts = {s.id: len(interview_service.list_interviews(session, study_id=s.id)) for s in studies}
@@ -31,7 +31,7 @@ def read_studies(request: Request, session: SessionDep, user: Annotated[User, re
 
 
 @router.get("/new")
-def new_study(request: Request, user: Annotated[User, require(Permission.create_study)]):  # noqa: ANN201
+def new_study(request: Request, user: Annotated[User, require(Permission.create_study)]):
     """The form that creates a study."""
     return render(request, "studies/new.html", _form_context())
 
@@ -45,7 +45,7 @@ def _form_context(**values: object) -> dict:
 @router.post("")
 def create_study(request: Request, session: SessionDep, user: Annotated[User, require(Permission.create_study)],
                  name: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "auto",
-                 interview_type: Annotated[str, Form()] = "phone", guide: Annotated[str, Form()] = ""):  # noqa: ANN201
+                 interview_type: Annotated[str, Form()] = "phone", guide: Annotated[str, Form()] = ""):
     """Create a study from the form."""
     form = {"name": name, "language": language, "interview_type": interview_type, "guide": guide}
     try:
@@ -63,7 +63,7 @@ def create_study(request: Request, session: SessionDep, user: Annotated[User, re
 @router.get("/{study_id}")
 def read_study(request: Request, study_id: int, session: SessionDep,
                user: Annotated[User, require(Permission.view_studies)],
-               segment: str = "", region: str = "", journey_stage: str = "", status: str = ""):  # noqa: ANN201
+               segment: str = "", region: str = "", journey_stage: str = "", status: str = ""):
     """A study: its guide, and its interviews filtered by segment, region, journey stage and status."""
     study = study_service.get_study(session, study_id)
     filters = {"segment": segment, "region": region, "journey_stage": journey_stage, "status": status}

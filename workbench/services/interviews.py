@@ -9,12 +9,12 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from transcription.schema import AudioInfo
 from workbench import storage
 from workbench.errors import Conflict, NotFound, Unprocessable, UnsupportedMedia
 from workbench.models import Interview, InterviewStatus, Job, Recording, Study, User
-from transcription.schema import AudioInfo
-from workbench.settings import Settings
 from workbench.services.jobs import create_job
+from workbench.settings import Settings
 
 JOURNEY_STAGES = ["onboarding", "delivery", "support", "billing", "credit collection", "renewal", "other"]
 CHANNELS = ["phone", "video call", "in person", "focus group"]
@@ -71,7 +71,7 @@ def parse_meta(raw: dict[str, Any]) -> InterviewMeta:
         raise Unprocessable(f"Please correct the metadata: {problems}.") from None
 
 
-def probe_staged(settings: Settings, staged: storage.StagedFile) -> "AudioInfo":
+def probe_staged(settings: Settings, staged: storage.StagedFile) -> AudioInfo:
     """Check the staged file really is audio within the limits; discard it otherwise."""
     from transcription import TranscriptionError, probe_audio
 

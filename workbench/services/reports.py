@@ -307,7 +307,7 @@ def agreement_figures(session: Session, *, study_id: int, language: str = "en") 
 
 
 def build_study_report(session: Session, *, study: Study, filters: dict[str, str] | None = None,
-                       language: str | None = None):  # noqa: ANN201
+                       language: str | None = None):
     from storytelling.errors import StorytellingError
     from storytelling.report import build_report
 
@@ -392,7 +392,7 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
     parts += [f"{t(f'filter_{k}', lang).lower()} {v}" for k, v in filters.items()]
     quotes = []
     for interview in interviews:
-        if rating and (interview.rating is None or str(int(round(interview.rating))) != rating):
+        if rating and (interview.rating is None or str(round(interview.rating)) != rating):
             continue
         if month and (interview.date is None or interview.date.strftime("%Y-%m") != month):
             continue
@@ -415,7 +415,7 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
     return quotes, description
 
 
-def unit_clip(session: Session, *, study_id: int, unit_id: int, settings) -> bytes:  # noqa: ANN001
+def unit_clip(session: Session, *, study_id: int, unit_id: int, settings) -> bytes:
     """The unit's stretch of the recording (with a little air around it) as a WAV, for play buttons."""
     import io
 

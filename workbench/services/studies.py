@@ -30,7 +30,7 @@ class GuideQuestionIn(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _scale(self) -> "GuideQuestionIn":
+    def _scale(self) -> GuideQuestionIn:
         if self.kind == "open":
             self.scale = self.scale_min = self.scale_max = None
             return self

@@ -8,7 +8,13 @@ from sqlmodel import Session, select
 
 from workbench.errors import BadRequest, Conflict, NotFound
 from workbench.models import ApiToken, Role, User, utcnow
-from workbench.security import MIN_PASSWORD_LENGTH, hash_password, new_token, token_digest, verify_password
+from workbench.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
