@@ -225,11 +225,12 @@ _LEX_NAME, _LEX_DEFINITION, _LEX_EXAMPLE, _LEX_CHILD = 1.0, 0.7, 0.35, 0.5
 
 # Words of any verdict, about any theme ("nel complesso bene", "always good", "ogni anno"):
 # in a code's examples they are no evidence for that code.
-_GENERIC_LEMMAS = frozenset("""
-    complesso generale generalmente overall general generally sempre always mai never bene
-    well good buono ottimo excellent great really davvero molto very anno year mese month
-    volta ogni every problema problem nessuno nothing niente
-""".split())
+_GENERIC_LEMMAS = frozenset((
+    "complesso", "generale", "generalmente", "overall", "general", "generally", "sempre",
+    "always", "mai", "never", "bene", "well", "good", "buono", "ottimo", "excellent", "great",
+    "really", "davvero", "molto", "very", "anno", "year", "mese", "month", "volta", "ogni",
+    "every", "problema", "problem", "nessuno", "nothing", "niente",
+))
 
 
 def _add_lemmas(weights: dict[str, float], words: str, lang: str, weight: float) -> None:

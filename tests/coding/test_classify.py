@@ -281,10 +281,10 @@ def test_real_zero_shot_gives_one_theme_per_side_of_a_contrast() -> None:
     from coding.codebook import starter_codebook
 
     coder = ZeroShotCoder(starter_codebook())
-    found = coder.predict(["Delivery is fast, no complaints there, but the invoices are a mess "
-                           "every single month.",
-                           "Sono rapidi a fare i preventivi, ma quando qualcosa va storto è "
-                           "difficile trovare qualcuno.",
+    found = coder.predict([("Delivery is fast, no complaints there, but the invoices are a mess "
+                            "every single month."),
+                           ("Sono rapidi a fare i preventivi, ma quando qualcosa va storto è "
+                            "difficile trovare qualcuno."),
                            "I think we've been with you about six years now."], ["en", "it", "en"])
     themes = [sorted(path.split("/")[0] for path, _ in codes) for codes in found]
     assert themes == [["delivery", "invoicing"], ["pricing", "support"], []]
