@@ -223,13 +223,14 @@ def topic_clauses(text: str, lang: str) -> list[str]:
 _LEX_NAME, _LEX_DEFINITION, _LEX_EXAMPLE, _LEX_CHILD = 1.0, 0.7, 0.35, 0.5
 
 
-# Words of any verdict, about any theme ("nel complesso bene", "always good", "ogni anno"):
-# in a code's examples they are no evidence for that code.
+# Words of any verdict, about any theme ("nel complesso bene", "always good", "ogni anno"),
+# and goods, which every delivery carries: no evidence for one code (in the starter codebook
+# "merce" named only "Merce danneggiata", so "la merce arriva tardi" became damaged goods).
 _GENERIC_LEMMAS = frozenset((
     "complesso", "generale", "generalmente", "overall", "general", "generally", "sempre",
     "always", "mai", "never", "bene", "well", "good", "buono", "ottimo", "excellent", "great",
     "really", "davvero", "molto", "very", "anno", "year", "mese", "month", "volta", "ogni",
-    "every", "problema", "problem", "nessuno", "nothing", "niente",
+    "every", "problema", "problem", "nessuno", "nothing", "niente", "merce", "goods",
 ))
 
 

@@ -213,7 +213,7 @@ _LEXICON_TEXT = """
     friendly polite kind responsive quick fast prompt efficient smooth easy clear
     accurate punctual competent knowledgeable flexible lovely pleasant improvement
     improved improving recommend recommended appreciate appreciated love loved enjoy
-    enjoyed best better comfortable clean delicious tasty fresh spacious quiet cozy cosy
+    enjoyed best better comfortable clean delicious tasty spacious quiet cozy cosy
     attentive courteous welcoming beautiful worth thanks grateful impressed solid
     consistent fair reasonable competitive trustworthy valuable useful convenient
     affordable cheap inexpensive awesome fabulous terrific superior seamless
@@ -222,7 +222,7 @@ _LEXICON_TEXT = """
     professional* puntual* rapid* veloce veloci velocissim* velocemente efficien* competent* preparat* facil* chiar*
     precis* flessibil* migliore migliori migliorat* miglioramento miglioramenti consigli*
     apprezz* comodo comoda comodi comode comodissim* pulit* silenzios*
-    spazios* accoglient* gustos* delizios* fresc* squisit* cordial* simpatic* premuros*
+    spazios* accoglient* gustos* delizios* squisit* cordial* simpatic* premuros*
     attent* ragionevol* competitiv* convenient* economic* utile utili tranquill* pratico pratici
     grazie risolt* risolv* positiv* piacevol* ben bene benissimo adeguat* corrett*
     onesto onesti onesta oneste trasparent* solid* garbat* educat* sorridenti
@@ -231,7 +231,7 @@ _LEXICON_TEXT = """
     sufficient acceptable
     discreto discreta discreti discrete sufficient* accettabil* funziona funzionano
     risponde rispondono ascolta ascoltano aiuta aiutano richiama richiamano
--1: slow slower late basic average mediocre confusing confused
+-1: slow slower late tardi lag lagging basic average mediocre confusing confused
     complicated difficult unclear outdated noisy loud salty tiny cramped limited
     missing missed lacking lost lose loses losing issue issues problem problems mistake mistakes
     error errors wrong delay delays delayed slipping chase chasing complaint complaints
@@ -262,7 +262,10 @@ _PHRASES_TEXT = """
     niente da dire | nulla da dire | nessun problema | in tempo | in orario | in giornata |
     ci richiama | ci richiamano | ci hanno richiamato | a posto | va bene | vanno bene |
     andato bene | andata bene | andati bene | andate bene | passo avanti | step forward |
-    big improvement | fa piacere | ben fatto | da consigliare | il massimo
+    big improvement | fa piacere | ben fatto | da consigliare | il massimo | inside out |
+    knows our business | conosce la nostra azienda | conosce bene | like a partner |
+    come un partner | ci sentiamo partner | not a ticket number | not just a number |
+    not a number | non un numero | non solo un numero
 -1: nothing special | niente di speciale | nulla di speciale | so so | cosi cosi |
     not the best | could be better | potrebbe andare meglio |
     too many | too much | troppi | troppe | troppo | price went up | prices went up |
@@ -270,7 +273,10 @@ _PHRASES_TEXT = """
     brutta figura | look bad | takes forever | take forever | took forever | ci vuole una vita |
     hurt us | hurts us | ci penalizzano | ci penalizza | takes days | took days | takes weeks |
     took weeks | took a month | takes a month | ci vogliono giorni | ci vogliono settimane |
-    ci sono volute settimane | ci e voluto un mese | ci vuole un mese
+    ci sono volute settimane | ci e voluto un mese | ci vuole un mese | spend hours |
+    spent hours | perdiamo ore | passo ore | prezzi sono aumentati | prezzi aumentano |
+    sono aumentati | e aumentato | aumento dei prezzi | rincari | rincaro | price increase |
+    price increases | prices have gone up | prices went up again
 -2: let us down | rip off | ripped off | not good enough | non e adeguat | goes wrong | went wrong | va storto |
     vanno storte | non funziona | doesn't work | does not work | never works | waste of time |
     perdita di tempo | looking at other suppliers | changing supplier | change supplier |
@@ -795,20 +801,42 @@ def focus_texts(text: str, aspects: Sequence[str], *, lang: str | None = None,
                 embedder: Embedder | None = None) -> list[str]:
     """For each aspect (a readable name), the clause of `text` most about it.
 
-    With one aspect, or one clause, every aspect gets the whole text.
+    With one clause, every aspect gets the whole text. With one aspect, the whole text too,
+    unless the text pulls both ways and only one clause names the aspect ("sulle spedizioni,
+    niente da dire, il problema è l'amministrazione": the deliveries get "niente da dire", not
+    the administration's problem). A chosen clause with no opinion of its own ("Le consegne" |
+    "invece sono spesso in ritardo") is read with the clause after it.
     """
-    if len(aspects) < 2:
-        return [text] * len(aspects)
+    if not aspects:
+        return []
     clauses = split_clauses(text, lang)
     if len(clauses) < 2:
         return [text] * len(aspects)
+    if len(aspects) == 1:
+        evidence = lexicon_evidence(text)
+        if not (evidence.pos_clauses and evidence.neg_clauses):
+            return [text]
+        named = [i for i, clause in enumerate(clauses)
+                 if _mentions(set(_tokens(clause)), aspects[0])]
+        return [_with_opinion(clauses, named[0])] if len(named) == 1 else [text]
     C = embed(clauses, kind="query", embedder=embedder)
     A = embed(list(aspects), kind="query", embedder=embedder)
     clause_tokens = [set(_tokens(clause)) for clause in clauses]
     bonus = np.array([[CUE_BONUS * _mentions(words, aspect) for words in clause_tokens]
                       for aspect in aspects])
-    best = (A @ C.T + bonus).argmax(axis=1)
-    return [clauses[int(i)] for i in best]
+    best = [int(i) for i in (A @ C.T + bonus).argmax(axis=1)]
+    return [_with_opinion(clauses, i, taken=set(best) - {i}) for i in best]
+
+
+def _with_opinion(clauses: Sequence[str], index: int, taken: set[int] | None = None) -> str:
+    """The clause, joined with the next one when the lexicon finds no opinion in it and the
+    next one is not another aspect's ("We ordered the fish" | "the waiter was rude": the
+    fish stays neutral)."""
+    follows = index + 1
+    if follows < len(clauses) and follows not in (taken or set()) \
+            and not lexicon_evidence(clauses[index]).hits:
+        return f"{clauses[index]} {clauses[follows]}"
+    return clauses[index]
 
 
 # Words that name a common B2B aspect without its name ("caro" is about price). A clause

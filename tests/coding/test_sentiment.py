@@ -105,7 +105,13 @@ def test_focus_texts_pick_each_aspects_clause(fake: FakeEmbedder) -> None:
     text = "The product quality is great, but the delivery is always late."
     assert focus_texts(text, ["product quality", "delivery late"], embedder=fake) == [
         "The product quality is great", "but the delivery is always late"]
-    assert focus_texts(text, ["delivery"], embedder=fake) == [text]  # one aspect: whole text
+    # one aspect in a text that pulls both ways: the clause that names it
+    assert focus_texts(text, ["delivery"], embedder=fake) == ["but the delivery is always late"]
+    calm = "The delivery is late and the driver never calls ahead."
+    assert focus_texts(calm, ["delivery"], embedder=fake) == [calm]  # one way: the whole text
+    # a named clause with no opinion of its own is read with the next one
+    assert focus_texts("Sulle spedizioni, niente da dire, il problema è l'amministrazione.",
+                       ["delivery"], embedder=fake) == ["Sulle spedizioni niente da dire"]
 
 
 def test_aspect_sentiment_zero_shot_separates_aspects(fake: FakeEmbedder) -> None:
@@ -322,3 +328,18 @@ def test_an_affirming_phrase_built_on_a_negator_does_not_negate() -> None:
         evidence = lexicon_evidence(text)
         assert evidence.positive > 0 and evidence.negative == 0, (text, evidence)
     assert lexicon_evidence("Non sono gentili.").negative > 0  # a plain negator still negates
+
+
+def test_phone_interview_phrases_the_lexicon_reads() -> None:
+    # read off the demo's own transcripts, where each was misread before
+    assert lexicon_evidence("The portal crashes whenever we upload a big order.").net < 0
+    assert lexicon_evidence("Però quest'anno i prezzi sono aumentati molto.").net < 0
+    assert lexicon_evidence("Ma la merce arriva tardi almeno una volta a settimana.").net < 0
+    assert lexicon_evidence("Because I spend hours checking every invoice.").net < 0
+    assert lexicon_evidence("Our account manager knows our business inside out.").net > 0
+    assert lexicon_evidence("We feel like a partner, not a ticket number.").net > 0
+    # "to be fair" is a discourse marker, not praise: only "not great" counts
+    evidence = lexicon_evidence("To be fair it's not great.")
+    assert evidence.positive == 0 and evidence.net < 0
+    # a product type is no opinion: "frutta fresca" is what they buy
+    assert lexicon_evidence("Compriamo soprattutto frutta fresca.").hits == []
