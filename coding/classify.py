@@ -92,6 +92,11 @@ MIN_REFERENCE_SD = 0.015
 # their own offsets: chosen on the even ids of the B2B theme set (starter codebook, with
 # examples) and on MAMS (names and definitions only) respectively.
 OFFSET_WITH_EXAMPLES = 2.0
+# A one-word answer ("Mostly the support.") is coded only with a code whose own name or
+# definition holds its word, specific to one or two themes (lexical evidence at least this:
+# "support", "invoices", "consegne" pass; "prices", shared by several themes, and "avvisi", found
+# only in examples, do not).
+SHORT_ANSWER_LEXICAL = 0.5
 OFFSET_DEFINITIONS_ONLY = 0.5
 
 # Generic sentences on unrelated subjects: the reference a code's similarities are
@@ -346,6 +351,8 @@ class ZeroShotCoder:
     than that many standard deviations above the reference small talk's.
     """
 
+    codes_short_answers = True  # see SHORT_ANSWER_LEXICAL and coding.pipeline.code_transcript
+
     def __init__(self, codebook: Codebook, *, embedder: Embedder | None = None,
                  threshold: float = 0.5, max_codes: int | None = 2, leaves_only: bool = False,
                  use_examples: bool = True, scale: float = 1.5, offset: float | None = None,
@@ -544,6 +551,13 @@ class ZeroShotCoder:
         confidence, z_small_talk, _, _ = self._confidence(S, L)
         if texts is not None and self.clauses:
             confidence = self._with_clauses(confidence, list(texts), langs)
+        if texts is not None:
+            # An answer of one content word gets only a code that its word names.
+            short = np.array([len(content_lemmas(t, self._wording(lang))) < 2
+                              for t, lang in zip(texts, langs, strict=True)])
+            if short.any():
+                named = L >= SHORT_ANSWER_LEXICAL
+                confidence = np.where(short[:, None] & ~named, 0.0, confidence)
         if self.reference_z is not None:
             # No code for a text that is no closer to it than small talk usually is.
             confidence = np.where(z_small_talk >= self.reference_z, confidence, 0.0)

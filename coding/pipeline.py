@@ -303,8 +303,9 @@ def is_codable(text: str, lang: str) -> bool:
     Small talk, backchannels, bare ratings ("Un otto.") and questions back to the interviewer
     stay in the transcript (a bare rating keeps its rating) but get no code and a neutral
     sentiment. A one-word verdict ("Mostly good.", "Gli avvisi.") is an opinion, so it keeps its
-    sentiment and reaches the review queue, but the coder gets no theme from one word: a wrong
-    theme costs more than a missing one, and the analyst can add it.
+    sentiment and reaches the review queue, but gets no theme from one word: a wrong theme costs
+    more than a missing one, and the analyst can add it. (In `code_transcript`, a zero-shot coder
+    may still give one-word answers the theme their word names: "Mostly the support.")
     """
     return is_substantive(text, lang) and len(content_words(text, lang)) >= MIN_CONTENT_WORDS
 
@@ -378,7 +379,10 @@ def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str]
     guide_text = {g.id: g.text for g in guide}
     said = [index for index, unit in enumerate(units) if is_substantive(unit.text, lang)]
     substantive = set(said)
-    codable = [index for index in said if len(content_words(units[index].text, lang)) >= MIN_CONTENT_WORDS]
+    # One content word tells a theme only when it names one ("Mostly the support.", "Le consegne."),
+    # which a coder that reads the codebook's own words can check (ZeroShotCoder.codes_short_answers).
+    fewest = 1 if getattr(coder, "codes_short_answers", False) else MIN_CONTENT_WORDS
+    codable = [index for index in said if len(content_words(units[index].text, lang)) >= fewest]
     texts = [u.text for u in units]
     predictions: list[list[tuple[str, float]]] = [[] for _ in units]
     found = _predict_codes(coder, [texts[i] for i in codable], lang,

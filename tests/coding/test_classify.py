@@ -288,3 +288,19 @@ def test_real_zero_shot_gives_one_theme_per_side_of_a_contrast() -> None:
                            "I think we've been with you about six years now."], ["en", "it", "en"])
     themes = [sorted(path.split("/")[0] for path, _ in codes) for codes in found]
     assert themes == [["delivery", "invoicing"], ["pricing", "support"], []]
+
+
+@pytest.mark.models
+def test_real_zero_shot_codes_a_one_word_answer_only_by_the_word_it_names() -> None:
+    from coding.codebook import starter_codebook
+    from coding.pipeline import TranscriptTurn, code_transcript
+
+    coder = ZeroShotCoder(starter_codebook())
+    found = coder.predict(["Mostly the support.", "Mostly good.", "Honestly, the people."], "en")
+    assert [[path.split("/")[0] for path, _ in codes] for codes in found] == [["support"], [], []]
+    assert coder.predict(["Gli avvisi."], "it") == [[]]  # a word of the examples only: doubtful
+    turns = [TranscriptTurn("1", "A", 0, 2, "What is the main reason for your score?"),
+             TranscriptTurn("2", "B", 2, 3, "Mostly the support.")]
+    coded = code_transcript(turns, roles={"A": "interviewer", "B": "respondent"}, guide=[],
+                            coder=coder, language="en")
+    assert [c.code.split("/")[0] for c in coded.units[-1].codes] == ["support"]
