@@ -338,14 +338,18 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
 
 def driver_matrix_svg(matrix: DriverMatrix, scale: str, language: str,
                       link_base: str | None = None) -> str:
-    """Impact on the rating (y) against frequency (x), quadrants tinted and named."""
+    """Impact on the rating (y) against frequency (x), quadrants tinted and named. Only drivers
+    whose effect is clear (they have a quadrant) are placed: an uncertain one under an action
+    label would read as a finding; the report lists those beneath the chart with their n."""
     title = t("sec_drivers", language)
     if not matrix.drivers:
         return _empty(t("empty_drivers", language, min=4, rated=matrix.rated), "drivers")
+    drivers = [d for d in matrix.drivers if d.quadrant]
+    if not drivers:
+        return _empty(t("drivers_none_clear", language, rated=matrix.rated), "drivers")
     width, height = 640.0, 430.0
     left, right, top, bottom = 58.0, 16.0, 14.0, 46.0
     plot_w, plot_h = width - left - right, height - top - bottom
-    drivers = matrix.drivers
     x_max = max(d.frequency for d in drivers)
     x_step = _nice_step(x_max, 5)
     x_max = math.ceil(x_max * 1.08 / x_step) * x_step

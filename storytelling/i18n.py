@@ -3,7 +3,8 @@ formatting of numbers and dates in each language.
 
 Public API: `t(key, language, **values)`, `plural(noun, count, language)`, `format_number`,
 `format_signed`, `format_percent`, `format_rating`, `format_date`, `format_date_short`,
-`format_month`, `theme_name`, `owner_for`, `DEFAULT_CODE_OWNERS`, `STRINGS`, `PLURALS`.
+`format_month`, `theme_name`, `owner_for`, `language_label`, `DEFAULT_CODE_OWNERS`, `STRINGS`,
+`PLURALS`.
 
 Numbers, percentages and dates are formatted by Babel in the report's locale; plurals are
 tables keyed on the CLDR plural category Babel gives for the count ("1 intervista",
@@ -304,6 +305,29 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "interval_90": {"en": "90% interval {low} to {high}", "it": "intervallo al 90% da {low} a {high}"},
     "other_scales": {"en": "Other ratings", "it": "Altre valutazioni"},
+    "mean_n": {"en": "{mean} (n = {n})", "it": "{mean} (n = {n})"},
+    "share_negative": {"en": "with a negative mention", "it": "con giudizio negativo"},
+    "share_positive": {"en": "with a positive mention", "it": "con giudizio positivo"},
+    "reason_n": {"en": "n = {count} of {total}", "it": "n = {count} su {total}"},
+    "drivers_none_clear": {
+        "en": "With {rated} rated interviews the effect of each theme on the rating cannot be told "
+              "yet: for every theme the 90% interval of its impact includes 0, so no theme is placed "
+              "in a quadrant. The table gives the figures with their n; none of them is a finding.",
+        "it": "Con {rated} interviste con valutazione non si può ancora dire quale effetto abbia "
+              "ciascun tema sulla valutazione: per ogni tema l'intervallo al 90% dell'impatto include "
+              "lo 0, quindi nessun tema è collocato in un quadrante. La tabella riporta le cifre con "
+              "il loro n; nessuna è un risultato.",
+    },
+    "drivers_uncertain_list": {
+        "en": "Not placed in a quadrant, the 90% interval of their impact includes 0:",
+        "it": "Non collocati in un quadrante, l'intervallo al 90% dell'impatto include lo 0:",
+    },
+    "driver_uncertain_item": {"en": "uncertain effect, n = {n_with} with the theme, {n_without} without",
+                              "it": "effetto incerto, n = {n_with} con il tema, {n_without} senza"},
+    "no_quadrant": {"en": "none (uncertain)", "it": "nessuno (incerto)"},
+    # the language of a customer's words, named when it is not the report's (never translated)
+    "in_lang_en": {"en": "in English", "it": "in inglese"},
+    "in_lang_it": {"en": "in Italian", "it": "in italiano"},
     "scale_mean_n": {"en": "mean {mean} · n = {n}", "it": "media {mean} · n = {n}"},
     "method_uncertainty": {
         "en": "Every figure shows its n. Percentages over fewer than {min} interviews are marked "
@@ -465,6 +489,14 @@ def t(key: str, language: str, **values: object) -> str:
     """The string `key` in `language`, with `{name}` placeholders filled from `values`."""
     text = STRINGS[key][_lang(language)]
     return text.format(**values) if values else text
+
+
+def language_label(said_in: str | None, language: str) -> str:
+    """"in inglese" / "in Italian": the label of words said in `said_in` inside a text in
+    `language`; "" when they are the same or `said_in` is unknown."""
+    if not said_in or said_in == language or f"in_lang_{said_in}" not in STRINGS:
+        return ""
+    return t(f"in_lang_{said_in}", language)
 
 
 def plural(noun: str, count: int, language: str) -> str:

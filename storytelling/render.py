@@ -36,6 +36,7 @@ from .i18n import (
     format_percent,
     format_rating,
     format_signed,
+    language_label,
     plural,
     t,
 )
@@ -95,6 +96,7 @@ def _globals(language: str, link_base: str | None, for_pdf: bool) -> dict[str, A
         "for_pdf": for_pdf,
         "scale_high": lambda key: SCALES[key].high,
         "plural": lambda noun, count: plural(noun, count, language),
+        "language_label": lambda said_in: language_label(said_in, language),
         "indicative_below": INDICATIVE_BELOW,
     }
 

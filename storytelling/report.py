@@ -38,7 +38,9 @@ Driver matrix (a deliberately small version of a key-driver analysis):
 - quadrants: fix first (frequent, pulls down), monitor (rare, pulls down), maintain
   (frequent, lifts), leverage (rare, lifts).
 - each impact carries a 90 % normal interval (standard error of a difference of two means
-  with unequal variances); a driver whose interval includes 0 is shown as uncertain.
+  with unequal variances); a driver whose interval includes 0 (or has none) is uncertain:
+  it gets no quadrant (`quadrant == ""`), stays off the quadrant chart and is listed beneath
+  it with its n; with no clear driver the chart gives way to a sentence saying so.
 
 Close the loop: interviews rated in the scale's lowest group (NPS 0 to 6) and interviews
 with a strongly negative unit (sentiment score ≤ `STRONG_NEGATIVE_SCORE`, or negative with
@@ -56,7 +58,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InvalidFilter
-from .i18n import FALLBACK_OWNER, owner_for, plural, t, theme_name
+from .i18n import FALLBACK_OWNER, language_label, owner_for, plural, t, theme_name
+from .language import unit_language
 from .schema import (
     LANGUAGES,
     SCALES,
@@ -212,7 +215,8 @@ class _Corpus:
         return Quote(unit_id=unit.id, interview_id=interview.id, text=unit.text.strip(),
                      speaker=unit.speaker, respondent=interview.respondent,
                      account=interview.account, start=unit.start, end=unit.end, sentiment=felt,
-                     path=path, reason=readable_reason(unit), audio_url=interview.audio_url)
+                     path=path, reason=readable_reason(unit), audio_url=interview.audio_url,
+                     language=unit_language(unit, interview))
 
     def score(self, interviews: Sequence[InterviewData]) -> float | None:
         ratings = [float(i.rating) for i in interviews if i.rating is not None]
@@ -247,7 +251,8 @@ def _top_reasons(units: Sequence[CodedUnit], corpus: _Corpus, limit: int,
             interview_id=corpus.interview_of[best.id].id,
             path=path or (best.codes[0].path if best.codes else ""), sentiment=best.sentiment,
             count=len({corpus.interview_of[u.id].id for u in group}),
-            unit_ids=sorted(u.id for u in group)))
+            unit_ids=sorted(u.id for u in group),
+            language=unit_language(best, corpus.interview_of[best.id])))
     return reasons
 
 
@@ -367,10 +372,13 @@ def _actions(c: _Corpus, pains: Sequence[Highlight]) -> list[Action]:
             continue
         accounts = {c.interview_of[uid].account for uid in pain.reason.unit_ids if uid in c.interview_of}
         open_q, close_q = ("«", "»") if c.language == "it" else ("“", "”")
-        text = t("action_address", c.language, reason=f"{open_q}{pain.reason.text}{close_q}",
+        # the customer's words stay as said; another language than the report's is named
+        label = language_label(pain.reason.language, c.language)
+        text = t("action_address", c.language,
+                 reason=f"{open_q}{pain.reason.text}{close_q}" + (f" ({label})" if label else ""),
                  accounts=plural("account", len(accounts), c.language))
         actions.append(Action(path=pain.path, text=text, owner=owner_for(pain.path, c.language, c.owners),
-                              unit_ids=list(pain.reason.unit_ids)))
+                              unit_ids=list(pain.reason.unit_ids), language=pain.reason.language))
     return actions
 
 
@@ -456,7 +464,8 @@ def _drivers(c: _Corpus) -> DriverMatrix:
             path=path, name=c.names[path], frequency=len(with_ids) / len(ratings),
             interviews=len(with_ids), impact=round(mean_with - mean_without, 2),
             mean_with=round(mean_with, 2), mean_without=round(mean_without, 2), quadrant="",
-            unit_ids=sorted(u.id for u in units), interval=interval))
+            unit_ids=sorted(u.id for u in units), interval=interval,
+            interviews_without=len(without)))
     candidates.sort(key=lambda d: (-d.frequency, d.path))
     shown = candidates[:MAX_DRIVERS]
     matrix.excluded += [d.path for d in candidates[MAX_DRIVERS:]]
@@ -464,6 +473,8 @@ def _drivers(c: _Corpus) -> DriverMatrix:
         return matrix
     threshold = statistics.median(d.frequency for d in shown)
     for driver in shown:
+        if not driver.clear:
+            continue  # an uncertain effect gets no action label (quadrant stays "")
         frequent = driver.frequency >= threshold
         if driver.impact < IMPACT_THRESHOLD:
             driver.quadrant = "fix_first" if frequent else "monitor"
@@ -565,7 +576,8 @@ def _close_the_loop(c: _Corpus, statuses: Mapping[str, str]) -> list[LoopItem]:
             trigger="low_rating" if group == lowest else "strong_negative", reason=reason,
             owner=owner, path=path, theme=theme, unit_id=unit.id if unit else None,
             unit_ids=sorted(u.id for u in (strong or negative)),
-            status=statuses.get(interview.id, "open"), date=interview.date))
+            status=statuses.get(interview.id, "open"), date=interview.date,
+            language=unit_language(unit, interview) if unit is not None else ""))
     items.sort(key=lambda item: (item.trigger != "low_rating",
                                  item.rating if item.rating is not None else 99,
                                  item.account, item.interview_id))

@@ -225,6 +225,9 @@ class CodedUnit(Record):
     confidence: float = 1.0
     end: float | None = None
     sentiment_score: float | None = None
+    language: str | None = None
+    """The language the unit was said in ("it", "en"), when the transcriber knew; None: the
+    interview's, else guessed from its words (`storytelling.language`)."""
 
     def __post_init__(self) -> None:
         _check(self.sentiment, SENTIMENTS, "unit sentiment")
@@ -277,6 +280,8 @@ class InterviewData(Record):
     rating_unit_id: str | None = None
     other_ratings: list[RatingValue] = field(default_factory=list)
     """Ratings on the other scales of the guide (the headline one is `rating`)."""
+    language: str | None = None
+    """The language of the conversation, when known (a unit's own `language` wins)."""
 
 
 @dataclass
@@ -321,6 +326,9 @@ class Quote(Record):
     audio_url: str | None = None
     paragraph: int | None = None
     """In a story, the paragraph after which the quote is set as a block quote."""
+    language: str = ""
+    """The language the quote was said in ("" when unknown); a report or story in another
+    language labels it, never translates it."""
 
     @property
     def timestamp(self) -> str:
@@ -344,6 +352,8 @@ class Reason(Record):
     sentiment: str = "neutral"
     count: int = 1
     unit_ids: list[str] = field(default_factory=list)
+    language: str = ""
+    """The language of the reason's words ("" when unknown)."""
 
 
 @dataclass
@@ -366,6 +376,8 @@ class Action(Record):
     text: str
     owner: str
     unit_ids: list[str] = field(default_factory=list)
+    language: str = ""
+    """The language of the customer's words quoted in `text` ("" when unknown)."""
 
 
 @dataclass
@@ -553,10 +565,14 @@ class Driver(Record):
     mean_with: float
     mean_without: float
     quadrant: str
+    """One of `QUADRANTS` when the effect is `clear`; "" when uncertain (no action label)."""
     unit_ids: list[str] = field(default_factory=list)
     interval: list[float] | None = None
     """90 % interval of `impact` (normal approximation, unequal variances); None when a side
     has fewer than 2 ratings."""
+    interviews_without: int = 0
+    """Rated interviews that do not mention the theme: the n of `mean_without` (`interviews`
+    is the n of `mean_with`)."""
 
     @property
     def clear(self) -> bool:
@@ -641,6 +657,8 @@ class LoopItem(Record):
     unit_ids: list[str] = field(default_factory=list)
     status: str = "open"
     date: dt.date | None = None
+    language: str = ""
+    """The language of the customer's words in `reason` ("" when unknown)."""
 
     def __post_init__(self) -> None:
         _check(self.status, LOOP_STATUSES, "close-the-loop status")

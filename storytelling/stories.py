@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InvalidCorpus
 from .i18n import format_date, format_rating, owner_for, plural, t, theme_name
+from .language import unit_language
 from .schema import (
     SCALES,
     Action,
@@ -490,7 +491,8 @@ def _compose(
                      speaker=unit.speaker, respondent=interview.respondent, account=account,
                      start=unit.start, end=unit.end,
                      sentiment=_sentiment_towards(unit, path or None), path=path,
-                     reason=readable_reason(unit), audio_url=interview.audio_url, paragraph=paragraph)
+                     reason=readable_reason(unit), audio_url=interview.audio_url, paragraph=paragraph,
+                     language=unit_language(unit, interview))
 
     paragraphs: list[str] = []
     quotes: list[Quote] = []
@@ -734,7 +736,8 @@ def _reasons(pairs: list[tuple[InterviewData, CodedUnit]]) -> list[Reason]:
             continue
         path = unit.codes[0].path if unit.codes else ""
         seen[key] = Reason(text=text, unit_id=unit.id, interview_id=interview.id,
-                           path=path, sentiment=unit.sentiment, unit_ids=[unit.id])
+                           path=path, sentiment=unit.sentiment, unit_ids=[unit.id],
+                           language=unit_language(unit, interview))
     return list(seen.values())[:6]
 
 

@@ -68,7 +68,8 @@ def test_theme_bar_units_match_the_data(report: Report) -> None:
 
 def test_driver_labels_do_not_overlap_much(report: Report) -> None:
     root = ET.fromstring(driver_matrix_svg(report.drivers, "nps", "en"))
-    names = {d.name[:10] for d in report.drivers.drivers}
+    placed = [d for d in report.drivers.drivers if d.quadrant]  # uncertain ones stay off the chart
+    names = {d.name[:10] for d in placed}
     boxes = []
     for text in root.iter(f"{SVG}text"):
         content = text.text or ""
@@ -79,7 +80,7 @@ def test_driver_labels_do_not_overlap_much(report: Report) -> None:
         anchor = text.get("text-anchor")
         x0 = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
         boxes.append((x0, y - 9, x0 + w, y + 2))
-    assert len(boxes) == len(report.drivers.drivers)
+    assert len(boxes) == len(placed) >= 2
     overlaps = sum(1 for i, a in enumerate(boxes) for b in boxes[i + 1:]
                    if min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1]))
     assert overlaps <= 1

@@ -67,8 +67,11 @@ def test_driver_matrix(en_corpus: CodedCorpus) -> None:
     assert late.mean_with == pytest.approx(14 / 3, abs=0.01)
     assert late.mean_without == pytest.approx(9.0)
     assert late.impact == pytest.approx(14 / 3 - 9, abs=0.01)
-    assert late.quadrant == "fix_first"
-    assert drivers["support/responsiveness"].quadrant == "maintain"
+    assert late.quadrant == "fix_first" and late.clear
+    assert (late.interviews, late.interviews_without) == (3, 3)
+    # its interval includes 0: an uncertain effect gets no action quadrant
+    support = drivers["support/responsiveness"]
+    assert not support.clear and support.quadrant == ""
     assert matrix.frequency_threshold == pytest.approx(0.5)
 
 
