@@ -140,6 +140,7 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             id=str(u.id), text=u.text, start=u.start, end=u.end, speaker=speakers.get(u.speaker_id, ""),
             question_id=str(u.question_id) if u.question_id else None, sentiment=u.sentiment or "neutral",
             reason=u.reason, confidence=u.confidence, sentiment_score=u.sentiment_score,
+            language=u.language if u.language in ("it", "en") else None,
             codes=[StoryCode(path=codes[link.code_id].path, name=code_name(codes[link.code_id]),
                              sentiment=link.sentiment, assigned_by=link.source if link.source in ("model", "analyst")
                              else "model", confirmed=link.status == "accepted", confidence=link.confidence)
@@ -151,7 +152,8 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             rating=rating.value if rating is not None and rating.scale == scale else None, units=units,
             audio_url=f"/interviews/{interview.id}/audio",
             rating_unit_id=str(rating.unit_id) if rating is not None and rating.unit_id else None,
-            other_ratings=others.get(interview.id, [])))
+            other_ratings=others.get(interview.id, []),
+            language=interview.transcript_language if interview.transcript_language in ("it", "en") else None))
     return CodedCorpus(study=StudyInfo(id=str(study.id), title=study.name, language=lang, rating_scale=scale,
                                        rating_question=question, confidence_threshold=confidence_threshold()),
                        interviews=data, code_names={c.path: code_name(c) for c in codes.values()})
