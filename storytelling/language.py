@@ -4,6 +4,8 @@ a quote, a reason or an action in another language than its own.
 - `unit_language(unit, interview=None) -> str`: the unit's own `language`, else the
   interview's, else a guess from its words; "" when it cannot be told.
 - `guess_language(text) -> str`: "it", "en" or "" from common function words.
+- `verbatim(text) -> str`: a unit's words as a quote; one that starts mid-sentence
+  ("but billing questions...") opens with an ellipsis instead of the joining word.
 """
 
 from __future__ import annotations
@@ -46,3 +48,15 @@ def unit_language(unit: CodedUnit, interview: InterviewData | None = None) -> st
         if known in LANGUAGES:
             return str(known)
     return guess_language(unit.text)
+
+
+# Words that join a unit to the one before it; a quote cut there reads as a fragment.
+_JOINING = re.compile(r"^(?:but|and|so|or|ma|però|pero|e|ed|o|quindi)\b[\s,]*", re.IGNORECASE)
+
+
+def verbatim(text: str) -> str:
+    """The unit's words for a quote: "but billing questions always go to someone else." becomes
+    "… billing questions always go to someone else." Nothing else is changed."""
+    text = text.strip()
+    rest = _JOINING.sub("", text, count=1)
+    return f"… {rest}" if rest != text and rest else text

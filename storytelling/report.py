@@ -59,7 +59,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InvalidFilter
 from .i18n import FALLBACK_OWNER, language_label, owner_for, plural, t, theme_name
-from .language import unit_language
+from .language import unit_language, verbatim
 from .schema import (
     LANGUAGES,
     SCALES,
@@ -212,7 +212,7 @@ class _Corpus:
     def quote(self, unit: CodedUnit, path: str = "") -> Quote:
         interview = self.interview_of[unit.id]
         felt = next((unit.code_sentiment(c) for c in unit.codes if c.path == path), unit.sentiment)
-        return Quote(unit_id=unit.id, interview_id=interview.id, text=unit.text.strip(),
+        return Quote(unit_id=unit.id, interview_id=interview.id, text=verbatim(unit.text),
                      speaker=unit.speaker, respondent=interview.respondent,
                      account=interview.account, start=unit.start, end=unit.end, sentiment=felt,
                      path=path, reason=readable_reason(unit), audio_url=interview.audio_url,

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import InvalidCorpus
 from .i18n import format_date, format_rating, owner_for, plural, t, theme_name
-from .language import unit_language
+from .language import unit_language, verbatim
 from .schema import (
     SCALES,
     Action,
@@ -304,7 +304,9 @@ def choose_quote(
 
     With `path`, only units coded with that theme qualify; with `sentiments`, only units
     whose sentiment (towards `path`, when given) is one of them, the earlier sentiments in
-    the list preferred.
+    the list preferred. A unit quoted as praise or complaint must read as one as a whole: a
+    mixed unit, whose code took one clause's polarity, is not quoted for it unless an analyst
+    confirmed the code.
     """
     excluded = set(exclude_ids)
     candidates: list[tuple[int, CodedUnit]] = []
@@ -318,6 +320,9 @@ def choose_quote(
             felt = _sentiment_towards(unit, path)
             if felt not in sentiments:
                 continue
+            if felt in ("positive", "negative") and unit.sentiment != felt \
+                    and not _confirmed(unit, path):
+                continue  # "niente da dire, il problema è…" read whole is no praise to quote
             rank = list(sentiments).index(felt)
         candidates.append((rank, unit))
     if not candidates:
@@ -335,6 +340,10 @@ def choose_quote(
                 unit.start if unit.start is not None else float("inf"), unit.id)
 
     return min(candidates, key=key)[1]
+
+
+def _confirmed(unit: CodedUnit, path: str | None) -> bool:
+    return any(c.is_confirmed for c in unit.codes if path is None or c.path == path)
 
 
 def _sentiment_towards(unit: CodedUnit, path: str | None) -> str:
@@ -487,7 +496,7 @@ def _compose(
 
     def quote_of(unit: CodedUnit, paragraph: int | None, path: str = "") -> Quote:
         interview = interview_of[unit.id]
-        return Quote(unit_id=unit.id, interview_id=interview.id, text=unit.text.strip(),
+        return Quote(unit_id=unit.id, interview_id=interview.id, text=verbatim(unit.text),
                      speaker=unit.speaker, respondent=interview.respondent, account=account,
                      start=unit.start, end=unit.end,
                      sentiment=_sentiment_towards(unit, path or None), path=path,

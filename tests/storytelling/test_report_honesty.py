@@ -203,3 +203,14 @@ def test_pdf_carries_the_same_labels(report, tmp_path) -> None:
     assert "6,2 (n = 4)" in drivers
     for label in QUADRANT_LABELS:
         assert label not in drivers
+
+
+def test_a_quote_cut_mid_sentence_opens_with_an_ellipsis() -> None:
+    from storytelling.language import verbatim
+
+    assert verbatim("but billing questions always go to someone else.") == \
+        "… billing questions always go to someone else."
+    assert verbatim("Però le fatture arrivano tardi.") == "… le fatture arrivano tardi."
+    assert verbatim("Perché i ritardi ci creano problemi.") == "Perché i ritardi ci creano problemi."
+    assert verbatim("Ecco, tutto qui.") == "Ecco, tutto qui."  # "e" only as a whole word
+    assert verbatim("  and  ") == "and"

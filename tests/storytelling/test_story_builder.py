@@ -123,3 +123,15 @@ def test_story_without_rating_or_themes_still_reads(en_corpus: CodedCorpus) -> N
 def test_story_in_another_language_than_the_study(en_corpus: CodedCorpus) -> None:
     story = build_story(en_corpus.interviews[0], en_corpus.study, language="it")
     assert story.language == "it" and "su 10" in story.text
+
+
+def test_a_mixed_unit_is_not_quoted_as_praise_or_complaint() -> None:
+    mixed = unit("m", "Sulle spedizioni niente da dire, il problema è l'amministrazione.",
+                 ("delivery", "positive"), ("invoicing", "negative"), sentiment="mixed")
+    plain = unit("p", "Le spedizioni arrivano sempre puntuali, anche d'estate.",
+                 ("delivery", "positive"), sentiment="positive")
+    assert choose_quote([mixed], sentiments=["positive"], path="delivery") is None
+    assert choose_quote([mixed], sentiments=["negative"], path="invoicing") is None
+    assert choose_quote([mixed, plain], sentiments=["positive"], path="delivery").id == "p"
+    confirmed = unit("c", mixed.text, ("delivery", "positive"), sentiment="mixed", analyst=True)
+    assert choose_quote([confirmed], sentiments=["positive"], path="delivery").id == "c"
