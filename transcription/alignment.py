@@ -15,6 +15,11 @@ Pure functions, no models:
 - ``mark_overlaps(segments, turns, min_seconds=0.3, min_share=0.25) -> list[Segment]``:
   flags segments spoken while another speaker talks, for at least ``min_seconds`` or
   ``min_share`` of the segment.
+- ``join_cut_sentences(segments, max_gap=1.5) -> list[Segment]``: a sentence cut after a
+  word that cannot end it ("Honestly, a" | "4.", "Direi un" | "otto") is one speaker's:
+  the piece after the cut goes to the speaker of the piece before it (a pause or a
+  diarization boundary moved it) and the two become one segment. A piece of another
+  speaker's longer than ``MAX_MOVED_WORDS`` words is an interruption and stays theirs.
 - ``overlapping_regions(turns) -> list[tuple[float, float]]``: the stretches where two
   or more different speakers talk at once, merged and sorted, for marking overlapped
   speech in the transcript.
@@ -172,3 +177,47 @@ def overlapping_regions(turns: Sequence[Turn]) -> list[tuple[float, float]]:
                     regions.append((opened, time))
             opened = None
     return regions
+
+
+# Words a sentence cannot end on: articles, prepositions, conjunctions (English and Italian).
+_DANGLING = frozenset((
+    "a", "an", "the", "of", "to", "for", "with", "from", "by", "at", "in", "on", "and", "or",
+    "but", "nor", "than", "as", "is", "are", "was", "were", "my", "our", "your", "their", "its",
+    "his", "her", "un", "una", "uno", "il", "lo", "la", "i", "gli", "le", "di", "del", "della",
+    "dei", "delle", "da", "dal", "con", "su", "sul", "per", "tra", "fra", "e", "ed", "o", "ma",
+    "che", "se", "come", "al", "alla", "ai", "alle", "nel", "nella", "nei", "è", "sono", "era",
+    "mio",
+))
+
+
+def _last_word(text: str) -> str:
+    words = text.replace("’", "'").split()
+    return words[-1].strip(",;:-–—\"'«»()").casefold() if words else ""
+
+
+def _ends_cut(text: str) -> bool:
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] in ".?!…":
+        return False
+    return _last_word(stripped) in _DANGLING or stripped.endswith(("un'", "l'", "dell'"))
+
+
+MAX_MOVED_WORDS = 4  # a longer piece by another speaker is an interruption, not the ending
+
+
+def join_cut_sentences(segments: Sequence[Segment], *, max_gap: float = 1.5) -> list[Segment]:
+    """Segments with every sentence cut after a dangling word made whole again (see above)."""
+    out: list[Segment] = []
+    for segment in segments:
+        previous = out[-1] if out else None
+        if (previous is not None and previous.speaker is not None and _ends_cut(previous.text)
+                and segment.start - previous.end <= max_gap
+                and (segment.speaker == previous.speaker
+                     or len(segment.text.split()) <= MAX_MOVED_WORDS)):
+            text = f"{previous.text.rstrip()} {segment.text.lstrip()}"
+            out[-1] = replace(previous, end=max(previous.end, segment.end), text=text,
+                              words=[*previous.words, *segment.words],
+                              overlap=previous.overlap or segment.overlap)
+            continue
+        out.append(replace(segment, words=list(segment.words)))
+    return out

@@ -113,7 +113,7 @@ def transcribe(
 
 def _assign_speakers(channels: np.ndarray, audio: np.ndarray, segments: list[Segment], options: SpeakerOptions,
                      report: Progress) -> tuple[list[Segment], dict[str, str], list[Turn]]:
-    from .alignment import assign_word_speakers, mark_overlaps
+    from .alignment import assign_word_speakers, join_cut_sentences, mark_overlaps
     from .diarization import diarize, diarize_channels, looks_like_split_stereo
     from .roles import detect_roles
 
@@ -126,7 +126,7 @@ def _assign_speakers(channels: np.ndarray, audio: np.ndarray, segments: list[Seg
                         max_speakers=options.max_speakers, progress=report)
     report("aligning", 0, 1)
     if turns:
-        segments = mark_overlaps(assign_word_speakers(segments, turns), turns)
+        segments = join_cut_sentences(mark_overlaps(assign_word_speakers(segments, turns), turns))
     roles = detect_roles(segments, list(options.guide_questions))
     report("aligning", 1, 1)
     return segments, roles, turns

@@ -174,3 +174,28 @@ def test_mark_overlaps_ignores_a_graze() -> None:
     turns = [Turn(0.0, 5.0, "A"), Turn(4.9, 9.0, "B")]
     [out] = mark_overlaps([seg(0.0, 5.0, "long answer")], turns)
     assert out.overlap is False
+
+
+def test_a_sentence_cut_after_a_dangling_word_stays_one_speakers() -> None:
+    from transcription.alignment import join_cut_sentences
+
+    segments = [
+        Segment(0.0, 2.0, "How likely are you to recommend us?", speaker="A"),
+        Segment(2.5, 3.4, "Honestly, a", speaker="B"),
+        Segment(3.6, 3.9, "4.", speaker="A"),  # the diarization boundary moved it
+        Segment(4.5, 5.5, "Direi un", speaker="B"),
+        Segment(5.8, 6.1, "otto.", speaker="B"),  # a pause cut it
+        Segment(7.0, 8.0, "Thank you, and the", speaker="A"),
+        Segment(8.2, 10.0, "sorry, the deliveries were late again last week", speaker="B"),
+    ]
+    joined = join_cut_sentences(segments)
+    assert [(s.speaker, s.text) for s in joined] == [
+        ("A", "How likely are you to recommend us?"),
+        ("B", "Honestly, a 4."),
+        ("B", "Direi un otto."),
+        ("A", "Thank you, and the"),  # a long reply by the other speaker is an interruption
+        ("B", "sorry, the deliveries were late again last week"),
+    ]
+    assert joined[1].start == 2.5 and joined[1].end == 3.9
+    assert join_cut_sentences([Segment(0.0, 1.0, "Eight out of ten.", speaker="B"),
+                               Segment(1.2, 1.5, "Okay.", speaker="A")])[1].speaker == "A"
