@@ -584,6 +584,7 @@ _FRAME = 0.02  # seconds per analysis frame
 _BLEED_DB = 15.0  # a channel this much quieter than the other is echo/crosstalk, not speech
 _MIN_TURN = 0.2  # seconds
 _MERGE_GAP = 0.3  # seconds
+_VAD_PAD_MS = 100  # speech padding around each Silero VAD span
 
 
 def _frame_db(channel: np.ndarray, hop: int) -> np.ndarray:
@@ -598,7 +599,8 @@ def _speech_mask(channel: np.ndarray, hop: int) -> np.ndarray:
 
     n = len(channel) // hop
     mask = np.zeros(n, dtype=bool)
-    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100, min_speech_duration_ms=150)
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=_VAD_PAD_MS,
+                         min_speech_duration_ms=150)
     for span in get_speech_timestamps(np.ascontiguousarray(channel, dtype=np.float32), options):
         mask[span["start"] // hop : -(-span["end"] // hop)] = True
     return mask
@@ -614,6 +616,28 @@ def _mask_to_spans(mask: np.ndarray, hop_seconds: float) -> list[tuple[float, fl
         else:
             spans.append([s, e])
     return [(s, e) for s, e in spans if e - s >= _MIN_TURN]
+
+
+_EDGE_ABOVE_FLOOR_DB = 6.0  # a span's edge frame this close to the channel's noise floor is silence
+
+
+def _trim_quiet_edges(mask: np.ndarray, level_db: np.ndarray) -> np.ndarray:
+    """Silero's spans run on into the silence after speech (to the end of the file, on the
+    shared stereo call: 0.34 s of false alarm); trim each span's leading and trailing frames
+    that are within `_EDGE_ABOVE_FLOOR_DB` of the channel's noise floor (its 10th percentile)."""
+    if not mask.any():
+        return mask
+    quiet = level_db < np.percentile(level_db, 10) + _EDGE_ABOVE_FLOOR_DB
+    out = mask.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
+        loud = np.flatnonzero(~quiet[start:end])
+        if len(loud) == 0:
+            out[start:end] = False
+            continue
+        out[start:start + loud[0]] = False
+        out[start + loud[-1] + 1:end] = False
+    return out
 
 
 def _check_stereo(audio_stereo: np.ndarray) -> np.ndarray:
@@ -643,6 +667,7 @@ def diarize_channels(audio_stereo: np.ndarray, sample_rate: int = SAMPLE_RATE) -
     both = masks[0] & masks[1]
     masks[0][both & (diff < -_BLEED_DB)] = False
     masks[1][both & (diff > _BLEED_DB)] = False
+    masks = [_trim_quiet_edges(mask, level[:n]) for mask, level in zip(masks, levels, strict=True)]
     turns = [
         Turn(round(float(s), 3), round(float(e), 3), f"SPEAKER_{channel:02d}")
         for channel, mask in enumerate(masks)
