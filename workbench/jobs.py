@@ -212,11 +212,14 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
         recording = interview_service.get_recording(session, interview.id)
         study = study_service.get_study(session, interview.study_id)
         phone = study.interview_type == "phone"
+        # the interviewer's count wins; else a phone interview is two voices and a focus
+        # group is counted between 2 and the admin's maximum
+        count = interview.participants or (2 if phone else None)
         speaker_options = SpeakerOptions(
             diarize=settings.diarization,
-            num_speakers=2 if phone else None,
-            min_speakers=None if phone else 2,
-            max_speakers=None if phone else settings.max_speakers,
+            num_speakers=count,
+            min_speakers=None if count else 2,
+            max_speakers=None if count else settings.max_speakers,
             guide_questions=tuple(q.text for q in study_service.get_guide(session, study.id)),
         )
         interview.status = InterviewStatus.processing

@@ -86,6 +86,9 @@ class Interview(SQLModel, table=True):
     interview_date: date | None = None
     interviewer_name: str = Field(default="", max_length=200)
     consent_recorded: bool = False
+    # everyone who speaks in the recording, interviewer or moderator included; when given,
+    # diarization looks for exactly that many voices (a focus group's participants)
+    participants: int | None = None
     language: str = Field(default="auto", max_length=8)
     transcript_language: str | None = Field(default=None, max_length=8)
     status: InterviewStatus = Field(default=InterviewStatus.queued, index=True)

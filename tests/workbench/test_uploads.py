@@ -122,3 +122,30 @@ def test_common_formats_are_accepted(upload, tmp_path, codec_name, container):
             out.mux(packet)
     response = upload(path.read_bytes(), name=path.name)
     assert response.status_code == 202, response.text
+
+
+def test_the_speaker_count_given_at_upload_is_what_diarization_looks_for(upload, session, settings,
+                                                                         monkeypatch):
+    import transcription
+
+    seen = []
+    real = transcription.transcribe
+
+    def spy(*args, speakers=None, **kwargs):
+        seen.append(speakers)
+        return real(*args, speakers=speakers, **kwargs)
+
+    monkeypatch.setattr(transcription, "transcribe", spy)
+    response = upload(wav_bytes(2.0), participants="5")
+    assert response.status_code < 300, response.text
+    interview = session.exec(select(Interview)).one()
+    assert interview.participants == 5
+    assert seen and (seen[-1].num_speakers, seen[-1].min_speakers, seen[-1].max_speakers) == (5, None, None)
+
+
+@pytest.mark.parametrize("count", ["0", "21", "many"])
+def test_a_speaker_count_out_of_range_is_refused(upload, session, settings, count):
+    response = upload(wav_bytes(2.0), participants=count)
+    assert response.status_code == 422
+    assert "participants" in response.json()["detail"]
+    _nothing_left(session, settings)

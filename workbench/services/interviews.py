@@ -19,7 +19,9 @@ from workbench.settings import Settings
 JOURNEY_STAGES = ["onboarding", "delivery", "support", "billing", "credit collection", "renewal", "other"]
 CHANNELS = ["phone", "video call", "in person", "focus group"]
 META_FIELDS = ["account", "respondent_name", "respondent_role", "segment", "region", "product_line",
-               "journey_stage", "channel", "interview_date", "interviewer_name", "consent_recorded", "language"]
+               "journey_stage", "channel", "interview_date", "interviewer_name", "consent_recorded", "language",
+               "participants"]
+MAX_PARTICIPANTS = 20
 FILTERS = ["segment", "region", "journey_stage", "status"]
 
 
@@ -38,6 +40,7 @@ class InterviewMeta(BaseModel):
     interviewer_name: str = Field("", max_length=200)
     consent_recorded: bool = False
     language: str = "auto"
+    participants: int | None = Field(None, ge=1, le=MAX_PARTICIPANTS)
 
     @field_validator("language")
     @classmethod
@@ -50,6 +53,11 @@ class InterviewMeta(BaseModel):
     @field_validator("interview_date", mode="before")
     @classmethod
     def _empty_date(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+    @field_validator("participants", mode="before")
+    @classmethod
+    def _empty_count(cls, value: Any) -> Any:
         return None if value in ("", None) else value
 
     @field_validator("consent_recorded", mode="before")
