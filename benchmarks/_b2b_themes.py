@@ -130,17 +130,28 @@ def score(rows: Sequence[dict[str, str]], predicted: dict[str, dict[str, str]],
 def evaluate(half: str | None = None, *, coder: Any = None, embedder: Any = None
              ) -> dict[str, dict[str, float]]:
     """{"it"|"en"|"it + en": scores} on the chosen half (None: all 120)."""
+    return evaluate_halves((half,), coder=coder, embedder=embedder)[half]
+
+
+def evaluate_halves(halves: Sequence[str | None] = ("odd", "even", None), *, coder: Any = None,
+                    embedder: Any = None) -> dict[str | None, dict[str, dict[str, float]]]:
+    """{half: {"it"|"en"|"it + en": scores}}, coding the answers once for all halves (a
+    coder's codes for an answer do not depend on the answers coded with it)."""
     from coding.classify import ZeroShotCoder
     from coding.codebook import starter_codebook
 
-    rows = load_b2b(half=half)
+    wanted = {r["id"] for half in halves for r in load_b2b(half=half)}
+    rows = [r for r in load_b2b() if r["id"] in wanted]
     coder = coder or ZeroShotCoder(starter_codebook(), embedder=embedder)
     predicted = predict(rows, coder, embedder=embedder)
     gold = load_gold()
-    out = {}
-    for lang in ("it", "en", None):
-        chosen = [r for r in rows if lang is None or r["lang"] == lang]
-        out[lang or "it + en"] = score(chosen, predicted, gold)
+    out: dict[str | None, dict[str, dict[str, float]]] = {}
+    for half in halves:
+        ids = {r["id"] for r in load_b2b(half=half)}
+        out[half] = {lang or "it + en": score([r for r in rows if r["id"] in ids
+                                               and (lang is None or r["lang"] == lang)],
+                                              predicted, gold)
+                     for lang in ("it", "en", None)}
     return out
 
 

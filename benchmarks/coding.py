@@ -432,12 +432,12 @@ def _sentiment_figures(datasets: Sequence[Dataset], n_texts: int
 def _b2b_theme_figures() -> tuple[dict[str, dict[str, dict[str, float]]], str]:
     """{half title: {language: scores}} from benchmarks._b2b_themes (starter codebook)."""
     try:
-        from benchmarks._b2b_themes import evaluate
+        from benchmarks._b2b_themes import evaluate, evaluate_halves
         from coding.classify import ZeroShotCoder
         from coding.codebook import starter_codebook
 
-        results = {title: evaluate(half) for half, title in
-                   (("odd", "odd ids, held out"), ("even", "even ids, tuning"), (None, "all 120"))}
+        titles = {"odd": "odd ids, held out", "even": "even ids, tuning", None: "all 120"}
+        results = {titles[half]: scores for half, scores in evaluate_halves(tuple(titles)).items()}
         plain = ZeroShotCoder(starter_codebook(), use_examples=False)
         results["odd ids, held out, the codebook's names and definitions only (no examples)"] = \
             evaluate("odd", coder=plain)

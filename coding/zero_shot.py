@@ -144,6 +144,7 @@ class ZeroShotCoder:
         self._examples: dict[str, np.ndarray] = {}  # all example vectors, per language
         self._lexicon: dict[str, list[dict[str, float]]] = {}
         self._reference: np.ndarray | None = None
+        self._reference_stats_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def _code_sentences(self, code: Code, lang: str) -> tuple[str, list[str]]:
         text = code.text(lang)
@@ -271,12 +272,10 @@ class ZeroShotCoder:
         another is practically tied with it. A theme's confidence is a logistic of its value
         above `offset`; a sub-code's, of its evidence beyond its theme's own (see
         `_own_evidence`) above `sub_offset`, under the same gap rule among its siblings."""
-        ref = self._reference_vectors()
-        ref_langs = ["en" if i < len(REFERENCE_SENTENCES) // 2 else "it" for i in range(len(ref))]
-        RS = self.similarities(ref, ref_langs)
         # Against the reference only: a text's codes do not depend on what else is coded
         # with it (one interview or two hundred).
-        z_small_talk = (S - RS.mean(axis=0)) / np.maximum(RS.std(axis=0), MIN_REFERENCE_SD)
+        mean, sd = self._reference_stats()
+        z_small_talk = (S - mean) / sd
         evidence = z_small_talk + self.lexical_weight * L
         value = evidence.copy()
         for j in self._deepest_first:
@@ -291,7 +290,7 @@ class ZeroShotCoder:
         margin = value - self.offset
         margin[:, sub] = self._own_evidence(evidence)[:, sub] - self.sub_offset
         confidence = _sigmoid(self.scale * margin + self.gap_weight * gap)
-        for j in sorted(range(len(self.codes)), key=lambda j: self.codes[j].count("/")):
+        for j in reversed(self._deepest_first):  # themes before their sub-codes
             parent = self._parents[j]
             if parent >= 0:  # a sub-code is never surer than its theme
                 confidence[:, j] = np.minimum(confidence[:, j], confidence[:, parent])
@@ -300,12 +299,24 @@ class ZeroShotCoder:
     def scores_embeddings(self, X: np.ndarray, langs: Sequence[str],
                           texts: Sequence[str] | None = None) -> np.ndarray:
         """Calibrated confidences (n, codes) for embedded texts (lexical evidence needs `texts`)."""
-        X = np.asarray(X, dtype=np.float32)
-        langs = list(langs)
-        S = self.similarities(X, langs)
+        return self._scored(X, langs, texts)[0]
+
+    def _inputs(self, X: np.ndarray, langs: list[str], texts: Sequence[str] | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(similarities, lexical evidence) of embedded texts."""
+        S = self.similarities(np.asarray(X, dtype=np.float32), langs)
         L = (self.lexical(list(texts), langs) if texts is not None and self.lexical_weight
              else np.zeros_like(S))
-        confidence, z_small_talk, _, _ = self._confidence(S, L)
+        return S, L
+
+    def _scored(self, X: np.ndarray, langs: Sequence[str], texts: Sequence[str] | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(confidences, evidence) of embedded texts: what scores_embeddings and the question
+        prior both need, computed once."""
+        X = np.asarray(X, dtype=np.float32)
+        langs = list(langs)
+        S, L = self._inputs(X, langs, texts)
+        confidence, z_small_talk, evidence, _ = self._confidence(S, L)
         if texts is not None and self.clauses:
             confidence = self._with_clauses(confidence, list(texts), langs)
         if texts is not None:
@@ -319,7 +330,7 @@ class ZeroShotCoder:
             # No code for a text that is no closer to it than small talk usually is.
             confidence = np.where(z_small_talk >= self.reference_z, confidence, 0.0)
         if not self.small_talk_gate:
-            return confidence
+            return confidence, evidence
         # Nor for a text that is closer to some small-talk sentence than to any example
         # answer of the codebook ("Morning.", "Buongiorno, sì, può registrare", "Bye for
         # now"): in interviews these are common and otherwise pick up whatever code is
@@ -329,7 +340,18 @@ class ZeroShotCoder:
         nearest_small_talk = (X @ self._reference_vectors().T).max(axis=1)
         nearest_example = self._nearest_example(X, langs)
         talk = (nearest_example > -np.inf) & (nearest_small_talk >= nearest_example)
-        return np.where(talk[:, None], 0.0, confidence)
+        return np.where(talk[:, None], 0.0, confidence), evidence
+
+    def _reference_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per code, the mean and spread (at least MIN_REFERENCE_SD) of the reference small
+        talk's similarities: computed once per coder."""
+        if self._reference_stats_cache is None:
+            ref = self._reference_vectors()
+            half = len(REFERENCE_SENTENCES) // 2
+            RS = self.similarities(ref, ["en" if i < half else "it" for i in range(len(ref))])
+            self._reference_stats_cache = (RS.mean(axis=0),
+                                           np.maximum(RS.std(axis=0), MIN_REFERENCE_SD))
+        return self._reference_stats_cache
 
     def _own_evidence(self, evidence: np.ndarray) -> np.ndarray:
         """A sub-code's evidence beyond its theme's own (a theme's is its evidence as is).
@@ -374,10 +396,7 @@ class ZeroShotCoder:
                  texts: Sequence[str] | None = None) -> np.ndarray:
         """(n, codes) bool: the text's own evidence for the code (similarity z-score plus
         lexical evidence) is at least QUESTION_MENTION; what the question prior needs."""
-        X = np.asarray(X, dtype=np.float32)
-        S = self.similarities(X, list(langs))
-        L = (self.lexical(list(texts), list(langs)) if texts is not None and self.lexical_weight
-             else np.zeros_like(S))
+        S, L = self._inputs(X, list(langs), texts)
         return self._confidence(S, L)[2] >= QUESTION_MENTION
 
     def question_relevance(self, questions: Sequence[str | None], langs: Sequence[str]
@@ -414,12 +433,12 @@ class ZeroShotCoder:
                            texts: Sequence[str] | None = None,
                            questions: Sequence[str | None] | None = None) -> list[Prediction]:
         langs = list(langs)
-        P = self.scores_embeddings(X, langs, texts=texts)
+        P, evidence = self._scored(X, langs, texts)
         thresholds = np.full(len(self.codes), self.threshold)
         questions = _check_questions(questions, len(langs))
         if questions is not None:
             P = _apply_question_prior(P, thresholds, self.question_relevance(questions, langs),
-                                      self.mentions(X, langs, texts))
+                                      evidence >= QUESTION_MENTION)
         return _decide(P, thresholds, self.codes, self._parents, self._assignable, self.max_codes)
 
     def predict(self, texts: Sequence[str], lang: str | Sequence[str | None] | None = None, *,
