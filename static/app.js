@@ -115,6 +115,15 @@
     unit.focus({ preventScroll: true });
     unit.scrollIntoView({ block: "nearest", behavior: "smooth" });
   }
+  // A decision swaps its unit in; until htmx has settled the new unit, its buttons are plain
+  // form buttons that would reload the page. A key pressed meanwhile waits for the settle.
+  var busy = false, queued = null;
+  function decide(key) {
+    var unit = current();
+    var button = unit && unit.querySelector('button[data-key="' + key + '"]');
+    if (button) button.click();
+    return !!button;
+  }
   document.addEventListener("keydown", function (event) {
     if (!document.getElementById("queue")) return;
     var tag = (event.target.tagName || "").toLowerCase();
@@ -124,8 +133,8 @@
     if (event.key === "j") { focus(list[Math.min(index + 1, list.length - 1)]); event.preventDefault(); }
     else if (event.key === "k") { focus(list[Math.max(index - 1, 0)]); event.preventDefault(); }
     else if (event.key === "a" || event.key === "r" || event.key === "n") {
-      var button = unit.querySelector('button[data-key="' + event.key + '"]');
-      if (button) { button.click(); event.preventDefault(); }
+      if (busy) { queued = event.key; event.preventDefault(); }
+      else if (decide(event.key)) event.preventDefault();
     } else if (event.key === "c") {
       var select = unit.querySelector('select[data-key="c"]');
       if (select) { focus(unit); select.focus(); event.preventDefault(); }
@@ -163,6 +172,17 @@
     if (!swapped.closest("#queue")) return;
     var list = units(), i = list.indexOf(swapped);
     focus(swapped.classList.contains("reviewed") && list[i + 1] ? list[i + 1] : swapped);
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.target.closest && event.target.closest("#queue")) busy = true;
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) { busy = false; queued = null; }
+  });
+  // Registered after the focus handler above: the queued key acts on the unit focused by then.
+  document.body.addEventListener("htmx:afterSettle", function () {
+    busy = false;
+    if (queued) { var key = queued; queued = null; decide(key); }
   });
   document.addEventListener("DOMContentLoaded", function () { if (document.getElementById("queue")) focus(units()[0]); });
 })();
