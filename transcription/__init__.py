@@ -19,7 +19,7 @@ from .schema import AudioInfo, Progress, Segment, Speaker, Transcript, Word
 
 if TYPE_CHECKING:
     from .audio import load_audio, probe_audio
-    from .engines import get_engine
+    from .engines import DecodingHints, get_engine
     from .models import prepare_models
     from .pipeline import SpeakerOptions, transcribe
 
@@ -30,11 +30,13 @@ _LAZY = {
     "transcribe": ".pipeline",
     "SpeakerOptions": ".pipeline",
     "get_engine": ".engines",
+    "DecodingHints": ".engines",
 }
 
 __all__ = [
     "AudioInfo",
     "AudioTooLong",
+    "DecodingHints",
     "EmptyAudio",
     "ModelUnavailable",
     "Progress",

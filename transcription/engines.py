@@ -23,6 +23,19 @@ LOW_AVG_LOGPROB = -1.0
 MAX_REPEATS = 2
 
 
+@dataclass(frozen=True)
+class DecodingHints:
+    """Words the decoder should expect: a study's glossary, guide and names.
+
+    `prompt` becomes Whisper's initial prompt (text "heard before" the audio, which sets
+    spelling and style); `hotwords` are terms faster-whisper favours in every window.
+    Engines without hotwords fold them into the prompt.
+    """
+
+    prompt: str | None = None
+    hotwords: str | None = None
+
+
 @runtime_checkable
 class AsrEngine(Protocol):
     """Turns 16 kHz mono float32 audio into a language code and timed segments."""
@@ -30,7 +43,12 @@ class AsrEngine(Protocol):
     name: str
 
     def transcribe(
-        self, audio: np.ndarray, *, language: str | None, progress: Progress | None
+        self,
+        audio: np.ndarray,
+        *,
+        language: str | None,
+        progress: Progress | None,
+        hints: DecodingHints | None = None,
     ) -> tuple[str, list[Segment]]: ...
 
 
@@ -99,9 +117,15 @@ class FasterWhisperEngine:
         return load_faster_whisper(self.model_dir, self.device, self.compute_type, self.cpu_threads)
 
     def transcribe(
-        self, audio: np.ndarray, *, language: str | None, progress: Progress | None
+        self,
+        audio: np.ndarray,
+        *,
+        language: str | None,
+        progress: Progress | None,
+        hints: DecodingHints | None = None,
     ) -> tuple[str, list[Segment]]:
         """Transcribe with word timestamps; progress is ("transcribing", seconds, total)."""
+        hints = hints or DecodingHints()
         model = self._model()
         if language is not None and language not in model.supported_languages:
             raise TranscriptionError(
@@ -119,6 +143,8 @@ class FasterWhisperEngine:
             word_timestamps=True,
             # Conditioning on earlier text is what lets one mistake loop for minutes.
             condition_on_previous_text=False,
+            initial_prompt=hints.prompt or None,
+            hotwords=hints.hotwords or None,
         )
         raw: list[RawSegment] = []
         for seg in stream:

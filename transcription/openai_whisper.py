@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .engines import SAMPLE_RATE, RawSegment, drop_hallucinations
+from .engines import SAMPLE_RATE, DecodingHints, RawSegment, drop_hallucinations
 from .errors import ModelUnavailable, TranscriptionError
 from .schema import Progress, Segment, Word
 
@@ -355,6 +355,12 @@ def load_openai_whisper(checkpoint: str, device: str = "cpu") -> Any:
     return model
 
 
+def _prompt(hints: DecodingHints | None) -> str:
+    if hints is None:
+        return ""
+    return " ".join(part for part in (hints.hotwords, hints.prompt) if part)
+
+
 def _seconds(value: Any) -> float:
     return round(float(value), 3)
 
@@ -413,7 +419,12 @@ class OpenAIWhisperEngine:
         return load_openai_whisper(self.checkpoint_path(), self.device)
 
     def transcribe(
-        self, audio: np.ndarray, *, language: str | None, progress: Progress | None
+        self,
+        audio: np.ndarray,
+        *,
+        language: str | None,
+        progress: Progress | None,
+        hints: DecodingHints | None = None,
     ) -> tuple[str, list[Segment]]:
         """Transcribe with word timestamps; progress is ("transcribing", seconds, total)."""
         import torch
@@ -439,6 +450,8 @@ class OpenAIWhisperEngine:
                 word_timestamps=True,
                 # Conditioning on earlier text is what lets one mistake loop for minutes.
                 condition_on_previous_text=False,
+                # No hotwords here: they join the prompt.
+                initial_prompt=_prompt(hints) or None,
                 fp16=False,
                 verbose=None,
             )

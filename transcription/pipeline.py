@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .audio import load_audio, probe_audio
-from .engines import SAMPLE_RATE, AsrEngine, FasterWhisperEngine
+from .engines import SAMPLE_RATE, AsrEngine, DecodingHints, FasterWhisperEngine
 from .errors import AudioTooLong
 from .models import default_cache_dir, prepare_models, set_offline_env
 from .schema import Progress, Segment, Speaker, Transcript, Turn
@@ -58,12 +58,14 @@ def transcribe(
     model_dir: Path | None = None,
     max_duration: float | None = None,
     speakers: SpeakerOptions | None = None,
+    hints: DecodingHints | None = None,
     progress: Progress | None = None,
 ) -> Transcript:
     """Transcribe the audio file at `path`, and with `speakers.diarize` say who spoke when.
 
     language None or "auto" detects it. Without `engine`, faster-whisper runs on
     `model_dir` (default: the packaged Whisper base, assembled in the model cache).
+    `hints` carry a study's vocabulary (prompt and hotwords) into decoding.
     Split-stereo call recordings (one party per channel) are diarized by channel; other
     audio by pyannote. Words are then assigned to speakers one by one, splitting Whisper
     segments at speaker changes, and the interviewer is told apart from respondents.
@@ -88,7 +90,7 @@ def transcribe(
         engine = FasterWhisperEngine(str(folder))
     duration = round(len(audio) / SAMPLE_RATE, 3)
     detected, segments = engine.transcribe(
-        audio, language=_normalise_language(language), progress=progress
+        audio, language=_normalise_language(language), progress=progress, hints=hints
     )
     segments = _clip(segments, duration)
     roles: dict[str, str] = {}
