@@ -485,6 +485,9 @@ def _mono(audio: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(audio)
 
 
+_FFT_BLOCK_FRAMES = 8192  # frames per block in the long-signal loops below (a few MB each)
+
+
 def is_telephone_band(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bool:
     """True when almost no energy lies above 4 kHz (a phone line, or 8 kHz audio upsampled)."""
     audio = _mono(audio)
@@ -492,8 +495,13 @@ def is_telephone_band(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bool
     n = len(audio) // frame
     if n == 0 or sample_rate < 9000:
         return sample_rate < 9000
-    frames = audio[: n * frame].reshape(n, frame) * np.hanning(frame).astype(np.float32)
-    power = (np.abs(np.fft.rfft(frames, axis=1)) ** 2).sum(axis=0)
+    window = np.hanning(frame).astype(np.float32)
+    power = np.zeros(frame // 2 + 1)
+    # block by block: one FFT of every frame of a 3-hour file at once takes gigabytes
+    for first in range(0, n, _FFT_BLOCK_FRAMES):
+        last = min(n, first + _FFT_BLOCK_FRAMES)
+        frames = audio[first * frame : last * frame].reshape(last - first, frame) * window
+        power += (np.abs(np.fft.rfft(frames, axis=1)) ** 2).sum(axis=0)
     freqs = np.fft.rfftfreq(frame, 1 / sample_rate)
     speech = power[(freqs >= 100)].sum()
     if speech <= 0:
@@ -589,8 +597,13 @@ _VAD_PAD_MS = 100  # speech padding around each Silero VAD span
 
 def _frame_db(channel: np.ndarray, hop: int) -> np.ndarray:
     n = len(channel) // hop
-    frames = channel[: n * hop].reshape(n, hop)
-    return 10 * np.log10((frames.astype(np.float64) ** 2).mean(axis=1) + 1e-10)
+    power = np.empty(n)
+    # block by block, so the float64 squares never cover a whole long channel
+    for first in range(0, n, _FFT_BLOCK_FRAMES):
+        last = min(n, first + _FFT_BLOCK_FRAMES)
+        frames = channel[first * hop : last * hop].reshape(last - first, hop).astype(np.float64)
+        power[first:last] = (frames**2).mean(axis=1)
+    return 10 * np.log10(power + 1e-10)
 
 
 def _speech_mask(channel: np.ndarray, hop: int) -> np.ndarray:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import load_audio, probe_audio
+from .audio import load_audio, load_mono_with_stereo_sample, probe_audio
 from .engines import SAMPLE_RATE, AsrEngine, DecodingHints, FasterWhisperEngine
 from .errors import AudioTooLong
+from .glossary import Glossary, respell
 from .models import default_cache_dir, prepare_models, set_offline_env
 from .schema import Progress, Segment, Speaker, Transcript, Turn
 
@@ -59,13 +60,15 @@ def transcribe(
     max_duration: float | None = None,
     speakers: SpeakerOptions | None = None,
     hints: DecodingHints | None = None,
+    glossary: Glossary | None = None,
     progress: Progress | None = None,
 ) -> Transcript:
     """Transcribe the audio file at `path`, and with `speakers.diarize` say who spoke when.
 
     language None or "auto" detects it. Without `engine`, faster-whisper runs on
     `model_dir` (default: the packaged Whisper base, assembled in the model cache).
-    `hints` carry a study's vocabulary (prompt and hotwords) into decoding.
+    `hints` carry a study's vocabulary (prompt and hotwords) into decoding; `glossary`
+    then fixes the spelling of its terms in the text and the words (`glossary.respell`).
     Split-stereo call recordings (one party per channel) are diarized by channel; other
     audio by pyannote. Words are then assigned to speakers one by one, splitting Whisper
     segments at speaker changes, and the interviewer is told apart from respondents.
@@ -80,8 +83,11 @@ def transcribe(
             f"This recording lasts {info.duration / 60:.1f} minutes; the limit is "
             f"{max_duration / 60:.1f}. Split it into shorter parts and upload each one."
         )
-    channels = load_audio(path, sample_rate=SAMPLE_RATE, mono=False)
-    audio = channels[0] if channels.shape[0] == 1 else channels.mean(axis=0).astype(np.float32)
+    # Mono, decoded piece by piece and counted as it goes (a header can understate the
+    # length); a two-channel file keeps only a sample of both sides, to spot a split call.
+    audio, stereo_sample = load_mono_with_stereo_sample(
+        path, sample_rate=SAMPLE_RATE, max_duration=max_duration
+    )
     report("decoding", 1, 1)
 
     if engine is None:
@@ -89,14 +95,19 @@ def transcribe(
         folder = model_dir if model_dir is not None else prepare_models(default_cache_dir())
         engine = FasterWhisperEngine(str(folder))
     duration = round(len(audio) / SAMPLE_RATE, 3)
-    detected, segments = engine.transcribe(
-        audio, language=_normalise_language(language), progress=progress, hints=hints
-    )
+    detected, segments = _recognise(engine, audio, _normalise_language(language), hints, report)
     segments = _clip(segments, duration)
     roles: dict[str, str] = {}
     turns: list[Turn] = []
     if speakers.diarize and segments:
-        segments, roles, turns = _assign_speakers(channels, audio, segments, speakers, report)
+        if _is_split_stereo(stereo_sample):
+            del audio  # the two channels take its place: never both whole at once
+            turns = _channel_turns(path, max_duration, report)
+        else:
+            turns = _pyannote_turns(audio, speakers, report)
+        segments, roles = _align(segments, turns, speakers, report)
+    if glossary:
+        segments = respell(segments, glossary, language=detected)
     labels = sorted({seg.speaker for seg in segments if seg.speaker})
     if labels and not roles:  # speakers came with the segments (an engine that labels them itself)
         from .roles import detect_roles
@@ -113,22 +124,117 @@ def transcribe(
     )
 
 
-def _assign_speakers(channels: np.ndarray, audio: np.ndarray, segments: list[Segment], options: SpeakerOptions,
-                     report: Progress) -> tuple[list[Segment], dict[str, str], list[Turn]]:
+# Whisper computes the features of all the audio it is given at once (gigabytes for hours
+# of it), so long recordings go to the engine in windows of about ten minutes, each cut at
+# the quietest half second of the minute before its end: in a pause, not mid-word.
+ASR_WINDOW_SECONDS = 600.0
+CUT_SEARCH_SECONDS = 60.0
+_CUT_FRAME = 320  # samples: 20 ms energy frames
+_CUT_PAUSE_FRAMES = 25  # energy averaged over 0.5 s, so a pause wins over a plosive's gap
+
+
+def _quietest_point(audio: np.ndarray, start: int, end: int) -> int:
+    """Sample index in the middle of the quietest half second of audio[start:end]."""
+    n = (end - start) // _CUT_FRAME
+    frames = audio[start:start + n * _CUT_FRAME].reshape(n, _CUT_FRAME)
+    energy = np.einsum("ij,ij->i", frames, frames, dtype=np.float64)
+    width = min(_CUT_PAUSE_FRAMES, n)
+    smooth = np.convolve(energy, np.ones(width), mode="valid")
+    return start + (int(np.argmin(smooth)) + width // 2) * _CUT_FRAME
+
+
+def asr_windows(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[tuple[int, int]]:
+    """(start, end) sample ranges covering `audio`, of at most ASR_WINDOW_SECONDS plus
+    CUT_SEARCH_SECONDS, cut in pauses; a recording that short is one window."""
+    size, search = int(ASR_WINDOW_SECONDS * sample_rate), int(CUT_SEARCH_SECONDS * sample_rate)
+    windows: list[tuple[int, int]] = []
+    start = 0
+    while len(audio) - start > size + search:
+        cut = _quietest_point(audio, start + size - search, start + size)
+        windows.append((start, cut))
+        start = cut
+    windows.append((start, len(audio)))
+    return windows
+
+
+def _recognise(engine: AsrEngine, audio: np.ndarray, language: str | None,
+               hints: DecodingHints | None, report: Progress) -> tuple[str, list[Segment]]:
+    """Run the engine window by window, timestamps shifted to the recording's clock.
+
+    Progress stays one monotonic ("transcribing", seconds, total) over all windows. With no
+    language given, the first window that holds speech decides it for the rest.
+    """
+    total = max(1, round(len(audio) / SAMPLE_RATE))
+    reached = 0
+    extra = {"hints": hints} if hints is not None else {}
+    detected: str | None = None
+    segments: list[Segment] = []
+    for start, end in asr_windows(audio):
+        offset, length = start / SAMPLE_RATE, (end - start) / SAMPLE_RATE
+
+        def window_progress(step: str, done: int, of: int, offset: float = offset,
+                            length: float = length) -> None:
+            nonlocal reached
+            if step != "transcribing":
+                report(step, done, of)
+                return
+            at = min(total, round(offset + length * (done / of if of else 0.0)))
+            reached = max(reached, at)
+            report("transcribing", reached, total)
+
+        found, window = engine.transcribe(audio[start:end], language=language,
+                                          progress=window_progress, **extra)
+        detected = detected or found
+        if language is None and window:
+            language = detected = found
+        for seg in window:
+            _shift(seg, offset)
+        segments.extend(window)
+    if reached < total:
+        report("transcribing", total, total)
+    return language or detected or "", segments
+
+
+def _shift(segment: Segment, offset: float) -> None:
+    if not offset:
+        return
+    segment.start, segment.end = round(segment.start + offset, 3), round(segment.end + offset, 3)
+    for word in segment.words:
+        word.start, word.end = round(word.start + offset, 3), round(word.end + offset, 3)
+
+
+def _is_split_stereo(stereo_sample: np.ndarray | None) -> bool:
+    from .diarization import looks_like_split_stereo
+
+    return stereo_sample is not None and looks_like_split_stereo(stereo_sample)
+
+
+def _channel_turns(path: str | os.PathLike[str], max_duration: float | None,
+                   report: Progress) -> list[Turn]:
+    from .diarization import diarize_channels
+
+    report("diarizing", 0, 1)
+    channels = load_audio(path, sample_rate=SAMPLE_RATE, mono=False, max_duration=max_duration)
+    turns = diarize_channels(channels)
+    report("diarizing", 1, 1)
+    return turns
+
+
+def _pyannote_turns(audio: np.ndarray, options: SpeakerOptions, report: Progress) -> list[Turn]:
+    from .diarization import diarize
+
+    return diarize(audio, num_speakers=options.num_speakers, min_speakers=options.min_speakers,
+                   max_speakers=options.max_speakers, progress=report)
+
+
+def _align(segments: list[Segment], turns: list[Turn], options: SpeakerOptions,
+           report: Progress) -> tuple[list[Segment], dict[str, str]]:
     from .alignment import assign_word_speakers, join_cut_sentences, mark_overlaps
-    from .diarization import diarize, diarize_channels, looks_like_split_stereo
     from .roles import detect_roles
 
-    if channels.shape[0] == 2 and looks_like_split_stereo(channels):
-        report("diarizing", 0, 1)
-        turns = diarize_channels(channels)
-        report("diarizing", 1, 1)
-    else:
-        turns = diarize(audio, num_speakers=options.num_speakers, min_speakers=options.min_speakers,
-                        max_speakers=options.max_speakers, progress=report)
     report("aligning", 0, 1)
     if turns:
         segments = join_cut_sentences(mark_overlaps(assign_word_speakers(segments, turns), turns))
     roles = detect_roles(segments, list(options.guide_questions))
     report("aligning", 1, 1)
-    return segments, roles, turns
+    return segments, roles

@@ -82,6 +82,7 @@ def parse_meta(raw: dict[str, Any]) -> InterviewMeta:
 def probe_staged(settings: Settings, staged: storage.StagedFile) -> AudioInfo:
     """Check the staged file really is audio within the limits; discard it otherwise."""
     from transcription import TranscriptionError, probe_audio
+    from transcription.audio import count_duration
 
     try:
         info = probe_audio(staged.path)
@@ -96,6 +97,19 @@ def probe_staged(settings: Settings, staged: storage.StagedFile) -> AudioInfo:
             "Split it into parts, or ask an admin to raise PERCHE_MAX_DURATION_MINUTES.",
             title="Recording too long",
         )
+    # A header can understate the length (chained Ogg streams give only the last one's), so
+    # the packets are counted too; cheap, and it stops as soon as the limit is passed.
+    counted = count_duration(staged.path, stop_after=limit)
+    if counted > limit:
+        staged.discard()
+        raise Unprocessable(
+            f"The recording lasts more than {settings.max_duration_minutes:g} minutes, the limit, although its "
+            f"header says {info.duration / 60:.1f}. Split it into parts, or ask an admin to raise "
+            "PERCHE_MAX_DURATION_MINUTES.",
+            title="Recording too long",
+        )
+    if counted > info.duration + 1.0:
+        info.duration = round(counted, 3)
     return info
 
 
