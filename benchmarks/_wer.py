@@ -238,3 +238,76 @@ def wer(reference: str, hypothesis: str, lang: str = "en") -> float:
     """Word error rate of one hypothesis after normalising both texts."""
     errors, words = word_errors([normalise(reference, lang)], [normalise(hypothesis, lang)])
     return errors / words if words else float(errors > 0)
+
+
+MISS_CAUSES = (
+    "nothing decoded",
+    "words lost at a clip edge",
+    "words split or joined",
+    "near miss (one sound or ending)",
+    "other wrong word",
+    "other lost word",
+    "extra word",
+)
+
+
+def miss_causes(reference: str, hypothesis: str) -> dict[str, int]:
+    """Word errors of one normalised pair, sorted by likely cause (counts per MISS_CAUSES).
+
+    - nothing decoded: the hypothesis is empty (VAD heard no speech, or the decoder gave up);
+    - words lost at a clip edge: deletions before the first or after the last matched word;
+    - words split or joined: a changed stretch whose letters equal the reference's once
+      spaces are ignored ("col pane" -> "colpane");
+    - near miss: a substituted word at least 60 % similar by letters ("autunno" -> "autono");
+    - the rest: other substitutions, deletions and insertions.
+    """
+    import jiwer
+
+    counts = dict.fromkeys(MISS_CAUSES, 0)
+    ref_words, hyp_words = reference.split(), hypothesis.split()
+    if not ref_words:
+        counts["extra word"] += len(hyp_words)
+        return counts
+    if not hyp_words:
+        counts["nothing decoded"] += len(ref_words)
+        return counts
+    chunks = jiwer.process_words(reference, hypothesis).alignments[0]
+    matched = [c for c in chunks if c.type == "equal"]
+    first = matched[0].ref_start_idx if matched else len(ref_words)
+    last = matched[-1].ref_end_idx if matched else 0
+    # Neighbouring changes form one stretch, so "col pane" -> "colpane" is seen whole.
+    stretches: list[list] = []
+    for chunk in chunks:
+        if chunk.type == "equal":
+            stretches.append([])
+        elif stretches and stretches[-1]:
+            stretches[-1].append(chunk)
+        else:
+            stretches.append([chunk])
+    for stretch in filter(None, stretches):
+        ref_part = ref_words[stretch[0].ref_start_idx:stretch[-1].ref_end_idx]
+        hyp_part = hyp_words[stretch[0].hyp_start_idx:stretch[-1].hyp_end_idx]
+        if ref_part and "".join(ref_part) == "".join(hyp_part):
+            counts["words split or joined"] += max(len(ref_part), len(hyp_part))
+            continue
+        for chunk in stretch:
+            _count_chunk(chunk, ref_words, hyp_words, (first, last), counts)
+    return counts
+
+
+def _count_chunk(chunk, ref_words: list[str], hyp_words: list[str], matched: tuple[int, int],
+                 counts: dict[str, int]) -> None:
+    import difflib
+
+    ref_part = ref_words[chunk.ref_start_idx:chunk.ref_end_idx]
+    hyp_part = hyp_words[chunk.hyp_start_idx:chunk.hyp_end_idx]
+    first, last = matched
+    if chunk.type == "delete":
+        at_edge = chunk.ref_end_idx <= first or chunk.ref_start_idx >= last
+        counts["words lost at a clip edge" if at_edge else "other lost word"] += len(ref_part)
+    elif chunk.type == "insert":
+        counts["extra word"] += len(hyp_part)
+    else:
+        for ref_word, hyp_word in zip(ref_part, hyp_part, strict=True):
+            similar = difflib.SequenceMatcher(None, ref_word, hyp_word).ratio() >= 0.6
+            counts["near miss (one sound or ending)" if similar else "other wrong word"] += 1

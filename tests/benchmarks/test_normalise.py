@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks._wer import english_number, italian_number, normalise, wer
+from benchmarks._wer import english_number, italian_number, miss_causes, normalise, wer, word_errors
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,23 @@ def test_real_errors_still_count() -> None:
     assert wer("the cabbage juice changes color", "the cabins juice changes color") == pytest.approx(0.2)
     assert wer("ask not what", "") == 1.0
     assert wer("sempre alla radio", "sempre la radio", "it") == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "cause", "count"),
+    [
+        ("porti con te quella cosa", "", "nothing decoded", 5),
+        ("vorrei il numero del signor piatti", "il numero del signor piatti",
+         "words lost at a clip edge", 1),
+        ("la casa forte vuole col pane", "la casa forte vuole colpane", "words split or joined", 2),
+        ("l autunno prossimo", "l autono prossimo", "near miss (one sound or ending)", 1),
+        ("la cascata fa molto rumore", "la cascata fa molto lavoro", "other wrong word", 1),
+        ("ora prendo la felpa", "ora la felpa", "other lost word", 1),
+        ("il gatto sta", "il gatto sta bene", "extra word", 1),
+    ],
+)
+def test_miss_causes_sort_every_error(reference: str, hypothesis: str, cause: str, count: int) -> None:
+    causes = miss_causes(reference, hypothesis)
+    assert causes[cause] == count
+    errors, _ = word_errors([reference], [hypothesis])
+    assert sum(causes.values()) == errors
