@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import ClassVar
 
 import numpy as np
 
@@ -36,8 +37,10 @@ class FakeEngine:
     """Instant transcription: the canned conversation spread over the audio."""
 
     name = "fake"
+    hints_seen: ClassVar[list] = []  # the DecodingHints of each call, for tests of what the job passes
 
-    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None):
+    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None, hints=None):
+        FakeEngine.hints_seen.append(hints)
         duration = len(audio) / 16000
         if progress:
             progress("transcribing", 1, 1)
@@ -51,7 +54,7 @@ class SlowEngine:
     steps = 20
     pause = 0.25
 
-    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None):
+    def transcribe(self, audio: np.ndarray, *, language: str | None, progress=None, hints=None):
         for done in range(self.steps):
             if progress:
                 progress("transcribing", done, self.steps)

@@ -57,6 +57,9 @@ class Study(SQLModel, table=True):
     name: str = Field(max_length=200)
     language: str = Field(default="auto", max_length=8)  # it, en or auto
     interview_type: str = Field(default="phone", max_length=20)  # phone or focus_group
+    # names, products and places, each {"canonical": str, "variants": [str]}: they feed
+    # decoding and fix their own spelling in transcripts (transcription.glossary)
+    glossary: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -289,7 +289,7 @@ class TwoRatingsEngine:
         ("SPEAKER_01", "I would give support a four out of five, they are quick to reply."),
     ]
 
-    def transcribe(self, audio, *, language, progress=None):
+    def transcribe(self, audio, *, language, progress=None, hints=None):
         from transcription.schema import Segment, Word
 
         segments, step = [], len(audio) / 16000 / len(self.lines)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from workbench import storage
 from workbench.models import Study, User
+from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
 from workbench.services import studies as study_service
 from workbench.services import users as user_service
@@ -40,6 +41,8 @@ def load_demo(session: Session, settings: Settings) -> dict[int, str] | None:
     study = study_service.create_study(session, data=study_service.StudyIn(
         name=spec["name"], language=spec["language"], interview_type=spec["interview_type"], guide=spec["guide"],
     ), created_by=interviewer)
+    if spec.get("glossary"):
+        glossary_service.set_glossary(session, study_id=study.id, text=spec["glossary"])
     job_ids: dict[int, str] = {}
     for item in spec["interviews"]:
         meta = interview_service.parse_meta({k: v for k, v in item.items() if k in interview_service.META_FIELDS})

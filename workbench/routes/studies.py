@@ -14,6 +14,7 @@ from workbench.models import User
 from workbench.permissions import Permission
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
+from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
 from workbench.services import studies as study_service
 from workbench.services.jobs import latest_job
@@ -79,7 +80,20 @@ def read_study(request: Request, study_id: int, session: SessionDep,
         "options": interview_service.filter_options(session, study_id=study_id),
         "summary": coding_service.study_summary(session, study_id=study_id),
         "code_names": {c.path: c.name for c in codebook_service.codes_of(session, study_id)},
+        "glossary": glossary_service.study_glossary(study),
     }
     template = "studies/_interviews.html" if is_htmx(request) and request.headers.get("hx-target") == "interviews" \
         else "studies/detail.html"
     return render(request, template, context)
+
+
+@router.post("/{study_id}/glossary")
+def update_glossary(request: Request, study_id: int, session: SessionDep,
+                    user: Annotated[User, require(Permission.edit_transcript)],
+                    glossary: Annotated[str, Form()] = ""):
+    """Replace the study glossary (names, products, places): all lines valid, or nothing saved (422)."""
+    saved = glossary_service.set_glossary(session, study_id=study_id, text=glossary)
+    if not is_htmx(request):
+        return RedirectResponse(f"/studies/{study_id}#glossary", status_code=303)
+    study = study_service.get_study(session, study_id)
+    return render(request, "studies/_glossary.html", {"study": study, "glossary": saved, "saved": True})
