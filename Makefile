@@ -79,6 +79,7 @@ bench: bench-asr bench-diarization bench-coding bench-report bench-demo
 
 bench-asr: install models  ## WER, real-time factor and peak memory of both ASR engines
 	$(BIN)/python -m benchmarks.asr
+	$(BIN)/python -m benchmarks.long_audio
 
 bench-diarization: install system-deps models  ## DER (collar 0.25 s and 0) and speed of diarization
 	$(BIN)/python -m benchmarks.diarization
