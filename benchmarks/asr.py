@@ -67,7 +67,7 @@ def engine_options(name: str) -> dict[str, Any]:
         return {"checkpoint": None, "cache_dir": cache, "device": default["asr_device"],
                 "beam_size": default["asr_beam_size"], "threads": default["asr_threads"]}
     return {"model_dir": str(prepare_models(cache)), "device": default["asr_device"],
-            "compute_type": default["asr_compute_type"], "beam_size": default["asr_beam_size"],
+            "compute_type": Settings.model_construct().resolved_compute_type, "beam_size": default["asr_beam_size"],
             "vad_filter": default["asr_vad"], "cpu_threads": default["asr_threads"]}
 
 

@@ -125,26 +125,59 @@ def recover(settings: Settings) -> list[int]:
 
 
 @lru_cache(maxsize=4)
-def _engine(name: str, model_path: str, cache_dir: str, device: str, compute_type: str, beam_size: int, vad: bool,
+def _engine(name: str, model: str, cache_dir: str, device: str, compute_type: str, beam_size: int, vad: bool,
             threads: int) -> Any:
     if ":" in name:
         module, _, attribute = name.partition(":")
         return getattr(importlib.import_module(module), attribute)()
-    from transcription import get_engine, prepare_models
+    from transcription import ModelUnavailable, get_engine, prepare_models
+    from transcription.model_registry import PACKAGED, device_problem, resolve_model
 
+    problem = device_problem(name, device, compute_type)
+    if problem:
+        raise ModelUnavailable(_device_message(problem, device))
+    cache = Path(cache_dir)
     if name == "openai-whisper":
-        return get_engine(name, checkpoint=model_path or None, cache_dir=Path(cache_dir), device=device,
-                          beam_size=beam_size, threads=threads)
-    model_dir = model_path or str(prepare_models(Path(cache_dir)))
+        checkpoint = None if model == PACKAGED else str(resolve_model(cache, model, engine=name))
+        return get_engine(name, checkpoint=checkpoint, cache_dir=cache, device=device, beam_size=beam_size,
+                          threads=threads)
+    model_dir = str(prepare_models(cache) if model == PACKAGED else resolve_model(cache, model, engine=name))
     return get_engine(name, model_dir=model_dir, device=device, compute_type=compute_type, beam_size=beam_size,
                       vad_filter=vad, cpu_threads=threads)
 
 
+def _device_message(problem: str, device: str) -> str:
+    fix = ("Set PERCHE_ASR_DEVICE=cpu, or run this worker where an NVIDIA GPU and its driver are installed."
+           if device == "cuda" else "Choose another PERCHE_ASR_COMPUTE_TYPE, or leave it empty.")
+    return f"Speech recognition cannot start: {problem}. {fix}"
+
+
 def build_engine(settings: Settings) -> Any:
-    """The configured speech engine, loaded once per process."""
-    return _engine(settings.asr_engine, str(settings.asr_model_dir or ""), str(settings.resolved_model_cache),
-                   settings.asr_device, settings.asr_compute_type, settings.asr_beam_size, settings.asr_vad,
+    """The configured speech engine, loaded once per process (refused when the device or model is unusable)."""
+    return _engine(settings.asr_engine, settings.asr_model, str(settings.resolved_model_cache),
+                   settings.asr_device, settings.resolved_compute_type, settings.asr_beam_size, settings.asr_vad,
                    settings.asr_threads)
+
+
+def asr_setup_problem(settings: Settings) -> str | None:
+    """What would stop transcription jobs on this machine (device, compute type, selected model), or None.
+
+    Cheap (no model is loaded): workers check it at start and `perche models` reports it.
+    """
+    if ":" in settings.asr_engine:
+        return None
+    from transcription import ModelUnavailable
+    from transcription.model_registry import PACKAGED, device_problem, resolve_model
+
+    problem = device_problem(settings.asr_engine, settings.asr_device, settings.resolved_compute_type)
+    if problem:
+        return _device_message(problem, settings.asr_device)
+    if settings.asr_model != PACKAGED:
+        try:
+            resolve_model(settings.resolved_model_cache, settings.asr_model, engine=settings.asr_engine)
+        except ModelUnavailable as exc:
+            return str(exc)
+    return None
 
 
 class ProgressReporter:
@@ -277,6 +310,9 @@ class EmbeddedConsumer(Consumer):
 def start_consumer(settings: Settings, *, embedded: bool) -> Consumer:
     configure(settings)
     settings.ensure_dirs()
+    problem = asr_setup_problem(settings)
+    if problem:  # `perche worker` refuses to start on it; the web app's embedded worker warns
+        log.error("%s Transcription jobs will fail until this is fixed.", problem)
     recover(settings)
     consumer_class = EmbeddedConsumer if embedded else Consumer
     consumer = consumer_class(huey, workers=settings.workers, worker_type="thread", periodic=True)

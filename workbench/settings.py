@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# CTranslate2 compute types per device (CPUs have no efficient float16/bfloat16 kernels).
+_COMPUTE_TYPES = {
+    "cpu": ("int8", "int8_float32", "int16", "float32"),
+    "cuda": ("float16", "int8_float16", "int8", "int8_float32", "bfloat16", "int8_bfloat16", "int16", "float32"),
+}
 
 
 class Settings(BaseSettings):
@@ -57,15 +65,31 @@ class Settings(BaseSettings):
             "implementation, slower), or module:attribute naming a factory of a custom engine."
         ),
     )
-    asr_model_dir: Path | None = Field(
-        None,
+    faster_whisper_model: str = Field(
+        "base",
         description=(
-            "A model to use instead of the bundled Whisper base (e.g. small or large-v3): a CTranslate2 "
-            "folder for faster-whisper, or a checkpoint file for openai-whisper."
+            "The model faster-whisper runs: base (the packaged Whisper base), or the name of a CTranslate2 "
+            "Whisper folder added with `perche models add` (e.g. small or large-v3)."
         ),
     )
-    asr_device: str = Field("cpu", description="Device for speech recognition: cpu or cuda.")
-    asr_compute_type: str = Field("int8", description="CTranslate2 compute type: int8, int8_float16, float16, float32.")
+    openai_whisper_model: str = Field(
+        "base",
+        description=(
+            "The model openai-whisper runs: base (converted once from the packaged Whisper base), or the "
+            "name of a .pt checkpoint added with `perche models add`."
+        ),
+    )
+    asr_device: Literal["cpu", "cuda"] = Field(
+        "cpu", description="Device for speech recognition: cpu, or cuda for an NVIDIA GPU (diarization stays on the CPU)."
+    )
+    asr_compute_type: str = Field(
+        "",
+        description=(
+            "CTranslate2 compute type for faster-whisper. Empty means int8 on cpu and float16 on cuda. "
+            "On cpu: int8, int8_float32, int16 or float32; on cuda also float16, int8_float16, bfloat16, "
+            "int8_bfloat16."
+        ),
+    )
     asr_beam_size: int = Field(5, ge=1, description="Beam size for decoding; 1 is greedy and fastest.")
     asr_vad: bool = Field(True, description="Skip silences with the Silero voice-activity detector before decoding.")
     asr_threads: int = Field(1, ge=1, description="CPU threads per transcription (1 is fastest per worker on small machines).")
@@ -93,6 +117,35 @@ class Settings(BaseSettings):
         ge=10,
         description="A running job whose worker has not reported for this long is considered dead and is queued again.",
     )
+
+    @field_validator("faster_whisper_model", "openai_whisper_model")
+    @classmethod
+    def _model_name(cls, value: str) -> str:
+        value = value.strip() or "base"
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", value):
+            raise ValueError(f"'{value}' is not a model name: use base, or a name `perche models` lists.")
+        return value
+
+    @model_validator(mode="after")
+    def _compute_type_fits_device(self) -> Settings:
+        allowed = _COMPUTE_TYPES[self.asr_device]
+        if self.asr_compute_type and self.asr_compute_type not in allowed:
+            hint = (" CTranslate2 has no fast float16 or bfloat16 on a CPU." if self.asr_device == "cpu"
+                    and self.asr_compute_type in _COMPUTE_TYPES["cuda"] else "")
+            raise ValueError(
+                f"PERCHE_ASR_COMPUTE_TYPE={self.asr_compute_type} does not fit PERCHE_ASR_DEVICE="
+                f"{self.asr_device}.{hint} Use one of: {', '.join(allowed)}, or leave it empty."
+            )
+        return self
+
+    @property
+    def resolved_compute_type(self) -> str:
+        return self.asr_compute_type or ("float16" if self.asr_device == "cuda" else "int8")
+
+    @property
+    def asr_model(self) -> str:
+        """The model name the configured engine runs (custom engines ignore it)."""
+        return self.openai_whisper_model if self.asr_engine == "openai-whisper" else self.faster_whisper_model
 
     @property
     def resolved_database_url(self) -> str:
