@@ -294,3 +294,33 @@ def load_mono_with_stereo_sample(
         raise _empty(path)
     stereo = sample.assemble() if two_channels and sample.length else None
     return signal.assemble()[0], stereo
+
+
+def iter_windows(
+    path: str | os.PathLike[str],
+    *,
+    seconds: float,
+    sample_rate: int = 16000,
+    max_duration: float | None = None,
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(start in seconds, float32 (channels, samples)) windows of `path`, each `seconds`
+    long but the last, decoded piece by piece: hours of multi-channel audio are processed
+    without ever being held whole. Raises as load_audio does."""
+    path = Path(path)
+    size = int(seconds * sample_rate)
+    window: _Signal | None = None
+    start = 0
+    for chunk in _resampled_chunks(path, sample_rate, max_duration):
+        done = 0
+        while done < chunk.shape[1]:
+            window = window or _Signal(chunk.shape[0], size, 0)
+            take = min(chunk.shape[1] - done, size - window.length)
+            window.append(chunk[:, done:done + take])
+            done += take
+            if window.length == size:
+                yield start / sample_rate, window.assemble()
+                start, window = start + size, None
+    if window is not None:
+        yield start / sample_rate, window.assemble()
+    elif start == 0:
+        raise _empty(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import load_audio, load_mono_with_stereo_sample, probe_audio
+from .audio import iter_windows, load_mono_with_stereo_sample, probe_audio
 from .engines import SAMPLE_RATE, AsrEngine, DecodingHints, FasterWhisperEngine
 from .errors import AudioTooLong
 from .glossary import Glossary, respell
@@ -209,15 +209,50 @@ def _is_split_stereo(stereo_sample: np.ndarray | None) -> bool:
     return stereo_sample is not None and looks_like_split_stereo(stereo_sample)
 
 
+# Split-stereo calls are diarized this much at a time, decoded again window by window:
+# both channels of hours of audio, and Silero's copies of them, would not fit the memory.
+# Each window is diarized with the end of the one before it in front, so the voice
+# detector has warmed up by the boundary.
+CHANNEL_WINDOW_SECONDS = 1800.0
+CHANNEL_CONTEXT_SECONDS = 10.0
+_JOIN_GAP = 0.3  # seconds: a speaker's turns this close across a boundary are one turn
+
+
 def _channel_turns(path: str | os.PathLike[str], max_duration: float | None,
                    report: Progress) -> list[Turn]:
     from .diarization import diarize_channels
 
     report("diarizing", 0, 1)
-    channels = load_audio(path, sample_rate=SAMPLE_RATE, mono=False, max_duration=max_duration)
-    turns = diarize_channels(channels)
+    context = int(CHANNEL_CONTEXT_SECONDS * SAMPLE_RATE)
+    turns: list[Turn] = []
+    tail: np.ndarray | None = None
+    for start, channels in iter_windows(path, seconds=CHANNEL_WINDOW_SECONDS,
+                                        sample_rate=SAMPLE_RATE, max_duration=max_duration):
+        signal = channels if tail is None else np.concatenate([tail, channels], axis=1)
+        origin = start - (signal.shape[1] - channels.shape[1]) / SAMPLE_RATE
+        tail = channels[:, -context:].copy()
+        del channels
+        found = diarize_channels(signal)
+        del signal
+        for turn in found:
+            shifted = Turn(round(turn.start + origin, 3), round(turn.end + origin, 3), turn.speaker)
+            if shifted.end <= start:
+                continue  # inside the context: the previous window has it
+            if shifted.start < start + _JOIN_GAP and _extend_across(turns, shifted):
+                continue
+            turns.append(shifted)
     report("diarizing", 1, 1)
-    return turns
+    return sorted(turns, key=lambda t: (t.start, t.end, t.speaker))
+
+
+def _extend_across(earlier: list[Turn], turn: Turn) -> bool:
+    """Extend the same speaker's earlier turn that meets `turn` (the two halves of a turn
+    cut by a window boundary) to cover it; False when there is none."""
+    meeting = [t for t in earlier if t.speaker == turn.speaker and t.end >= turn.start - _JOIN_GAP]
+    if not meeting:
+        return False
+    meeting[-1].end = max(meeting[-1].end, turn.end)
+    return True
 
 
 def _pyannote_turns(audio: np.ndarray, options: SpeakerOptions, report: Progress) -> list[Turn]:

@@ -218,3 +218,35 @@ def _mono_file(tmp_path: Path) -> Path:
     path = tmp_path / "mono.wav"
     sf.write(path, np.zeros(RATE, np.float32), RATE)
     return path
+
+
+DEMO_STEREO = ROOT / "workbench" / "demo" / "audio" / "en_01.flac"
+
+
+def test_a_split_stereo_call_is_diarized_window_by_window_with_turns_joined_across(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo call (73 s, one party a channel) diarized in 20-second windows with 10 s of
+    context: the same turns as in one piece, none cut at a boundary."""
+    from transcription.diarization import diarize_channels
+
+    whole = diarize_channels(load_audio(DEMO_STEREO, mono=False))
+    monkeypatch.setattr(pipeline_module, "CHANNEL_WINDOW_SECONDS", 20.0)
+    windowed = pipeline_module._channel_turns(DEMO_STEREO, None, lambda *a: None)
+
+    assert [t.speaker for t in windowed] == [t.speaker for t in whole]
+    for mine, theirs in zip(windowed, whole, strict=True):
+        assert mine.start == pytest.approx(theirs.start, abs=0.15)
+        assert mine.end == pytest.approx(theirs.end, abs=0.15)
+    assert any(t.start < 20.0 < t.end for t in windowed) and any(t.start < 40.0 < t.end for t in windowed)
+
+
+def test_windows_of_a_file_cover_it_in_order(tmp_path: Path) -> None:
+    from transcription.audio import iter_windows
+
+    stereo = np.stack([np.arange(10 * RATE, dtype=np.float32) / (10 * RATE), np.zeros(10 * RATE, np.float32)])
+    path = tmp_path / "call.wav"
+    sf.write(path, stereo.T, RATE, subtype="FLOAT")
+    windows = list(iter_windows(path, seconds=4.0))
+    assert [start for start, _ in windows] == [0.0, 4.0, 8.0]
+    assert [w.shape for _, w in windows] == [(2, 4 * RATE), (2, 4 * RATE), (2, 2 * RATE)]
+    assert np.allclose(np.concatenate([w for _, w in windows], axis=1), stereo, atol=1e-6)
