@@ -1,12 +1,15 @@
 """Speech recognition benchmark: WER, speed and memory of both engines (`make bench-asr`).
 
 For each engine (faster-whisper int8, openai-whisper), one subprocess transcribes every
-clip of ../shared/data/asr/manifest.csv, on the original audio and through a simulated
-phone line, with the language forced from the manifest; the process reports its timings
-and its own peak RSS (ru_maxrss), so the engines are measured apart. Then a 5-minute
+clip of ../shared/data/asr/manifest.csv and of the real Italian voices in
+../shared/data/asr/it_emovo, on the original audio and through a sox phone line, with the
+language forced from the manifest; the process reports its timings and its own peak RSS
+(ru_maxrss), so the engines are measured apart. A third subprocess compares decoding
+settings of faster-whisper (VAD, beam, batching) on the original clips. Then a 5-minute
 two-speaker file (the pyannote sample repeated ten times) goes through the full pipeline
-(`transcription.pipeline.transcribe` with diarization, 2 speakers) once per engine, again
-one subprocess each. Engine options are the workbench's defaults (workbench.settings).
+(`transcription.pipeline.transcribe` with diarization, 2 speakers) once per engine
+configuration, one subprocess each. Engine options are the workbench's defaults
+(workbench.settings) unless a row says otherwise.
 
     python -m benchmarks.asr            # everything, records the "Speech recognition" section
     python -m benchmarks.asr --worker clips --engine faster-whisper --output out.json
@@ -28,32 +31,68 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._audio import SAMPLE_RATE, TELEPHONE_DESCRIPTION, telephone, write_wav
+from benchmarks._audio import SAMPLE_RATE, sox_telephone, write_wav
 from benchmarks._load import LoadSampler
 from benchmarks._report import ROOT, SHARED_DATA, machine, markdown_table, record
-from benchmarks._wer import normalise, word_errors
+from benchmarks._wer import MISS_CAUSES, miss_causes, normalise, word_errors
 
 TITLE = "Speech recognition"
 ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"
 MANIFEST = SHARED_DATA / "asr" / "manifest.csv"
+EMOVO = SHARED_DATA / "asr" / "it_emovo" / "manifest.csv"
+PHONE_DESCRIPTION = (
+    "`sox in.wav -r 8000 -e u-law out.wav sinc 300-3400`: a steep 300-3400 Hz band-pass, "
+    "8 kHz G.711 mu-law, resampled back to 16 kHz"
+)
 SPEED_SOURCE = SHARED_DATA / "diarization" / "sample.wav"
 SPEED_REPEATS = 10
 CONDITIONS = ("original", "telephone")
 WORKER_TIMEOUT = 1800  # seconds; a hung engine must not hang `make bench`
 
-TARGET_RTF = 0.3
+TARGET_RTF = 0.15
 TARGET_SPEEDUP = 2.0
-TARGET_WER = {"en": 0.05, "it": 0.10}
+TARGET_WER = {"en": 0.05, "it": 0.15}
 LANG_NAMES = {"en": "English", "it": "Italian"}
+# Rows of the full-pipeline speed table: (label, engine, engine options beyond the defaults).
+SPEED_RUNS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("faster-whisper", "faster-whisper", {}),
+    ("faster-whisper batched (8)", "faster-whisper", {"batch_size": 8}),
+    ("openai-whisper", "openai-whisper", {}),
+)
+# Decoding settings compared on the original clips (faster-whisper; default options otherwise).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default (beam 5, Silero VAD)": {},
+    "no VAD": {"vad_filter": False},
+    "greedy (beam 1)": {"beam_size": 1},
+    "beam 5, patience 2": {"patience": 2.0},
+    "no temperature fallback": {"temperature": 0.0},
+    "batched, 8 windows": {"batch_size": 8},
+}
 
 
 # ----------------------------------------------------------------------------- helpers
 
 
 def read_manifest(path: Path = MANIFEST) -> list[dict[str, str]]:
+    """Rows of one manifest, each with its set name and the audio's absolute path."""
+    name = "emovo" if path == EMOVO else "shared"
     with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        row["set"] = name
+        row["path"] = str(path.parent / row["audio"])
+    return rows
+
+
+def read_manifests() -> list[dict[str, str]]:
+    """The shared clips, then the real Italian voices (when that folder is there)."""
+    return read_manifest(MANIFEST) + (read_manifest(EMOVO) if EMOVO.exists() else [])
+
+
+def conditions_for(engine: str, row: dict[str, str]) -> tuple[str, ...]:
+    # openai-whisper is 5 to 10 times slower: the 64 real Italian clips run on original audio only.
+    return CONDITIONS[:1] if engine == "openai-whisper" and row["set"] == "emovo" else CONDITIONS
 
 
 def engine_options(name: str) -> dict[str, Any]:
@@ -68,19 +107,20 @@ def engine_options(name: str) -> dict[str, Any]:
                 "beam_size": default["asr_beam_size"], "threads": default["asr_threads"]}
     return {"model_dir": str(prepare_models(cache)), "device": default["asr_device"],
             "compute_type": Settings.model_construct().resolved_compute_type, "beam_size": default["asr_beam_size"],
-            "vad_filter": default["asr_vad"], "cpu_threads": default["asr_threads"]}
+            "vad_filter": default["asr_vad"], "cpu_threads": default["asr_threads"],
+            "batch_size": default["asr_batch_size"]}
 
 
 def describe_options(name: str) -> str:
     opts = engine_options(name)
-    keep = ("compute_type", "beam_size", "vad_filter", "cpu_threads", "threads")
+    keep = ("compute_type", "beam_size", "vad_filter", "cpu_threads", "threads", "batch_size")
     return ", ".join(f"{k}={opts[k]}" for k in keep if k in opts)
 
 
-def build_engine(name: str) -> Any:
+def build_engine(name: str, extra: dict[str, Any] | None = None) -> Any:
     from transcription.engines import get_engine
 
-    return get_engine(name, **engine_options(name))
+    return get_engine(name, **{**engine_options(name), **(extra or {})})
 
 
 def peak_rss_mb() -> float:
@@ -128,10 +168,10 @@ def worker_clips(name: str) -> dict[str, Any]:
     engine = build_engine(name)
     load_seconds = _warm_up(engine)
     clips = []
-    for row in read_manifest():
-        audio = load_audio(MANIFEST.parent / row["audio"], sample_rate=SAMPLE_RATE)
-        for condition in CONDITIONS:
-            samples = audio if condition == "original" else telephone(audio)
+    for row in read_manifests():
+        audio = load_audio(row["path"], sample_rate=SAMPLE_RATE)
+        for condition in conditions_for(name, row):
+            samples = audio if condition == "original" else sox_telephone(audio)
             wall, cpu = time.perf_counter(), time.process_time()
             language, segments = engine.transcribe(samples, language=row["lang"], progress=None)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -145,14 +185,47 @@ def worker_clips(name: str) -> dict[str, Any]:
             "clips": clips}
 
 
-def worker_pipeline(name: str, path: Path) -> dict[str, Any]:
+def worker_variants() -> dict[str, Any]:
+    """faster-whisper with each decoding setting of VARIANTS on every original clip."""
+    from faster_whisper import BatchedInferencePipeline
+
+    from transcription.audio import load_audio
+    from transcription.engines import _convert, drop_hallucinations
+    from transcription.models import load_faster_whisper
+
+    opts = engine_options("faster-whisper")
+    model = load_faster_whisper(opts["model_dir"], opts["device"], opts["compute_type"],
+                                opts["cpu_threads"])
+    rows = read_manifests()
+    audio = {row["id"]: load_audio(row["path"], sample_rate=SAMPLE_RATE) for row in rows}
+    results: dict[str, Any] = {}
+    for label, variant in VARIANTS.items():
+        options = {"beam_size": opts["beam_size"], "vad_filter": opts["vad_filter"],
+                   "batch_size": opts["batch_size"], **variant}
+        batch = options.pop("batch_size")
+        runner = BatchedInferencePipeline(model) if batch else model
+        if batch:
+            options.update(batch_size=batch, vad_filter=True)
+        texts, cpu = {}, time.process_time()
+        for row in rows:
+            stream, _ = runner.transcribe(audio[row["id"]], language=row["lang"],
+                                          word_timestamps=True, condition_on_previous_text=False,
+                                          **options)
+            segments = drop_hallucinations(_convert(seg) for seg in stream)
+            texts[row["id"]] = " ".join(seg.text.strip() for seg in segments)
+        results[label] = {"texts": texts, "cpu": time.process_time() - cpu}
+        print(f"  variant {label}: {results[label]['cpu']:.0f} s CPU", file=sys.stderr, flush=True)
+    return {"variants": results}
+
+
+def worker_pipeline(name: str, path: Path, extra: dict[str, Any]) -> dict[str, Any]:
     """The full pipeline (ASR + diarization, 2 speakers) on `path`, models loaded first."""
     from transcription.audio import load_audio
     from transcription.diarization import diarize, load_models
     from transcription.pipeline import SpeakerOptions, transcribe
 
     _one_torch_thread()
-    engine = build_engine(name)
+    engine = build_engine(name, extra)
     start = time.perf_counter()
     _warm_up(engine)
     load_models()
@@ -177,6 +250,7 @@ def worker_pipeline(name: str, path: Path) -> dict[str, Any]:
         "asr": asr_end - asr_start, "after_asr": end - asr_end,
         "duration": transcript.duration, "speakers": len(transcript.speakers),
         "segments": len(transcript.segments), "peak_rss_mb": peak_rss_mb(),
+        "text": " ".join(seg.text.strip() for seg in transcript.segments),
     }
 
 
@@ -215,69 +289,151 @@ def clip_wer(clip: dict[str, Any], reference: str) -> tuple[int, int]:
     return word_errors([normalise(reference, clip["lang"])], [normalise(clip["text"], clip["lang"])])
 
 
-def build_report(manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, Any]],
-                 speed: dict[str, dict[str, Any]], load: LoadSampler) -> str:
-    refs = {row["id"]: row for row in manifest}
-    ok_engines = [e for e in ENGINES if "clips" in clips.get(e, {})]
-    # (engine, clip id, condition) -> (errors, words, clip record)
-    scores: dict[tuple[str, str, str], tuple[int, int, dict[str, Any]]] = {}
-    for engine in ok_engines:
-        for clip in clips[engine]["clips"]:
-            errors, words = clip_wer(clip, refs[clip["id"]]["reference"])
-            scores[(engine, clip["id"], clip["condition"])] = (errors, words, clip)
+def _groups(manifest: Sequence[dict[str, str]]) -> list[tuple[str, str, list[str]]]:
+    """(label, language, clip ids) of the WER rows: each language, then each set within it."""
+    groups = []
+    for lang in sorted({row["lang"] for row in manifest}):
+        rows = [row for row in manifest if row["lang"] == lang]
+        groups.append((LANG_NAMES.get(lang, lang), lang, [row["id"] for row in rows]))
+        sets = sorted({row["set"] for row in rows})
+        if len(sets) > 1:
+            for name in sets:
+                label = {"emovo": "real voices (EMOVO)", "shared": "read clips (shared set)"}[name]
+                ids = [row["id"] for row in rows if row["set"] == name]
+                groups.append((f"… {label}", lang, ids))
+    return groups
 
-    def rate(engine: str, ids: Sequence[str], condition: str) -> float | None:
-        items = [scores.get((engine, i, condition)) for i in ids]
+
+class _Scores:
+    """Word errors per (engine, clip, condition) and pooled rates over groups of clips."""
+
+    def __init__(self, manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, Any]]):
+        self.refs = {row["id"]: row for row in manifest}
+        self.errors = {e: clips[e].get("error", "not run") for e in ENGINES if "clips" not in clips.get(e, {})}
+        self.items: dict[tuple[str, str, str], tuple[int, int, dict[str, Any]]] = {}
+        for engine in ENGINES:
+            for clip in clips.get(engine, {}).get("clips", []):
+                errors, words = clip_wer(clip, self.refs[clip["id"]]["reference"])
+                self.items[(engine, clip["id"], clip["condition"])] = (errors, words, clip)
+
+    def rate(self, engine: str, ids: Sequence[str], condition: str) -> float | None:
+        items = [self.items.get((engine, i, condition)) for i in ids]
         if not items or any(item is None for item in items):
             return None
-        errors = sum(item[0] for item in items if item)
         words = sum(item[1] for item in items if item)
-        return errors / words if words else None
+        return sum(item[0] for item in items if item) / words if words else None
 
-    def engine_cell(engine: str, ids: Sequence[str], condition: str) -> str:
-        if engine not in ok_engines:
-            return f"failed ({clips.get(engine, {}).get('error', 'not run')})"
-        return _pct(rate(engine, ids, condition))
+    def cell(self, engine: str, ids: Sequence[str], condition: str) -> str:
+        if engine in self.errors:
+            return f"failed ({self.errors[engine]})"
+        value = self.rate(engine, ids, condition)
+        return "not run" if value is None else _pct(value)
 
-    # Per clip.
-    clip_rows = []
-    for row in manifest:
-        cells = [row["id"], row["lang"], f"{float(row['duration_s']):.1f}",
-                 len(normalise(row["reference"], row["lang"]).split())]
+
+def _wer_tables(manifest: Sequence[dict[str, str]], scores: _Scores
+                ) -> tuple[str, list[tuple[str, str, str, bool | None]]]:
+    rows, targets = [], []
+    for label, lang, ids in _groups(manifest):
+        words = sum(len(normalise(scores.refs[i]["reference"], lang).split()) for i in ids)
+        seconds = sum(float(scores.refs[i]["duration_s"]) for i in ids)
+        whole_language = not label.startswith("…")
+        for condition in CONDITIONS:
+            target = TARGET_WER.get(lang) if condition == "original" and whole_language else None
+            met = []
+            for engine in ENGINES:
+                value = scores.rate(engine, ids, condition)
+                met.append(None if target is None or value is None else value <= target)
+                if target is not None and engine == DEFAULT_ENGINE:
+                    targets.append((f"{label} WER ({len(ids)} clips), {engine}", _pct(value),
+                                    f"≤ {100 * target:.0f} %", met[-1]))
+            rows.append([label, condition, len(ids), f"{seconds:.0f}", words,
+                         *(scores.cell(engine, ids, condition) for engine in ENGINES),
+                         f"≤ {100 * target:.0f} %" if target is not None else "none set",
+                         " / ".join(_met(m) for m in met) if target is not None else "—"])
+    headers = ["language", "audio", "clips", "seconds", "ref words", "faster-whisper WER",
+               "openai-whisper WER", "target", "met? (fw / ow)"]
+    return markdown_table(headers, rows), targets
+
+
+def _emovo_breakdown(manifest: Sequence[dict[str, str]], scores: _Scores) -> str:
+    """Real Italian WER by emotion and by speaker (ids read emovo_<emotion>_<speaker>_<sentence>)."""
+    emovo = [row["id"] for row in manifest if row["set"] == "emovo"]
+    if not emovo:
+        return ""
+    names = {"neu": "neutral", "gio": "joy", "tri": "sadness", "f1": "speaker f1 (woman)",
+             "m1": "speaker m1 (man)"}
+    rows = []
+    for part in (1, 2):
+        for key in sorted({i.split("_")[part] for i in emovo}):
+            ids = [i for i in emovo if i.split("_")[part] == key]
+            rows.append([names.get(key, key), len(ids),
+                         *(scores.cell(e, ids, c) for e in ENGINES for c in CONDITIONS)])
+    headers = ["clips", "n", *(f"{e} {c}" for e in ENGINES for c in CONDITIONS)]
+    return markdown_table(headers, rows)
+
+
+def _causes_table(manifest: Sequence[dict[str, str]], scores: _Scores) -> str:
+    rows = []
+    for label, lang, ids in _groups(manifest):
+        if label.startswith("…"):
+            continue
         for engine in ENGINES:
             for condition in CONDITIONS:
-                cells.append(engine_cell(engine, [row["id"]], condition))
-        clip_rows.append(cells)
+                items = [scores.items.get((engine, i, condition)) for i in ids]
+                if not items or any(item is None for item in items):
+                    continue
+                counts = dict.fromkeys(MISS_CAUSES, 0)
+                for _errors, _words, clip in filter(None, items):
+                    ref = normalise(scores.refs[clip["id"]]["reference"], lang)
+                    for cause, n in miss_causes(ref, normalise(clip["text"], lang)).items():
+                        counts[cause] += n
+                total = sum(counts.values())
+                rows.append([label, engine, condition, total,
+                             *(f"{n} ({100 * n / total:.0f} %)" if total else "0"
+                               for n in counts.values())])
+    return markdown_table(["language", "engine", "audio", "errors", *MISS_CAUSES], rows)
+
+
+def _variants_table(manifest: Sequence[dict[str, str]], variants: dict[str, Any]) -> str:
+    """WER of each decoding setting: English, EMOVO speaker f1 (tuning half), m1 (held out)."""
+    if "variants" not in variants:
+        return f"Not run: {variants.get('error', 'no result')}."
+    refs = {row["id"]: row for row in manifest}
+    groups = [
+        ("English", [r["id"] for r in manifest if r["lang"] == "en"]),
+        ("Italian f1 (tuning half)", [r["id"] for r in manifest if "_f1_" in r["id"]]),
+        ("Italian m1 (held out)", [r["id"] for r in manifest if "_m1_" in r["id"]]),
+    ]
+    rows = []
+    for label, result in variants["variants"].items():
+        cells = []
+        for _name, ids in groups:
+            if not ids:
+                cells.append("—")
+                continue
+            errors, words = word_errors(
+                [normalise(refs[i]["reference"], refs[i]["lang"]) for i in ids],
+                [normalise(result["texts"][i], refs[i]["lang"]) for i in ids])
+            cells.append(_pct(errors / words if words else None))
+        rows.append([label, *cells, f"{result['cpu']:.0f}"])
+    return markdown_table(["decoding", *(g[0] for g in groups), "CPU s (all clips)"], rows)
+
+
+def build_report(manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, Any]],
+                 speed: dict[str, dict[str, Any]], variants: dict[str, Any],
+                 load: LoadSampler) -> str:
+    scores = _Scores(manifest, clips)
+    shared = [row for row in manifest if row["set"] == "shared"]
+    wer_table, wer_targets = _wer_tables(manifest, scores)
+
+    clip_rows = []
+    for row in shared:
+        clip_rows.append([row["id"], row["lang"], f"{float(row['duration_s']):.1f}",
+                          len(normalise(row["reference"], row["lang"]).split()),
+                          *(scores.cell(e, [row["id"]], c) for e in ENGINES for c in CONDITIONS)])
     clip_headers = ["clip", "lang", "seconds", "ref words"] + [
         f"{engine} {condition}" for engine in ENGINES for condition in CONDITIONS]
 
-    # Per language, with targets (set for the original audio).
-    langs = sorted({row["lang"] for row in manifest})
-    lang_rows = []
-    target_results: list[tuple[str, str, str, bool | None]] = []
-    for lang in langs:
-        ids = [row["id"] for row in manifest if row["lang"] == lang]
-        words = sum(len(normalise(refs[i]["reference"], lang).split()) for i in ids)
-        seconds = sum(float(refs[i]["duration_s"]) for i in ids)
-        for condition in CONDITIONS:
-            target = TARGET_WER.get(lang) if condition == "original" else None
-            met = []
-            for engine in ENGINES:
-                value = rate(engine, ids, condition) if engine in ok_engines else None
-                met.append(None if target is None or value is None else value <= target)
-                if target is not None and engine == DEFAULT_ENGINE:
-                    target_results.append((f"{LANG_NAMES.get(lang, lang)} WER, {engine}",
-                                           _pct(value), f"≤ {100 * target:.0f} %", met[-1]))
-            lang_rows.append([
-                LANG_NAMES.get(lang, lang), condition, len(ids), f"{seconds:.0f}", words,
-                engine_cell(ENGINES[0], ids, condition), engine_cell(ENGINES[1], ids, condition),
-                f"≤ {100 * target:.0f} %" if target is not None else "none set",
-                " / ".join(_met(m) for m in met) if target is not None else "—",
-            ])
-    lang_headers = ["language", "audio", "clips", "seconds", "ref words", "faster-whisper WER",
-                    "openai-whisper WER", "target", "met? (fw / ow)"]
-
-    # Speed and memory on the clips.
     perf_rows = []
     for engine in ENGINES:
         result = clips.get(engine, {})
@@ -294,16 +450,15 @@ def build_report(manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, 
     perf_headers = ["engine", "options", "audio s", "processing s", "RTF (wall)", "RTF (CPU)",
                     "load + warm-up s", "peak RSS MB"]
 
-    # Full pipeline on the 5-minute file.
     speed_rows = []
-    for engine in ENGINES:
-        result = speed.get(engine, {})
+    for label, _engine, _extra in SPEED_RUNS:
+        result = speed.get(label, {})
         if "wall" not in result:
-            speed_rows.append([engine] + ["—"] * 8 + [result.get("error", "not run")])
+            speed_rows.append([label] + ["—"] * 8 + [result.get("error", "not run")])
             continue
         d = result["duration"]
         speed_rows.append([
-            engine, f"{d:.0f}", f"{result['wall']:.1f}", f"{result['asr']:.1f}",
+            label, f"{d:.0f}", f"{result['wall']:.1f}", f"{result['asr']:.1f}",
             f"{result['after_asr']:.1f}", f"{result['wall'] / d:.3f}", f"{result['cpu'] / d:.3f}",
             result["speakers"], f"{result['load_seconds']:.1f}", f"{result['peak_rss_mb']:.0f}",
         ])
@@ -313,52 +468,57 @@ def build_report(manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, 
 
     fw, ow = speed.get("faster-whisper", {}), speed.get("openai-whisper", {})
     rtf = fw["wall"] / fw["duration"] if "wall" in fw else None
+    cpu_rtf = fw["cpu"] / fw["duration"] if "cpu" in fw else None
     ratio = ow["wall"] / fw["wall"] if "wall" in fw and "wall" in ow else None
     cpu_ratio = ow["cpu"] / fw["cpu"] if "cpu" in fw and "cpu" in ow else None
     asr_ratio = ow["asr"] / fw["asr"] if "asr" in fw and "asr" in ow else None
     targets = [
-        ("RTF of ASR + diarization, faster-whisper (5-min file)",
+        ("RTF of ASR + diarization, faster-whisper (5-min file, wall time)",
          "—" if rtf is None else f"{rtf:.3f}", f"≤ {TARGET_RTF}",
          None if rtf is None else rtf <= TARGET_RTF),
+        ("Same RTF by CPU time (less affected by other load)",
+         "—" if cpu_rtf is None else f"{cpu_rtf:.3f}", "none set", None),
         ("Speed ratio openai-whisper / faster-whisper (whole pipeline, wall time)",
          "—" if ratio is None else f"{ratio:.2f} ×", f"≥ {TARGET_SPEEDUP:.0f} ×",
          None if ratio is None else ratio >= TARGET_SPEEDUP),
         ("Same ratio by CPU time (less affected by other load)",
          "—" if cpu_ratio is None else f"{cpu_ratio:.2f} ×", f"≥ {TARGET_SPEEDUP:.0f} ×",
          None if cpu_ratio is None else cpu_ratio >= TARGET_SPEEDUP),
-        *target_results,
+        *wer_targets,
     ]
     target_rows = [[what, value, target, _met(ok)] for what, value, target, ok in targets]
 
-    # Where the errors are (normalised texts), original audio first.
     error_rows = []
     for condition in CONDITIONS:
-        for row in manifest:
-            for engine in ok_engines:
-                errors, words, clip = scores[(engine, row["id"], condition)]
-                if errors:
+        for row in shared:
+            for engine in ENGINES:
+                item = scores.items.get((engine, row["id"], condition))
+                if item and item[0]:
                     error_rows.append([
-                        row["id"], engine, condition, f"{errors}/{words}",
+                        row["id"], engine, condition, f"{item[0]}/{item[1]}",
                         normalise(row["reference"], row["lang"]),
-                        normalise(clip["text"], row["lang"]) or "(nothing)",
+                        normalise(item[2]["text"], row["lang"]) or "(nothing)",
                     ])
 
-    total_audio = sum(float(r["duration_s"]) for r in manifest)
+    emovo = [row for row in manifest if row["set"] == "emovo"]
     intro = (
-        f"Data: the {len(manifest)} clips of ../shared/data/asr/manifest.csv "
-        f"({total_audio:.0f} s: {sum(r['lang'] == 'en' for r in manifest)} English, "
-        f"{sum(r['lang'] == 'it' for r in manifest)} Italian; see that folder's README), each "
-        f"transcribed with the language forced from the manifest, on the original 16 kHz audio "
-        f"and through a simulated phone line ({TELEPHONE_DESCRIPTION}; benchmarks/_audio.py). "
-        "Both engines run the packaged Whisper base with the workbench's default options "
-        "(beam 5, one thread; faster-whisper int8 with Silero VAD, openai-whisper float32), "
-        "each engine in its own process, so the peak RSS (ru_maxrss) is that engine's alone. "
-        "WER is pooled over the clips of a language (word errors / reference words) after "
-        "normalising both texts the same way (benchmarks/_wer.py: lower case, punctuation "
-        "dropped, digits spelt out so \"25\" and \"twenty-five\" match, hyphens split, "
-        "British spellings mapped to American, hesitations dropped). The Italian figure rests "
-        "on one read sentence of 11 words, so each error moves it by 9 points; English on "
-        "8 clips.\n\n"
+        f"Data: the {len(shared)} clips of ../shared/data/asr/manifest.csv "
+        f"({sum(float(r['duration_s']) for r in shared):.0f} s: "
+        f"{sum(r['lang'] == 'en' for r in shared)} English, "
+        f"{sum(r['lang'] == 'it' for r in shared)} Italian) and the {len(emovo)} real Italian "
+        f"clips of ../shared/data/asr/it_emovo ({sum(float(r['duration_s']) for r in emovo):.0f} s, "
+        "two actors reading short sentences, some of them deliberately nonsensical, in neutral, "
+        "joyful and sad voices; see those folders' READMEs). Each clip is transcribed with the "
+        "language forced from the manifest, on the original 16 kHz audio and through a phone "
+        f"line ({PHONE_DESCRIPTION}; benchmarks/_audio.py); openai-whisper runs the real Italian "
+        "clips on the original audio only, for time. Both engines run the packaged Whisper base "
+        "with the workbench's default options (beam 5, one thread; faster-whisper int8 with "
+        "Silero VAD, openai-whisper float32), each engine in its own process, so the peak RSS "
+        "(ru_maxrss) is that engine's alone. WER is pooled over the clips of a group (word "
+        "errors / reference words) after normalising both texts the same way "
+        "(benchmarks/_wer.py: lower case, punctuation dropped, digits spelt out so \"25\" and "
+        "\"twenty-five\" match, hyphens split, British spellings mapped to American, "
+        "hesitations dropped).\n\n"
         "Speed target: a 5-minute two-speaker file (sample.wav of ../shared/data/diarization "
         f"repeated {SPEED_REPEATS} times) through `transcription.pipeline.transcribe(..., "
         "language=\"en\", speakers=SpeakerOptions(diarize=True, num_speakers=2))`, after the "
@@ -367,9 +527,8 @@ def build_report(manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, 
         "instead of wall time and is less sensitive to other load.\n\n"
         f"Machine load: {load.summary()} (sampled every 10 s; this benchmark itself accounts "
         "for about 1). "
-        + ("The machine was busy: other processes (tests and benchmarks of other work) ran "
-           "concurrently and took CPU time, so wall-clock figures are pessimistic and the two "
-           "engines may have met different load; the CPU-time columns are the fairer comparison."
+        + ("The machine was busy: other processes ran concurrently and took CPU time, so "
+           "wall-clock figures are pessimistic; the CPU-time columns are the fairer comparison."
            if load.busy() else
            "Other processes may have run concurrently; the CPU-time columns are less sensitive "
            "to them than wall time.")
@@ -377,19 +536,34 @@ def build_report(manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, 
     parts = [
         intro,
         "### Targets\n\n" + markdown_table(["what", "measured", "target", "met?"], target_rows),
-        "### WER per language\n\n" + markdown_table(lang_headers, lang_rows),
-        "### WER per clip\n\n" + markdown_table(clip_headers, clip_rows),
+        "### WER per language\n\n" + wer_table,
+    ]
+    breakdown = _emovo_breakdown(manifest, scores)
+    if breakdown:
+        parts.append("### Real Italian voices by emotion and speaker\n\n" + breakdown)
+    parts += [
+        "### Misses by cause\n\nEvery word error sorted by its likely cause "
+        "(benchmarks/_wer.py `miss_causes`): *nothing decoded* (VAD heard no speech or the "
+        "decoder gave up on the clip), *lost at a clip edge* (first or last words missing), "
+        "*split or joined* (same letters, other word boundaries), *near miss* (a word at least "
+        "60 % similar by letters: one sound or an ending), then other wrong, lost and extra "
+        "words.\n\n" + _causes_table(manifest, scores),
+        "### Decoding settings (faster-whisper, original audio)\n\n"
+        "Each setting changes one thing from the workbench default. Settings are judged on "
+        "English and on the f1 speaker's Italian clips; the m1 speaker's clips are the held-out "
+        "check.\n\n" + _variants_table(manifest, variants),
+        "### WER per clip (shared set)\n\n" + markdown_table(clip_headers, clip_rows),
         "### Speed and memory on the clips\n\n"
-        "Processing time over all clips, both conditions; load + warm-up is the first call "
-        "(model load and 2 s of audio).\n\n" + markdown_table(perf_headers, perf_rows),
+        "Processing time over all clips and conditions each engine ran; load + warm-up is the "
+        "first call (model load and 2 s of audio).\n\n" + markdown_table(perf_headers, perf_rows),
         "### Full pipeline on a 5-minute two-speaker file\n\n"
         + markdown_table(speed_headers, speed_rows)
         + ("" if asr_ratio is None else
            f"\n\nASR alone: openai-whisper took {asr_ratio:.2f} × as long as faster-whisper."),
     ]
     if error_rows:
-        parts.append("### Where the errors are\n\nNormalised reference and hypothesis of every "
-                     "clip with a word error.\n\n" + markdown_table(
+        parts.append("### Where the errors are (shared set)\n\nNormalised reference and "
+                     "hypothesis of every shared clip with a word error.\n\n" + markdown_table(
                          ["clip", "engine", "audio", "errors/words", "reference", "hypothesis"],
                          error_rows))
     return "\n\n".join(parts)
@@ -405,34 +579,40 @@ def build_speed_file(folder: Path) -> Path:
 def main_all() -> None:
     machine_line = machine()
     with LoadSampler() as load:
-        manifest, clips, speed = run_all()
-    record(TITLE, build_report(manifest, clips, speed, load), machine_line=machine_line)
+        manifest, clips, speed, variants = run_all()
+    record(TITLE, build_report(manifest, clips, speed, variants, load), machine_line=machine_line)
 
 
-def run_all() -> tuple[list[dict[str, str]], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    manifest = read_manifest()
+def run_all() -> tuple[list[dict[str, str]], dict[str, dict[str, Any]], dict[str, dict[str, Any]],
+                       dict[str, Any]]:
+    manifest = read_manifests()
     clips: dict[str, dict[str, Any]] = {}
     speed: dict[str, dict[str, Any]] = {}
     for engine in ENGINES:
         prepared = run_worker("prepare", engine)
         if "error" in prepared:
-            clips[engine] = speed[engine] = {"error": "model preparation " + prepared["error"]}
+            clips[engine] = {"error": "model preparation " + prepared["error"]}
     for engine in ENGINES:
         if engine not in clips:
             clips[engine] = run_worker("clips", engine)
+    variants = run_worker("variants", DEFAULT_ENGINE)
     with tempfile.TemporaryDirectory(prefix="perche-bench-asr-") as tmp:
         path = build_speed_file(Path(tmp))
-        for engine in ENGINES:
-            if engine not in speed:
-                speed[engine] = run_worker("pipeline", engine, "--input", str(path))
-    return manifest, clips, speed
+        for label, engine, extra in SPEED_RUNS:
+            if "error" in clips.get(engine, {}) and "preparation" in clips[engine]["error"]:
+                speed[label] = clips[engine]
+                continue
+            speed[label] = run_worker("pipeline", engine, "--input", str(path),
+                                      "--extra", json.dumps(extra))
+    return manifest, clips, speed, variants
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=("prepare", "clips", "pipeline"))
+    parser.add_argument("--worker", choices=("prepare", "clips", "variants", "pipeline"))
     parser.add_argument("--engine", choices=ENGINES)
     parser.add_argument("--input", type=Path)
+    parser.add_argument("--extra", default="{}", help="engine options beyond the defaults, JSON")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args(argv)
     if args.worker is None:
@@ -444,10 +624,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         result = worker_prepare(args.engine)
     elif args.worker == "clips":
         result = worker_clips(args.engine)
+    elif args.worker == "variants":
+        result = worker_variants()
     else:
         if args.input is None:
             parser.error("--worker pipeline needs --input")
-        result = worker_pipeline(args.engine, args.input)
+        result = worker_pipeline(args.engine, args.input, json.loads(args.extra))
     args.output.write_text(json.dumps(result, indent=2))
 
 

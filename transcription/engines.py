@@ -103,8 +103,12 @@ class FasterWhisperEngine:
         beam_size: int = 5,
         vad_filter: bool = True,
         cpu_threads: int = 1,
+        batch_size: int = 0,
     ) -> None:
         self.model_dir = str(model_dir)
+        # 0 decodes one 30-second window after another; N > 0 decodes N speech windows
+        # (cut by Silero VAD) together through faster-whisper's BatchedInferencePipeline.
+        self.batch_size = batch_size
         self.device = device
         self.compute_type = compute_type
         self.beam_size = beam_size
@@ -135,11 +139,18 @@ class FasterWhisperEngine:
         total = max(1, round(len(audio) / SAMPLE_RATE))
         report = progress or (lambda step, done, of: None)
         report("transcribing", 0, total)
+        options: dict[str, Any] = {"vad_filter": self.vad_filter}
+        if self.batch_size > 0:
+            from faster_whisper import BatchedInferencePipeline
+
+            # The batched pipeline needs speech windows, which only VAD gives it.
+            model = BatchedInferencePipeline(model)
+            options = {"batch_size": self.batch_size, "vad_filter": True}
         stream, info = model.transcribe(
             audio,
             language=language,
             beam_size=self.beam_size,
-            vad_filter=self.vad_filter,
+            **options,
             word_timestamps=True,
             # Conditioning on earlier text is what lets one mistake loop for minutes.
             condition_on_previous_text=False,

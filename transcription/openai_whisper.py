@@ -452,7 +452,7 @@ class OpenAIWhisperEngine:
                 condition_on_previous_text=False,
                 # No hotwords here: they join the prompt.
                 initial_prompt=_prompt(hints) or None,
-                fp16=False,
+                fp16=self.device == "cuda",
                 verbose=None,
             )
         raw = [_convert(seg) for seg in result["segments"]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,16 +96,27 @@ def transcribe(
         folder = model_dir if model_dir is not None else prepare_models(default_cache_dir())
         engine = FasterWhisperEngine(str(folder))
     duration = round(len(audio) / SAMPLE_RATE, 3)
-    detected, segments = _recognise(engine, audio, _normalise_language(language), hints, report)
+    split_stereo = speakers.diarize and _is_split_stereo(stereo_sample)
+    # pyannote needs only the audio, so it runs on the second core while Whisper decodes
+    # (both release the GIL in their native code); its progress is reported once ASR ends,
+    # from this thread, since a job's progress hook may not be thread-safe.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="diarization") as pool:
+        pending = (pool.submit(_pyannote_turns, audio, speakers, _quiet)
+                   if speakers.diarize and not split_stereo else None)
+        detected, segments = _recognise(engine, audio, _normalise_language(language), hints, report)
+        if pending is not None:
+            report("diarizing", 0, 1)
+            pyannote_turns = pending.result()
+            report("diarizing", 1, 1)
     segments = _clip(segments, duration)
     roles: dict[str, str] = {}
     turns: list[Turn] = []
     if speakers.diarize and segments:
-        if _is_split_stereo(stereo_sample):
+        if split_stereo:
             del audio  # the two channels take its place: never both whole at once
             turns = _channel_turns(path, max_duration, report)
         else:
-            turns = _pyannote_turns(audio, speakers, report)
+            turns = pyannote_turns
         segments, roles = _align(segments, turns, speakers, report)
     if glossary:
         segments = respell(segments, glossary, language=detected)
@@ -253,6 +265,10 @@ def _extend_across(earlier: list[Turn], turn: Turn) -> bool:
         return False
     meeting[-1].end = max(meeting[-1].end, turn.end)
     return True
+
+
+def _quiet(step: str, done: int, total: int) -> None:
+    """Progress hook for work whose progress is reported elsewhere."""
 
 
 def _pyannote_turns(audio: np.ndarray, options: SpeakerOptions, report: Progress) -> list[Turn]:

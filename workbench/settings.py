@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     asr_beam_size: int = Field(5, ge=1, description="Beam size for decoding; 1 is greedy and fastest.")
     asr_vad: bool = Field(True, description="Skip silences with the Silero voice-activity detector before decoding.")
     asr_threads: int = Field(1, ge=1, description="CPU threads per transcription (1 is fastest per worker on small machines).")
+    asr_batch_size: int = Field(
+        0, ge=0, le=64,
+        description="faster-whisper only: decode this many speech windows at once (its batched pipeline, "
+        "which always uses VAD); 0 decodes one window after another. See docs/benchmarks.md for the trade-off.",
+    )
     diarization: bool = Field(
         True,
         description=(

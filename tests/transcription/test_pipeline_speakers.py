@@ -37,3 +37,44 @@ def test_a_split_stereo_call_is_diarized_by_channel_and_split_at_the_change(tmp_
 def test_without_diarization_segments_keep_no_speaker(tmp_path):
     result = transcribe(_split_stereo(tmp_path / "call.wav"), engine=TwoTurnEngine())
     assert [s.speaker for s in result.segments] == [None] and result.speakers == []
+
+
+def test_pyannote_runs_beside_asr_and_reports_from_the_callers_thread(tmp_path, monkeypatch):
+    import threading
+    import wave
+
+    import numpy as np
+
+    from transcription import pipeline
+    from transcription.schema import Turn
+
+    path = tmp_path / "mono.wav"
+    tone = (0.1 * np.sin(np.linspace(0, 2000, 16000 * 10))).astype(np.float32)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(16000)
+        out.writeframes((tone * 32767).astype("<i2").tobytes())
+    started, seen = threading.Event(), {}
+
+    def fake_diarization(audio, options, report):
+        seen["diarization"] = threading.current_thread().name
+        report("diarizing", 1, 2)  # must not reach the caller's hook from this thread
+        started.set()
+        return [Turn(0.0, 5.0, "SPEAKER_00"), Turn(5.0, 10.0, "SPEAKER_01")]
+
+    class WaitingEngine(TwoTurnEngine):
+        def transcribe(self, audio, *, language, progress):
+            # Diarization starts while ASR is still running.
+            assert started.wait(10)
+            seen["asr"] = threading.current_thread().name
+            return super().transcribe(audio, language=language, progress=progress)
+
+    monkeypatch.setattr(pipeline, "_pyannote_turns", fake_diarization)
+    steps = []
+    result = transcribe(path, engine=WaitingEngine(), speakers=SpeakerOptions(diarize=True, num_speakers=2),
+                        progress=lambda *step: steps.append((*step, threading.current_thread().name)))
+    assert seen["diarization"] != seen["asr"] == threading.current_thread().name
+    assert {name for *_, name in steps} == {threading.current_thread().name}
+    names = [step for step, *_ in steps]
+    assert names.index("diarizing") > max(i for i, n in enumerate(names) if n == "decoding")
+    assert ("diarizing", 1, 2) not in [tuple(s[:3]) for s in steps]
+    assert [s.speaker for s in result.segments] == ["SPEAKER_00", "SPEAKER_01"]

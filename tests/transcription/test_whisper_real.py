@@ -34,3 +34,25 @@ def test_jfk_clip_is_transcribed_with_word_timestamps(model_cache: Path) -> None
     assert words[-1].end > 8.0
     assert steps[-1] == ("transcribing", 11, 11)
     print(f"JFK 11 s clip transcribed in {elapsed:.1f} s")
+
+
+@pytest.mark.models
+def test_batched_decoding_hears_the_same_words(model_cache: Path) -> None:
+    if not JFK.is_file():
+        pytest.skip(f"shared test clip not found at {JFK} (../shared/data from the repo root)")
+    from transcription.audio import load_audio
+    from transcription.engines import FasterWhisperEngine
+
+    model_dir = str(prepare_models(model_cache))
+    audio = load_audio(JFK)
+    steps: list[tuple[str, int, int]] = []
+    _, one_by_one = FasterWhisperEngine(model_dir).transcribe(audio, language="en", progress=None)
+    _, batched = FasterWhisperEngine(model_dir, batch_size=4).transcribe(
+        audio, language="en", progress=lambda *a: steps.append(a))
+
+    def words(segments: list) -> list[str]:
+        return [re.sub(r"[^\w]", "", w.word.lower()) for s in segments for w in s.words]
+
+    assert words(batched) == words(one_by_one)
+    assert steps[-1] == ("transcribing", 11, 11)
+    assert all(0 <= w.start <= w.end <= 11.1 for s in batched for w in s.words)
