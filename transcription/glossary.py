@@ -1,6 +1,6 @@
 """A study's glossary: the names, products and places an analyst types once.
 
-It feeds decoding (`build_hints`: Whisper's initial prompt and hotwords) and fixes their
+It feeds decoding (`build_hints`: Whisper's initial prompt) and fixes their
 spelling in transcripts afterwards (`respell`). The analyst writes one term per line, its
 canonical spelling first and, after a colon, how Whisper tends to hear it:
 
@@ -260,13 +260,19 @@ _FRAMES = {
 
 def build_hints(glossary: Glossary | None, guide_questions: Sequence[str], names: Sequence[str],
                 language: str | None, *, prompt_tokens: int = PROMPT_TOKENS,
-                hotword_tokens: int = HOTWORD_TOKENS) -> DecodingHints:
+                hotword_tokens: int = HOTWORD_TOKENS, hotwords: bool = False) -> DecodingHints:
     """Decoding hints from a study: its glossary, its guide, the interview's names.
 
     The prompt is a sentence in the study's language naming the glossary terms and the
     names first, then the guide's questions as they are asked, while they fit the budget
     (Whisper reads the prompt as text heard before the audio, so it sets spelling and
-    style). The hotwords are the terms and names alone. Empty hints when there is nothing.
+    style). Empty hints when there is nothing.
+
+    Hotwords (the terms and names as a list, favoured in every 30 s window) are off unless
+    asked for: on the demo recordings Whisper base recited the list in place of speech
+    (one call lost a minute of answers) and skipped a sentence, WER 3.7 -> 12.2 % in English
+    and 8.0 -> 11.7 % in Italian, where the prompt alone gave 2.7 % and 7.4 % with every
+    name right (docs/benchmarks.md, "Study glossary").
     """
     language = None if language in (None, "", "auto") else language
     seen: set[str] = set()
@@ -277,13 +283,13 @@ def build_hints(glossary: Glossary | None, guide_questions: Sequence[str], names
             seen.add(key)
             terms.append(term)
 
-    hotwords: list[str] = []
+    listed: list[str] = []
     used = 0
-    for term in terms:
+    for term in terms if hotwords else ():
         cost = estimate_tokens(term) + 1
         if used + cost > hotword_tokens:
             break
-        hotwords.append(term)
+        listed.append(term)
         used += cost
 
     frame = _FRAMES.get(language or "", "{}.")
@@ -305,7 +311,7 @@ def build_hints(glossary: Glossary | None, guide_questions: Sequence[str], names
             break
         parts.append(sentence)
         used += cost
-    return DecodingHints(prompt=" ".join(parts) or None, hotwords=", ".join(hotwords) or None)
+    return DecodingHints(prompt=" ".join(parts) or None, hotwords=", ".join(listed) or None)
 
 
 # --- respelling ------------------------------------------------------------------------

@@ -261,6 +261,24 @@ def _check_speaker_options(speakers: int | None, min_speakers: int | None, max_s
         _fail(f"--min-speakers ({min_speakers}) is larger than --max-speakers ({max_speakers}).", 2)
 
 
+def _read_glossary(path: Path | None, language: str | None):
+    """The --glossary file as (Glossary, DecodingHints), or (None, None); a bad file stops with its line numbers."""
+    from transcription.glossary import GlossaryError, build_hints, parse_glossary
+
+    if path is None:
+        return None, None
+    if not path.is_file():
+        _fail(f"There is no glossary file at {path}. Check the path.", 2)
+    try:
+        glossary = parse_glossary(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text; save the glossary as plain UTF-8 text.", 2)
+    except GlossaryError as exc:
+        _fail(f"{path}: {exc}", 2)
+    hints = build_hints(glossary, [], [], language)
+    return glossary or None, hints if hints.prompt or hints.hotwords else None
+
+
 @app.command()
 def transcribe(
     audio: Annotated[Path, typer.Argument(help="The recording (wav, mp3, m4a, ogg, opus, flac, webm, mp4...).")],
@@ -274,6 +292,9 @@ def transcribe(
     rttm_out: Annotated[Path | None, typer.Option("--rttm", help="Write who-spoke-when as RTTM here.")] = None,
     srt_out: Annotated[Path | None, typer.Option("--srt", help="Write SubRip subtitles here.")] = None,
     vtt_out: Annotated[Path | None, typer.Option("--vtt", help="Write WebVTT subtitles here.")] = None,
+    glossary_file: Annotated[Path | None, typer.Option(
+        "--glossary", help="A study glossary: one name, product or place per line, then after a colon how it "
+                           "may be misheard ('Edilnord: Edil Nord'). Guides decoding and fixes their spelling.")] = None,
 ) -> None:
     """Transcribe and diarize one recording here, without the workbench; print it or write files."""
     import json
@@ -282,6 +303,7 @@ def transcribe(
     from transcription import transcribe as run_pipeline
     from transcription.export import to_json, to_rttm, to_srt, to_text, to_vtt
     from workbench.jobs import STEP_SPAN, build_engine
+    from workbench.services.glossary import prompt_is_safe
 
     if not audio.is_file():
         _fail(f"There is no file at {audio}. Check the path.", 2)
@@ -290,6 +312,7 @@ def transcribe(
     if language is not None and language not in ("it", "en", "auto"):
         _fail(f"Unknown language '{language}'. Use it, en, or auto.", 2)
     _check_speaker_options(speakers, min_speakers, max_speakers)
+    glossary, hints = _read_glossary(glossary_file, language)
     outputs = [p for p in (json_out, rttm_out, srt_out, vtt_out) if p is not None]
     for path in outputs:
         if not path.parent.exists():
@@ -310,7 +333,10 @@ def transcribe(
                 bar.update(task, completed=low + (high - low) * share, step=step)
 
             asr = build_engine(settings)
-            result = run_pipeline(audio, language=language, engine=asr, speakers=options,
+            if not prompt_is_safe(settings):
+                hints = None  # without VAD a prompt makes Whisper write text over silence
+            result = run_pipeline(audio, language=language, engine=asr, speakers=options, hints=hints,
+                                  glossary=glossary,
                                   max_duration=settings.max_duration_minutes * 60, progress=progress)
     except TranscriptionError as exc:
         _fail(str(exc))

@@ -16,6 +16,7 @@ from huey.consumer import Consumer
 from workbench import storage
 from workbench.db import session_scope
 from workbench.models import Interview, InterviewStatus, Job
+from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
 from workbench.services import studies as study_service
@@ -255,10 +256,12 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
             max_speakers=None if count else settings.max_speakers,
             guide_questions=tuple(q.text for q in study_service.get_guide(session, study.id)),
         )
+        language = interview.language if interview.language != "auto" else study.language
+        hints, glossary = glossary_service.hints_for_interview(
+            session, interview=interview, language=None if language == "auto" else language)
         interview.status = InterviewStatus.processing
         session.add(interview)
         session.commit()
-    language = interview.language if interview.language != "auto" else study.language
     progress = ProgressReporter(settings, job_id)
     try:
         with Heartbeat(settings, job_id, every=max(5.0, settings.job_stale_seconds / 5)):
@@ -271,6 +274,9 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
                 engine=engine,
                 max_duration=settings.max_duration_minutes * 60,
                 speakers=speaker_options,
+                hints=hints if (hints.prompt or hints.hotwords) and glossary_service.prompt_is_safe(settings)
+                else None,
+                glossary=glossary or None,
                 progress=progress,
             )
             progress("saving", 0, 1)

@@ -145,13 +145,14 @@ def test_respell_leaves_the_input_alone_and_needs_a_glossary(glossary: Glossary)
 
 def test_hints_name_terms_and_names_first_in_the_study_language(glossary: Glossary) -> None:
     hints = build_hints(glossary, ["Come sta andando il rapporto con noi?", "Perché questo punteggio"],
-                        ["Edilnord Forniture S.r.l.", "Laura Bianchi", "laura bianchi"], "it")
+                        ["Edilnord Forniture S.r.l.", "Laura Bianchi", "laura bianchi"], "it", hotwords=True)
     assert hints.prompt == (
         "In questa intervista si parla di Sirio Logistica, Edilnord, Caseificio Valbrembo, Greenfield, "
         "Edilnord Forniture e Laura Bianchi. Come sta andando il rapporto con noi? Perché questo punteggio?")
     assert hints.hotwords == ("Sirio Logistica, Edilnord, Caseificio Valbrembo, Greenfield, Edilnord Forniture, "
                               "Laura Bianchi")
     english = build_hints(glossary, [], ["Harbourline Foods Ltd"], "en")
+    assert english.hotwords is None  # off by default: Whisper base recited the list in place of speech
     assert english.prompt.startswith("In this interview we talk about Sirio Logistica,")
     assert english.prompt.endswith("Greenfield and Harbourline Foods.")
     assert build_hints(None, [], [], "auto").prompt is None
@@ -162,7 +163,7 @@ def test_hints_name_terms_and_names_first_in_the_study_language(glossary: Glossa
 def test_hints_stay_within_budget_with_names_before_guide_words() -> None:
     many = Glossary(tuple(Term(f"Azienda{chr(65 + i // 26)}{chr(65 + i % 26)}") for i in range(200)))
     guide = ["Qual è la prima cosa che dovremmo migliorare nel nostro servizio di consegna?"] * 30
-    hints = build_hints(many, guide, [], "it", prompt_tokens=120, hotword_tokens=40)
+    hints = build_hints(many, guide, [], "it", prompt_tokens=120, hotword_tokens=40, hotwords=True)
     assert estimate_tokens(hints.prompt) <= 120
     assert estimate_tokens(hints.hotwords) <= 40
     assert hints.prompt.startswith("In questa intervista si parla di AziendaAA, AziendaAB")
@@ -190,3 +191,27 @@ def test_token_estimate_is_cautious_against_whispers_tokenizer() -> None:
         assert estimate_tokens(text) >= real, text
     joined = " ".join(texts)
     assert estimate_tokens(joined) <= 1.5 * len(tokenizer.encode(" " + joined, add_special_tokens=False).ids)
+
+
+@pytest.mark.models
+def test_a_prompt_does_not_make_whisper_write_over_silence_or_noise(model_cache: Path, tmp_path: Path) -> None:
+    """With the VAD filter on (the default), silence and noise stay empty even with the demo study's prompt."""
+    import numpy as np
+
+    from tests.transcription.conftest import write_audio
+    from transcription import prepare_models, transcribe
+    from transcription.engines import FasterWhisperEngine
+
+    study = json.loads((ROOT / "workbench" / "demo" / "study.json").read_text(encoding="utf-8"))
+    engine = FasterWhisperEngine(str(prepare_models(model_cache)))
+    rng = np.random.default_rng(0)
+    clips = {"silence": np.zeros(16000 * 12, np.float32),
+             "noise": rng.normal(0, 0.03, 16000 * 12).astype(np.float32)}
+    for language in ("it", "en"):
+        hints = build_hints(parse_glossary(study["glossary"]), [q["text"] for q in study["guide"]],
+                            ["Edilnord Forniture S.r.l.", "Laura Bianchi"], language)
+        assert hints.prompt
+        for name, samples in clips.items():
+            path = write_audio(tmp_path / f"{name}.wav", "pcm_s16le", 16000, samples[None, :])
+            result = transcribe(path, language=language, engine=engine, hints=hints)
+            assert result.text == "", (language, name, result.text)

@@ -84,7 +84,7 @@ def test_the_job_decodes_with_the_studys_hints_and_respells_the_transcript(sessi
     assert hints.prompt == ("In this interview we talk about Acme Care, Sirio Logistics, Edilnord Forniture, "
                             "Laura Bianchi and Road freight. How is the relationship going? "
                             "How likely are you to recommend us?")
-    assert hints.hotwords == "Acme Care, Sirio Logistics, Edilnord Forniture, Laura Bianchi, Road freight"
+    assert hints.hotwords is None
     texts = [s.text for s in session.exec(select(TranscriptSegment).where(
         TranscriptSegment.interview_id == interview.id).order_by(TranscriptSegment.start))]
     assert "I would say an eight, because the Acme Care always answers." in texts
@@ -129,7 +129,7 @@ def test_perche_transcribe_takes_a_glossary_file(settings, monkeypatch, tmp_path
         assert result.exit_code == 0, result.output
         assert "because the Acme Care always answers" in result.output
         (hints,) = FakeEngine.hints_seen
-        assert hints.prompt == "In this interview we talk about Acme Care." and hints.hotwords == "Acme Care"
+        assert hints.prompt == "In this interview we talk about Acme Care." and hints.hotwords is None
 
         terms.write_text("Acme Care\n: orphan\n", encoding="utf-8")
         bad = runner.invoke(app, ["transcribe", str(audio), "--glossary", str(terms)])
@@ -138,3 +138,22 @@ def test_perche_transcribe_takes_a_glossary_file(settings, monkeypatch, tmp_path
         assert missing.exit_code == 2 and "There is no glossary file" in missing.output
     finally:
         get_settings.cache_clear()
+
+
+def test_no_prompt_reaches_an_engine_without_voice_activity_filtering(session, settings):
+    study = make_study(session, language="en")
+    glossary_service.set_glossary(session, study_id=study.id, text="Acme Care: account manager")
+    tmp = settings.data_dir / "tmp" / "in.wav"
+    tmp.write_bytes(wav_bytes(2.0, seed=5))
+    with tmp.open("rb") as handle:
+        staged = storage.stage_upload(settings, handle, "in.wav")
+    tmp.unlink()
+    interview, job = interview_service.create_interview(session, settings, study=study, staged=staged,
+                                                        meta=interview_service.parse_meta({}), created_by=None)
+    FakeEngine.hints_seen.clear()
+    jobs.run_transcription_job(settings.model_copy(update={"asr_vad": False}), job.id)
+    assert FakeEngine.hints_seen == [None]
+    # the spelling is still fixed after decoding
+    texts = [s.text for s in session.exec(select(TranscriptSegment).where(
+        TranscriptSegment.interview_id == interview.id))]
+    assert any("the Acme Care always answers" in t for t in texts)

@@ -9,6 +9,7 @@ from transcription.glossary import Glossary, GlossaryError, build_hints, parse_g
 from workbench.errors import Unprocessable
 from workbench.models import Interview, Study
 from workbench.services.studies import get_guide, get_study
+from workbench.settings import Settings
 
 # Interview metadata that names something said aloud: the customer's company, the people
 # on the call, the product line discussed.
@@ -39,6 +40,16 @@ def set_glossary(session: Session, *, study_id: int, text: str) -> Glossary:
     session.add(study)
     session.commit()
     return glossary
+
+
+def prompt_is_safe(settings: Settings) -> bool:
+    """Whether the configured engine may get a prompt: only behind Silero's voice-activity filter.
+
+    With VAD off, a prompt made Whisper base write text over silence and noise ("No, no, no,
+    no, no." in Italian, a made-up question in English) where it wrote nothing without one;
+    with VAD on, nothing. The openai-whisper engine has no VAD.
+    """
+    return settings.asr_vad and settings.asr_engine != "openai-whisper"
 
 
 def interview_names(interview: Interview) -> list[str]:
