@@ -172,3 +172,43 @@ def test_two_speakers_through_a_steep_phone_line() -> None:
     turns = diarization.diarize(audio, num_speakers=2)
     assert der(turns, DATA / "sample.rttm", len(audio) / RATE) <= 0.12
     assert not overlapping_regions(turns)
+
+
+def test_plan_bounds_a_group_count_and_keeps_two_fixed() -> None:
+    """A count above two bounds the clustering (2 to the count) with the finer hop; two
+    given speakers stay forced with the cheaper hop; bounds above two mark a group."""
+    group = diarization._plan(4, None, None)
+    assert (group.count, group.num_speakers, group.min_speakers, group.max_speakers) == (
+        4, None, 2, 4)
+    assert group.group and group.step == diarization.MEETING_SEGMENTATION_STEP
+    call = diarization._plan(2, None, None)
+    assert (call.num_speakers, call.min_speakers, call.max_speakers) == (2, None, None)
+    assert not call.group and call.step == diarization.SEGMENTATION_STEP
+    assert diarization._plan(None, 3, 3).max_speakers == 3  # equal bounds are a count
+    bounds = diarization._plan(None, 2, 6)
+    assert bounds.group and (bounds.min_speakers, bounds.max_speakers) == (2, 6)
+    unknown = diarization._plan(None, None, None)
+    assert not unknown.group and unknown.step == diarization.MEETING_SEGMENTATION_STEP
+
+
+@pytest.mark.models
+def test_meeting_count_given_does_not_split_the_main_voice() -> None:
+    """AMI trn06: one voice holds 26 of 27 s of speech, two others interject. Given the
+    count (3), forcing three clusters split the main voice (27 % DER); bounded by it, the
+    meeting stays under the 20 % meeting target, overlaps kept."""
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    from benchmarks.diarization import read_rttm, read_uem
+    from transcription.audio import load_audio
+
+    audio = load_audio(need("ami/trn06.wav"))
+    turns = diarization.diarize(audio, num_speakers=3)
+    reference = read_rttm(DATA / "ami" / "trn06.rttm")
+    hypothesis = Annotation(uri=reference.uri)
+    for i, t in enumerate(turns):
+        hypothesis[Segment(t.start, t.end), i] = t.speaker
+    uem = read_uem(DATA / "ami" / "train.uem")["trn06"]
+    assert DiarizationErrorRate(collar=0.5)(reference, hypothesis, uem=uem) <= 0.20
+    assert 2 <= len({t.speaker for t in turns}) <= 3
+    assert overlapping_regions(turns)
