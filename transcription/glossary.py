@@ -437,9 +437,9 @@ class _Matcher:
                 anchored = any(len(h) >= 4 for h, w in pairs if h == w)
                 if anchored or not any(self.common(h) for h, _ in differing):
                     found.add(form.term)
-            elif len(keys) > 1 and len(form.joined) >= 8 and all(len(k) >= 3 for k in keys) \
+            elif len(form.joined) >= 8 and all(len(k) >= 3 for k in keys) \
                     and not all(self.common(k) for k in keys) and _near("".join(keys), form.joined, 1):
-                found.add(form.term)  # "Val Bembo" for "Valbrembo"
+                found.add(form.term)  # "Val Bembo" for "Valbrembo", "Sidiologistica" for "Sirio Logistica"
         return self._single(found)
 
     def spans(self, tokens: Sequence[_Token]) -> list[tuple[int, int, int]]:

@@ -101,6 +101,7 @@ def test_split_words_are_joined_and_keep_their_combined_times(glossary: Glossary
 
 def test_a_term_glued_into_one_word_is_split_back(glossary: Glossary) -> None:
     assert fixed("Sono Marco di Siriologistica.", glossary).text == "Sono Marco di Sirio Logistica."
+    assert fixed("Sono Marco di Sidiologistica.", glossary).text == "Sono Marco di Sirio Logistica."
 
 
 def test_case_and_accents_do_not_matter(glossary: Glossary) -> None:
