@@ -164,7 +164,7 @@ def build_report(interview: dict[str, Any] | None, long_rows: Sequence[tuple[flo
         "with `num_speakers=2`) in a fresh process that first loads and warms up both models; "
         "peak RSS is that process's ru_maxrss (models included), RTF = seconds of processing per "
         "second of audio. The pipeline decodes to 16 kHz mono piece by piece, sends the audio to "
-        "Whisper in windows of about 10 minutes cut in pauses, and gives pyannote the whole "
+        "Whisper in windows of about 5 minutes cut in pauses, and gives pyannote the whole "
         f"float32 signal. While it ran, {load.summary()}"
         + (" (busy: other processes shared the CPU, so wall times are pessimistic)." if load.busy() else "."),
     ]

@@ -137,10 +137,11 @@ def transcribe(
 
 
 # Whisper computes the features of all the audio it is given at once (gigabytes for hours
-# of it), so long recordings go to the engine in windows of about ten minutes, each cut at
-# the quietest half second of the minute before its end: in a pause, not mid-word.
-ASR_WINDOW_SECONDS = 600.0
-CUT_SEARCH_SECONDS = 60.0
+# of it; 0.5 GB for ten minutes), so long recordings go to the engine in windows of about
+# five minutes, each cut at the quietest half second of the 30 s before its end: in a
+# pause, not mid-word.
+ASR_WINDOW_SECONDS = 300.0
+CUT_SEARCH_SECONDS = 30.0
 _CUT_FRAME = 320  # samples: 20 ms energy frames
 _CUT_PAUSE_FRAMES = 25  # energy averaged over 0.5 s, so a pause wins over a plosive's gap
 

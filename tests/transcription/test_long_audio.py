@@ -109,7 +109,7 @@ def test_windows_are_cut_in_pauses_and_cover_the_recording(small_windows: None) 
 
 
 def test_a_short_recording_is_one_window() -> None:
-    audio = np.zeros(int(660 * RATE), dtype=np.float32)  # ten minutes and the search minute
+    audio = np.zeros(int(330 * RATE), dtype=np.float32)  # five minutes and the search span
     assert asr_windows(audio) == [(0, len(audio))]
 
 
