@@ -63,9 +63,9 @@ SPEED_RUNS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 # Decoding settings compared (faster-whisper; default options otherwise): label -> (options,
 # whether it also runs through the phone line, where VAD settings matter most).
 VARIANTS: dict[str, tuple[dict[str, Any], bool]] = {
-    "default (beam 5, Silero VAD)": ({}, True),
+    "default (beam 5, Silero VAD at 0.3)": ({}, True),
     "no VAD": ({"vad_filter": False}, True),
-    "VAD threshold 0.3 (default 0.5)": ({"vad_parameters": {"threshold": 0.3}}, True),
+    "VAD threshold 0.5 (Silero's default)": ({"vad_parameters": {"threshold": 0.5}}, True),
     "greedy (beam 1)": ({"beam_size": 1}, False),
     "beam 5, patience 2": ({"patience": 2.0}, False),
     "no temperature fallback": ({"temperature": 0.0}, False),
@@ -111,12 +111,13 @@ def engine_options(name: str) -> dict[str, Any]:
     return {"model_dir": str(prepare_models(cache)), "device": default["asr_device"],
             "compute_type": Settings.model_construct().resolved_compute_type, "beam_size": default["asr_beam_size"],
             "vad_filter": default["asr_vad"], "cpu_threads": default["asr_threads"],
-            "batch_size": default["asr_batch_size"]}
+            "batch_size": default["asr_batch_size"], "vad_threshold": default["asr_vad_threshold"]}
 
 
 def describe_options(name: str) -> str:
     opts = engine_options(name)
-    keep = ("compute_type", "beam_size", "vad_filter", "cpu_threads", "threads", "batch_size")
+    keep = ("compute_type", "beam_size", "vad_filter", "vad_threshold", "cpu_threads", "threads",
+            "batch_size")
     return ", ".join(f"{k}={opts[k]}" for k in keep if k in opts)
 
 
@@ -205,6 +206,7 @@ def worker_variants() -> dict[str, Any]:
     results: dict[str, Any] = {}
     for label, (variant, on_phone) in VARIANTS.items():
         options = {"beam_size": opts["beam_size"], "vad_filter": opts["vad_filter"],
+                   "vad_parameters": {"threshold": opts["vad_threshold"]},
                    "batch_size": opts["batch_size"], **variant}
         batch = options.pop("batch_size")
         runner = BatchedInferencePipeline(model) if batch else model

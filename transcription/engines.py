@@ -18,6 +18,10 @@ SAMPLE_RATE = 16000
 # with low confidence is a hallucination ("Thank you.", "Subtitles by ...").
 NO_SPEECH_PROB = 0.6
 LOW_AVG_LOGPROB = -1.0
+# Silero's speech probability above which a frame is speech. Its default, 0.5, drops quiet
+# and sad voices and the first word of a turn on phone lines; 0.3 was chosen on the English
+# clips and one EMOVO speaker, checked on the other (docs/benchmarks.md, decoding settings).
+VAD_THRESHOLD = 0.3
 # A looping decoder repeats one line; two in a row can be real speech ("Yes." "Yes."),
 # three or more are dropped down to the first.
 MAX_REPEATS = 2
@@ -104,8 +108,10 @@ class FasterWhisperEngine:
         vad_filter: bool = True,
         cpu_threads: int = 1,
         batch_size: int = 0,
+        vad_threshold: float = VAD_THRESHOLD,
     ) -> None:
         self.model_dir = str(model_dir)
+        self.vad_threshold = vad_threshold
         # 0 decodes one 30-second window after another; N > 0 decodes N speech windows
         # (cut by Silero VAD) together through faster-whisper's BatchedInferencePipeline.
         self.batch_size = batch_size
@@ -139,13 +145,14 @@ class FasterWhisperEngine:
         total = max(1, round(len(audio) / SAMPLE_RATE))
         report = progress or (lambda step, done, of: None)
         report("transcribing", 0, total)
-        options: dict[str, Any] = {"vad_filter": self.vad_filter}
+        options: dict[str, Any] = {"vad_filter": self.vad_filter,
+                                   "vad_parameters": {"threshold": self.vad_threshold}}
         if self.batch_size > 0:
             from faster_whisper import BatchedInferencePipeline
 
             # The batched pipeline needs speech windows, which only VAD gives it.
             model = BatchedInferencePipeline(model)
-            options = {"batch_size": self.batch_size, "vad_filter": True}
+            options.update(batch_size=self.batch_size, vad_filter=True)
         stream, info = model.transcribe(
             audio,
             language=language,

@@ -127,7 +127,7 @@ def recover(settings: Settings) -> list[int]:
 
 @lru_cache(maxsize=4)
 def _engine(name: str, model: str, cache_dir: str, device: str, compute_type: str, beam_size: int, vad: bool,
-            threads: int, batch_size: int = 0) -> Any:
+            threads: int, batch_size: int = 0, vad_threshold: float = 0.3) -> Any:
     if ":" in name:
         module, _, attribute = name.partition(":")
         return getattr(importlib.import_module(module), attribute)()
@@ -144,7 +144,7 @@ def _engine(name: str, model: str, cache_dir: str, device: str, compute_type: st
                           threads=threads)
     model_dir = str(prepare_models(cache) if model == PACKAGED else resolve_model(cache, model, engine=name))
     return get_engine(name, model_dir=model_dir, device=device, compute_type=compute_type, beam_size=beam_size,
-                      vad_filter=vad, cpu_threads=threads, batch_size=batch_size)
+                      vad_filter=vad, cpu_threads=threads, batch_size=batch_size, vad_threshold=vad_threshold)
 
 
 def _device_message(problem: str, device: str) -> str:
@@ -157,7 +157,7 @@ def build_engine(settings: Settings) -> Any:
     """The configured speech engine, loaded once per process (refused when the device or model is unusable)."""
     return _engine(settings.asr_engine, settings.asr_model, str(settings.resolved_model_cache),
                    settings.asr_device, settings.resolved_compute_type, settings.asr_beam_size, settings.asr_vad,
-                   settings.asr_threads, settings.asr_batch_size)
+                   settings.asr_threads, settings.asr_batch_size, settings.asr_vad_threshold)
 
 
 def asr_setup_problem(settings: Settings) -> str | None:

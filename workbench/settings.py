@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     asr_beam_size: int = Field(5, ge=1, description="Beam size for decoding; 1 is greedy and fastest.")
     asr_vad: bool = Field(True, description="Skip silences with the Silero voice-activity detector before decoding.")
     asr_threads: int = Field(1, ge=1, description="CPU threads per transcription (1 is fastest per worker on small machines).")
+    asr_vad_threshold: float = Field(
+        0.3, gt=0.0, lt=1.0,
+        description="Silero speech probability above which audio is decoded (0.5 is Silero's default; lower keeps "
+        "quiet voices and first words on phone lines, higher skips more noise).",
+    )
     asr_batch_size: int = Field(
         0, ge=0, le=64,
         description="faster-whisper only: decode this many speech windows at once (its batched pipeline, "
