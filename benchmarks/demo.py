@@ -10,7 +10,12 @@ guide questions for role detection. Reported per interview and pooled per langua
   both sides; every turn of both parties counts, names and greetings included);
 - speaker attribution: the transcript's words are aligned to the script's words
   (difflib on normalised words); of the words that match, the share whose segment's
-  detected role (interviewer / respondent) is the party that says it in the script.
+  detected role (interviewer / respondent) is the party that says it in the script;
+- names heard: of the glossary terms and the interview's names (account, people, product
+  line) that the script says, how many the transcript spells right.
+
+Each interview runs twice: without the study's vocabulary, and with it as the job passes
+it (the decoding prompt built from the study glossary, guide and names, then respelling).
 
     python -m benchmarks.demo
 """
@@ -65,6 +70,12 @@ def attribution(reference: Sequence[tuple[str, str]],
     return right, matched
 
 
+def names_heard(names: Iterable[str], script: str, transcript: str, language: str) -> tuple[int, int]:
+    """(names the transcript has, names the script says), after normalising all three."""
+    said = [n for n in {normalise(name, language) for name in names} if n and f" {n} " in f" {script} "]
+    return sum(f" {n} " in f" {transcript} " for n in said), len(said)
+
+
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f} %"
 
@@ -78,45 +89,60 @@ def measure(load: LoadSampler) -> str:
     diarize = Settings.model_fields["diarization"].default
     options = SpeakerOptions(diarize=diarize, num_speakers=2,
                              guide_questions=tuple(q["text"] for q in study["guide"]))
+    from transcription.glossary import build_hints, parse_glossary
+    from workbench.services.glossary import NAME_FIELDS
+
+    glossary = parse_glossary(study.get("glossary", ""))
+    guide = [q["text"] for q in study["guide"]]
     start = time.perf_counter()
     engine = build_engine(DEFAULT_ENGINE)
     rows: list[list[Any]] = []
-    pooled: dict[str, dict[str, float]] = {}
+    pooled: dict[tuple[str, str], dict[str, float]] = {}
     total_audio = total_wall = 0.0
     for item in study["interviews"]:
         path = STUDY.parent / item["audio"]
         language = item["language"]
-        wall = time.perf_counter()
-        transcript = transcribe(path, language=language, engine=engine, speakers=options)
-        wall = time.perf_counter() - wall
-        total_audio += transcript.duration
-        total_wall += wall
-        reference = " ".join(text for _, text in item["script"])
-        hypothesis = " ".join(s.text for s in transcript.segments)
-        errors, words = word_errors([normalise(reference, language)], [normalise(hypothesis, language)])
-        roles = {s.id: s.role for s in transcript.speakers}
-        right = matched = 0
-        if diarize:
-            right, matched = attribution(
-                script_words(item["script"], language),
-                transcript_words(((s.text, roles.get(s.speaker or "", "unknown")) for s in transcript.segments),
-                                 language))
-        acc = pooled.setdefault(language, {"errors": 0, "words": 0, "right": 0, "matched": 0, "n": 0})
-        for key, value in (("errors", errors), ("words", words), ("right", right), ("matched", matched),
-                           ("n", 1)):
-            acc[key] += value
-        rows.append([path.name, LANG_NAMES.get(language, language), FORMATS.get(path.suffix, path.suffix),
-                     f"{transcript.duration:.0f} s", f"{errors}/{words}", _pct(errors / words),
-                     _pct(right / matched if matched else None), f"{wall / transcript.duration:.2f}"])
-        print(f"{path.name}: WER {errors}/{words} = {100 * errors / words:.1f} %, "
-              f"attribution {right}/{matched}, {wall:.0f} s", flush=True)
+        names = [item.get(field) or "" for field in NAME_FIELDS] + [t.spelling for t in glossary.terms]
+        hints = build_hints(glossary, guide, [n for n in names[: len(NAME_FIELDS)] if n], language)
+        for vocabulary, extra in (("without", {}), ("with", {"hints": hints, "glossary": glossary})):
+            wall = time.perf_counter()
+            transcript = transcribe(path, language=language, engine=engine, speakers=options, **extra)
+            wall = time.perf_counter() - wall
+            total_audio += transcript.duration
+            total_wall += wall
+            reference = normalise(" ".join(text for _, text in item["script"]), language)
+            hypothesis = normalise(" ".join(s.text for s in transcript.segments), language)
+            errors, words = word_errors([reference], [hypothesis])
+            heard, said = names_heard(names, reference, hypothesis, language)
+            roles = {s.id: s.role for s in transcript.speakers}
+            right = matched = 0
+            if diarize:
+                right, matched = attribution(
+                    script_words(item["script"], language),
+                    transcript_words(((s.text, roles.get(s.speaker or "", "unknown"))
+                                      for s in transcript.segments), language))
+            acc = pooled.setdefault((language, vocabulary), dict.fromkeys(
+                ("errors", "words", "right", "matched", "heard", "said", "n"), 0))
+            for key, value in (("errors", errors), ("words", words), ("right", right),
+                               ("matched", matched), ("heard", heard), ("said", said), ("n", 1)):
+                acc[key] += value
+            rows.append([path.name, LANG_NAMES.get(language, language), vocabulary,
+                         FORMATS.get(path.suffix, path.suffix), f"{transcript.duration:.0f} s",
+                         f"{errors}/{words}", _pct(errors / words), f"{heard}/{said}",
+                         _pct(right / matched if matched else None),
+                         f"{wall / transcript.duration:.2f}"])
+            print(f"{path.name} ({vocabulary} vocabulary): WER {errors}/{words} = "
+                  f"{100 * errors / words:.1f} %, names {heard}/{said}, attribution "
+                  f"{right}/{matched}, {wall:.0f} s", flush=True)
     elapsed = time.perf_counter() - start
 
     summary = []
-    for language, acc in sorted(pooled.items()):
+    for (language, vocabulary), acc in sorted(pooled.items()):
         rate = acc["errors"] / acc["words"]
-        summary.append([LANG_NAMES.get(language, language), int(acc["n"]), f"{int(acc['errors'])}/{int(acc['words'])}",
-                        _pct(rate), f"≤ {100 * TARGET_WER:.0f} %", "yes" if rate <= TARGET_WER else "**no**",
+        summary.append([LANG_NAMES.get(language, language), vocabulary, int(acc["n"]),
+                        f"{int(acc['errors'])}/{int(acc['words'])}", _pct(rate),
+                        f"≤ {100 * TARGET_WER:.0f} %", "yes" if rate <= TARGET_WER else "**no**",
+                        f"{int(acc['heard'])}/{int(acc['said'])}",
                         _pct(acc["right"] / acc["matched"] if acc["matched"] else None)])
     return "\n".join([
         ("Whisper base on the demo study's own synthetic recordings (workbench/demo/audio, made by "
@@ -128,11 +154,11 @@ def measure(load: LoadSampler) -> str:
         "normalisation). Attribution: share of the transcript's words that match the script "
         "(difflib alignment) and sit in a segment whose detected role is the party that says them."),
         "",
-        markdown_table(["Language", "Interviews", "Errors / words", "WER", "Target", "Met",
-                        "Attribution"], summary),
+        markdown_table(["Language", "Study vocabulary", "Interviews", "Errors / words", "WER",
+                        "Target", "Met", "Names heard", "Attribution"], summary),
         "",
-        markdown_table(["File", "Language", "Format", "Length", "Errors / words", "WER", "Attribution",
-                        "RTF"], rows),
+        markdown_table(["File", "Language", "Study vocabulary", "Format", "Length", "Errors / words",
+                        "WER", "Names heard", "Attribution", "RTF"], rows),
         "",
         (f"{total_audio / 60:.1f} minutes of audio in {elapsed / 60:.1f} minutes including model loading "
         f"(RTF {total_wall / total_audio:.2f} over the files); one process, the engine's default threads. Machine load: "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from benchmarks._wer import normalise
 from benchmarks.demo import attribution, script_words, transcript_words
 
 SCRIPT = [["interviewer", "How likely are you to recommend us?"], ["respondent", "Nine, I'd say."]]
@@ -28,3 +29,12 @@ def test_numbers_are_compared_as_words_in_both_languages():
     reference = script_words([["respondent", "Direi un 8."]], "it")
     hypothesis = transcript_words([("direi un otto", "respondent")], "it")
     assert attribution(reference, hypothesis) == (3, 3)
+
+
+def test_names_heard_counts_only_names_the_script_says():
+    from benchmarks.demo import names_heard
+
+    script = normalise("Buongiorno, sono Marco Ferri di Sirio Logistica. Parlo con Edilnord?", "it")
+    heard = normalise("Buongiorno sono Marco Ferri di Serio logistica, parlo con Edil Nord?", "it")
+    names = ["Marco Ferri", "Sirio Logistica", "Edilnord", "Brightwell Medical", ""]
+    assert names_heard(names, script, heard, "it") == (1, 3)
