@@ -75,7 +75,9 @@ def _fit(audio: np.ndarray, length: int) -> np.ndarray:
 
 def _sox(audio: np.ndarray, out_options: list[str], effects: list[str], suffix: str,
          sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """`sox in.wav OUT_OPTIONS out.SUFFIX EFFECTS`, then back to 16 kHz WAV with sox."""
+    """`sox in.wav OUT_OPTIONS out.SUFFIX EFFECTS`, then back to 16 kHz WAV with sox.
+
+    `-D` turns off sox's automatic dither (random noise), so each run hears the same line."""
     import shutil
     import subprocess
     import tempfile
@@ -87,8 +89,8 @@ def _sox(audio: np.ndarray, out_options: list[str], effects: list[str], suffix: 
     with tempfile.TemporaryDirectory() as tmp:
         source, coded, back = (Path(tmp) / name for name in ("in.wav", f"line{suffix}", "out.wav"))
         write_wav(source, audio, sample_rate)
-        subprocess.run(["sox", "-q", str(source), *out_options, str(coded), *effects], check=True)
-        subprocess.run(["sox", "-q", str(coded), "-r", str(sample_rate), "-c", "1", "-b", "16",
+        subprocess.run(["sox", "-q", "-D", str(source), *out_options, str(coded), *effects], check=True)
+        subprocess.run(["sox", "-q", "-D", str(coded), "-r", str(sample_rate), "-c", "1", "-b", "16",
                         "-e", "signed-integer", str(back)], check=True)
         decoded, _ = soundfile.read(str(back), dtype="float32")
     return _fit(decoded, len(audio))
