@@ -39,7 +39,7 @@ pyannote.metrics ``collar=0.5``, over the whole file; RTF = seconds per audio se
     sample.wav (2 speakers, 30 s, already narrow-band)  given 2: 0.9 %   auto: 0.9 %
       (0.0 % with overlaps kept; as phone band its turns are now exclusive)
     same through `sox -r 8000 -e u-law ... sinc 300-3400`  given 2: 5.2 % (34 % before
-      exclusive turns and centring); GSM 0.9 %, Opus 8 kbit/s 0.9 %, noise 15 dB 8.4 %
+      exclusive turns and centring); GSM 0.9 %, Opus 8 kbit/s 0.9 %, noise 15 dB 8.7 %
     falcon_test.wav (3 speakers, 19 s)                 given 3: 0.9 %   auto: 0.9 %
       (0.1 % with 5 s hops)
     same through the phone channels                    given 3: 2.9 % to 7.5 % (17.7 %
