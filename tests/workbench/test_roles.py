@@ -17,6 +17,7 @@ EXPECTED = {
     ("POST", "/studies"): "create_study",
     ("GET", "/studies/{study_id}"): "view_studies",
     ("GET", "/studies/{study_id}/upload"): "upload",
+    ("POST", "/studies/{study_id}/glossary"): "edit_transcript",
     ("POST", "/studies/{study_id}/interviews"): "upload",
     ("GET", "/interviews/{interview_id}"): "view_interviews",
     ("GET", "/interviews/{interview_id}/transcript"): "view_interviews",
