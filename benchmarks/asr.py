@@ -232,7 +232,6 @@ def worker_pipeline(name: str, path: Path, extra: dict[str, Any]) -> dict[str, A
     """The full pipeline (ASR + diarization, 2 speakers) on `path`, models loaded first."""
     from transcription.audio import load_audio
     from transcription.diarization import diarize, load_models
-    from transcription.pipeline import SpeakerOptions, transcribe
 
     _one_torch_thread()
     engine = build_engine(name, extra)
@@ -242,6 +241,21 @@ def worker_pipeline(name: str, path: Path, extra: dict[str, Any]) -> dict[str, A
     warm = load_audio(SPEED_SOURCE, sample_rate=SAMPLE_RATE)[: 10 * SAMPLE_RATE]
     diarize(warm, num_speakers=2)
     load_seconds = time.perf_counter() - start
+
+    timed = timed_pipeline(engine, path)
+    transcript = timed.pop("transcript")
+    return {
+        "engine": name, "load_seconds": load_seconds, **timed,
+        "duration": transcript.duration, "speakers": len(transcript.speakers),
+        "segments": len(transcript.segments), "peak_rss_mb": peak_rss_mb(),
+        "text": " ".join(seg.text.strip() for seg in transcript.segments),
+    }
+
+
+def timed_pipeline(engine: Any, path: Path) -> dict[str, Any]:
+    """One English two-speaker `transcribe` of `path`: wall and CPU seconds, the seconds until
+    ASR ended and after it (diarization left over and alignment), and the transcript."""
+    from transcription.pipeline import SpeakerOptions, transcribe
 
     steps: dict[str, float] = {}
 
@@ -255,13 +269,8 @@ def worker_pipeline(name: str, path: Path, extra: dict[str, Any]) -> dict[str, A
     wall, cpu = end - wall, time.process_time() - cpu
     asr_start = steps.get("transcribing", steps.get("decoding", end - wall))
     asr_end = steps.get("diarizing", steps.get("aligning", end))
-    return {
-        "engine": name, "load_seconds": load_seconds, "wall": wall, "cpu": cpu,
-        "asr": asr_end - asr_start, "after_asr": end - asr_end,
-        "duration": transcript.duration, "speakers": len(transcript.speakers),
-        "segments": len(transcript.segments), "peak_rss_mb": peak_rss_mb(),
-        "text": " ".join(seg.text.strip() for seg in transcript.segments),
-    }
+    return {"wall": wall, "cpu": cpu, "asr": asr_end - asr_start, "after_asr": end - asr_end,
+            "transcript": transcript}
 
 
 def run_worker(kind: str, engine: str, *extra: str) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def measure(load: LoadSampler) -> str:
     for item in study["interviews"]:
         path = STUDY.parent / item["audio"]
         language = item["language"]
-        names = [item.get(field) or "" for field in NAME_FIELDS] + [t.spelling for t in glossary.terms]
+        names = [item.get(field) or "" for field in NAME_FIELDS] + [t.canonical for t in glossary.terms]
         hints = build_hints(glossary, guide, [n for n in names[: len(NAME_FIELDS)] if n], language)
         for vocabulary, extra in (("without", {}), ("with", {"hints": hints, "glossary": glossary})):
             wall = time.perf_counter()

@@ -79,10 +79,9 @@ def worker_build(minutes: float, output: Path) -> dict[str, Any]:
 
 def worker_run(path: Path) -> dict[str, Any]:
     """Models loaded and warmed up first, then one full `transcribe` of `path`."""
-    from benchmarks.asr import _one_torch_thread, _warm_up, build_engine
+    from benchmarks.asr import _one_torch_thread, _warm_up, build_engine, timed_pipeline
     from transcription.audio import load_audio
     from transcription.diarization import diarize, load_models
-    from transcription.pipeline import SpeakerOptions, transcribe
 
     _one_torch_thread()
     engine = build_engine(ENGINE)
@@ -93,21 +92,10 @@ def worker_run(path: Path) -> dict[str, Any]:
     load_seconds = time.perf_counter() - start
     before = peak_rss_mb()
 
-    steps: dict[str, float] = {}
-
-    def progress(step: str, done: int, total: int) -> None:
-        steps.setdefault(step, time.perf_counter())
-
-    wall, cpu = time.perf_counter(), time.process_time()
-    transcript = transcribe(path, language="en", engine=engine, progress=progress,
-                            speakers=SpeakerOptions(diarize=True, num_speakers=2))
-    end = time.perf_counter()
-    wall, cpu = end - wall, time.process_time() - cpu
-    asr_start = steps.get("transcribing", end - wall)
-    asr_end = steps.get("diarizing", steps.get("aligning", end))
+    timed = timed_pipeline(engine, path)
+    transcript = timed.pop("transcript")
     return {
-        "load_seconds": load_seconds, "wall": wall, "cpu": cpu, "asr": asr_end - asr_start,
-        "after_asr": end - asr_end, "duration": transcript.duration,
+        "load_seconds": load_seconds, **timed, "duration": transcript.duration,
         "speakers": len(transcript.speakers), "segments": len(transcript.segments),
         "peak_rss_mb": peak_rss_mb(), "peak_rss_before_mb": before,
         "turns": [[t.start, t.end, t.speaker] for t in transcript.turns],

@@ -167,24 +167,24 @@ def _resampled_chunks(
     with _open(path) as container:
         stream = _audio_stream(path, container)
         header = _metadata_duration(container, stream) or None
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.InvalidDataError:
-                continue
-            for frame in frames:
-                for out in resampler.resample(frame):
-                    chunk = out.to_ndarray()
-                    decoded += chunk.shape[1]
-                    if limit is not None and decoded > limit:
-                        raise _too_long(max_duration or 0.0, header)
-                    yield chunk
-        for out in resampler.resample(None):
-            chunk = out.to_ndarray()
-            decoded += chunk.shape[1]
-            if limit is not None and decoded > limit:
-                raise _too_long(max_duration or 0.0, header)
-            yield chunk
+        for frame in _frames(container, stream):
+            for out in resampler.resample(frame):  # None flushes the resampler at the end
+                chunk = out.to_ndarray()
+                decoded += chunk.shape[1]
+                if limit is not None and decoded > limit:
+                    raise _too_long(max_duration or 0.0, header)
+                yield chunk
+
+
+def _frames(container: av.container.InputContainer,
+            stream: av.AudioStream) -> Iterator[av.AudioFrame | None]:
+    """The stream's decoded frames, skipping packets that fail to decode, then None."""
+    for packet in container.demux(stream):
+        try:
+            yield from packet.decode()
+        except av.error.InvalidDataError:
+            continue
+    yield None
 
 
 class _Signal:
