@@ -64,3 +64,19 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> TestCli
 
 def bearer(session: Session, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {user_service.create_token(session, user=user)}"}
+
+
+def make_interview(session: Session, settings, study: Study, meta: dict[str, str] | None = None,
+                   seconds: float = 2.0, seed: int = 0):
+    """An uploaded interview of `study` with its queued transcription job: (interview, job)."""
+    from workbench import storage
+    from workbench.services import interviews as interview_service
+
+    tmp = settings.data_dir / "tmp" / "in.wav"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_bytes(wav_bytes(seconds, seed=seed))
+    with tmp.open("rb") as handle:
+        staged = storage.stage_upload(settings, handle, "in.wav")
+    tmp.unlink()
+    return interview_service.create_interview(session, settings, study=study, staged=staged,
+                                              meta=interview_service.parse_meta(meta or {}), created_by=None)

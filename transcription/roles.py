@@ -22,10 +22,10 @@ The result is a suggestion the analyst can correct, not a verdict.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from .glossary import fold
 from .schema import Segment
 
 # Compared after lower-casing and stripping accents (perché -> perche, può -> puo).
@@ -71,14 +71,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE = re.compile(r"[^.!?…]+[.!?…]*")
 
 
-def _fold(text: str) -> str:
-    """Lower-case and strip accents, so perché == perche and può == puo."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _words(text: str) -> list[str]:
-    return _WORD.findall(_fold(text).replace("'", " ").replace("’", " "))
+    return _WORD.findall(fold(text).replace("'", " ").replace("’", " "))
 
 
 def _sentences(text: str) -> list[str]:

@@ -127,7 +127,7 @@ def recover(settings: Settings) -> list[int]:
 
 @lru_cache(maxsize=4)
 def _engine(name: str, model: str, cache_dir: str, device: str, compute_type: str, beam_size: int, vad: bool,
-            threads: int, batch_size: int = 0, vad_threshold: float = 0.3) -> Any:
+            threads: int, batch_size: int, vad_threshold: float) -> Any:
     if ":" in name:
         module, _, attribute = name.partition(":")
         return getattr(importlib.import_module(module), attribute)()
@@ -256,9 +256,9 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
             max_speakers=None if count else settings.max_speakers,
             guide_questions=tuple(q.text for q in study_service.get_guide(session, study.id)),
         )
-        language = interview.language if interview.language != "auto" else study.language
-        hints, glossary = glossary_service.hints_for_interview(
-            session, interview=interview, language=None if language == "auto" else language)
+        chosen = interview.language if interview.language != "auto" else study.language
+        language = None if chosen == "auto" else chosen
+        hints, glossary = glossary_service.hints_for_interview(session, interview=interview, language=language)
         interview.status = InterviewStatus.processing
         session.add(interview)
         session.commit()
@@ -270,7 +270,7 @@ def run_transcription_job(settings: Settings, job_id: int) -> None:
             progress("loading model", 1, 1)
             transcript = transcribe(
                 storage.path_of(settings, recording.storage_key),
-                language=None if language == "auto" else language,
+                language=language,
                 engine=engine,
                 max_duration=settings.max_duration_minutes * 60,
                 speakers=speaker_options,

@@ -2,12 +2,11 @@
 
 from sqlmodel import select
 
-from tests.factories import make_study, make_user, sign_in, wav_bytes
+from tests.factories import make_interview, make_study, make_user, sign_in, wav_bytes
 from tests.fakes import FakeEngine
-from workbench import jobs, storage
+from workbench import jobs
 from workbench.models import Study, TranscriptSegment
 from workbench.services import glossary as glossary_service
-from workbench.services import interviews as interview_service
 
 HTMX = {"HX-Request": "true"}
 
@@ -68,15 +67,8 @@ def test_the_job_decodes_with_the_studys_hints_and_respells_the_transcript(sessi
     study = make_study(session, language="en")
     # the fake engine says "...because the account manager always answers."
     glossary_service.set_glossary(session, study_id=study.id, text="Acme Care: account manager\nSirio Logistics")
-    tmp = settings.data_dir / "tmp" / "in.wav"
-    tmp.write_bytes(wav_bytes(2.0))
-    with tmp.open("rb") as handle:
-        staged = storage.stage_upload(settings, handle, "in.wav")
-    tmp.unlink()
-    meta = interview_service.parse_meta({"account": "Edilnord Forniture S.r.l.", "respondent_name": "Laura Bianchi",
-                                         "product_line": "Road freight"})
-    interview, job = interview_service.create_interview(session, settings, study=study, staged=staged, meta=meta,
-                                                        created_by=None)
+    meta = {"account": "Edilnord Forniture S.r.l.", "respondent_name": "Laura Bianchi", "product_line": "Road freight"}
+    interview, job = make_interview(session, settings, study, meta)
     FakeEngine.hints_seen.clear()
     jobs.run_transcription_job(settings, job.id)
 
@@ -95,13 +87,7 @@ def test_a_study_with_no_guide_glossary_or_names_decodes_without_hints(session, 
     study = Study(name="Bare", language="auto")
     session.add(study)
     session.commit()
-    tmp = settings.data_dir / "tmp" / "in.wav"
-    tmp.write_bytes(wav_bytes(2.0, seed=3))
-    with tmp.open("rb") as handle:
-        staged = storage.stage_upload(settings, handle, "in.wav")
-    tmp.unlink()
-    _, job = interview_service.create_interview(session, settings, study=study, staged=staged,
-                                                meta=interview_service.parse_meta({}), created_by=None)
+    _, job = make_interview(session, settings, study, seed=3)
     FakeEngine.hints_seen.clear()
     jobs.run_transcription_job(settings, job.id)
     assert FakeEngine.hints_seen == [None]
@@ -143,13 +129,7 @@ def test_perche_transcribe_takes_a_glossary_file(settings, monkeypatch, tmp_path
 def test_no_prompt_reaches_an_engine_without_voice_activity_filtering(session, settings):
     study = make_study(session, language="en")
     glossary_service.set_glossary(session, study_id=study.id, text="Acme Care: account manager")
-    tmp = settings.data_dir / "tmp" / "in.wav"
-    tmp.write_bytes(wav_bytes(2.0, seed=5))
-    with tmp.open("rb") as handle:
-        staged = storage.stage_upload(settings, handle, "in.wav")
-    tmp.unlink()
-    interview, job = interview_service.create_interview(session, settings, study=study, staged=staged,
-                                                        meta=interview_service.parse_meta({}), created_by=None)
+    interview, job = make_interview(session, settings, study, seed=5)
     FakeEngine.hints_seen.clear()
     jobs.run_transcription_job(settings.model_copy(update={"asr_vad": False}), job.id)
     assert FakeEngine.hints_seen == [None]

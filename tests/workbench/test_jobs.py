@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from tests.factories import make_study, wav_bytes
+from tests.factories import make_interview, make_study
 from workbench import jobs, storage
 from workbench.models import Interview, InterviewStatus, Job, JobStatus, Speaker, TranscriptSegment
 from workbench.services import interviews as interview_service
@@ -19,15 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _interview_with_job(session, settings, seed=0):
-    study = make_study(session)
-    tmp = settings.data_dir / "tmp" / "in.wav"
-    tmp.write_bytes(wav_bytes(2.0, seed=seed))
-    with tmp.open("rb") as handle:
-        staged = storage.stage_upload(settings, handle, "in.wav")
-    tmp.unlink()
-    meta = interview_service.parse_meta({"account": "Acme"})
-    return interview_service.create_interview(session, settings, study=study, staged=staged, meta=meta,
-                                              created_by=None)
+    return make_interview(session, settings, make_study(session), {"account": "Acme"}, seed=seed)
 
 
 def test_running_a_job_twice_replaces_its_output(session, settings):

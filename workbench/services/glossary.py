@@ -47,9 +47,10 @@ def prompt_is_safe(settings: Settings) -> bool:
 
     With VAD off, a prompt made Whisper base write text over silence and noise ("No, no, no,
     no, no." in Italian, a made-up question in English) where it wrote nothing without one;
-    with VAD on, nothing. The openai-whisper engine has no VAD.
+    with VAD on, nothing. The openai-whisper engine has no VAD; faster-whisper's batched
+    pipeline always uses it.
     """
-    return settings.asr_vad and settings.asr_engine != "openai-whisper"
+    return settings.asr_engine != "openai-whisper" and (settings.asr_vad or settings.asr_batch_size > 0)
 
 
 def interview_names(interview: Interview) -> list[str]:
