@@ -39,11 +39,12 @@ class Segment:
     """A stretch of speech; `speaker` stays None until diarization assigns one.
 
     `overlap` is True when another speaker talks at the same time for a noticeable part
-    of the segment (its words may then be less reliable).
+    of the segment (its words may then be less reliable). `start` and `end` are None only
+    for a transcript imported from a file that carries no timestamps.
     """
 
-    start: float
-    end: float
+    start: float | None
+    end: float | None
     text: str
     speaker: str | None = None
     words: list[Word] = field(default_factory=list)
@@ -62,8 +63,8 @@ class Segment:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Segment:
         return cls(
-            start=float(data["start"]),
-            end=float(data["end"]),
+            start=None if data.get("start") is None else float(data["start"]),
+            end=None if data.get("end") is None else float(data["end"]),
             text=str(data["text"]),
             speaker=data.get("speaker"),
             words=[Word.from_dict(w) for w in data.get("words", [])],
@@ -77,6 +78,7 @@ class Speaker:
 
     id: str
     role: str = "unknown"
+    name: str = ""  # a display name, when the source names the speaker (an imported transcript)
 
     def __post_init__(self) -> None:
         if self.role not in SPEAKER_ROLES:
@@ -89,7 +91,7 @@ class Speaker:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Speaker:
-        return cls(id=str(data["id"]), role=str(data.get("role", "unknown")))
+        return cls(id=str(data["id"]), role=str(data.get("role", "unknown")), name=str(data.get("name", "")))
 
 
 @dataclass

@@ -55,7 +55,7 @@ def _wants_json(request: Request) -> bool:
 def _error_response(request: Request, status: int, title: str, message: str,
                     link: tuple[str, str] | None = None) -> Response:
     if _wants_json(request):
-        body = {"error": title, "detail": message, **({"link": link[0]} if link else {})}
+        body = {"error": title, "detail": message, "status": status, **({"link": link[0]} if link else {})}
         return JSONResponse(body, status_code=status)
     context = {"title": title, "message": message, "status": status, "link": link}
     if request.headers.get("hx-request") == "true":

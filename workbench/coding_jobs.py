@@ -121,10 +121,12 @@ def speaker_turns(segments: list, labels: dict[int, str]) -> tuple[list, dict[st
             continue
         words = list(seg.words) if seg.text == seg.asr_text and seg.words else None
         last = turns[-1] if turns else None
-        if last is not None and last.speaker == speaker and seg.start - (last.end or seg.start) < 2.0:
+        untimed = seg.start is None or last is None or last.end is None
+        gap = 0.0 if untimed else seg.start - last.end
+        if last is not None and last.speaker == speaker and gap < 2.0:
             offset = len(last.text) + 1
             last.text = f"{last.text} {text}"
-            last.end = seg.end
+            last.end = seg.end if seg.end is not None else last.end
             last.words = (last.words + words) if last.words is not None and words is not None else None
         else:
             offset = 0

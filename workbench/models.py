@@ -94,6 +94,8 @@ class Interview(SQLModel, table=True):
     participants: int | None = None
     language: str = Field(default="auto", max_length=8)
     transcript_language: str | None = Field(default=None, max_length=8)
+    # the file an imported transcript came from (DOCX, SRT, a REFI-QDA project…); empty when Perché transcribed it
+    transcript_file: str = Field(default="", max_length=255)
     status: InterviewStatus = Field(default=InterviewStatus.queued, index=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -128,8 +130,8 @@ class TranscriptSegment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     interview_id: int = Field(foreign_key="interview.id", index=True)
     position: int
-    start: float
-    end: float
+    start: float | None = None  # None only in a transcript imported from a file without timestamps
+    end: float | None = None
     speaker_id: int | None = Field(default=None, foreign_key="speaker.id")
     text: str
     asr_text: str  # what the engine heard, kept so corrections can be learnt from

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from transcription.schema import AudioInfo
+from transcription.schema import AudioInfo, Transcript
 from workbench import storage
 from workbench.errors import Conflict, NotFound, Unprocessable, UnsupportedMedia
 from workbench.models import Interview, InterviewStatus, Job, Recording, Study, User
@@ -166,6 +166,26 @@ def create_interview(session: Session, settings: Settings, *, study: Study, stag
     return interview, job
 
 
+def add_transcribed_interview(session: Session, *, study: Study, transcript: Transcript, meta: InterviewMeta,
+                              transcript_file: str, created_by: User | None) -> Interview:
+    """An interview whose transcript was made elsewhere (a file, a REFI-QDA project): no recording needed.
+
+    Adds the interview, its speakers and segments, flushed but not committed: the caller commits once
+    everything it imports is in place, or rolls back and nothing is left half-made.
+    """
+    from workbench.services.transcripts import replace_transcript
+
+    if not transcript.segments:
+        raise Unprocessable(f"'{transcript_file}' holds no transcript text.", title="Empty transcript")
+    interview = Interview(study_id=study.id, created_by=created_by.id if created_by else None,
+                          transcript_file=transcript_file[:255], **meta.model_dump())
+    session.add(interview)
+    session.flush()
+    replace_transcript(session, interview=interview, transcript=transcript)
+    session.flush()
+    return interview
+
+
 def get_interview(session: Session, interview_id: int) -> Interview:
     interview = session.get(Interview, interview_id)
     if interview is None:
@@ -173,8 +193,13 @@ def get_interview(session: Session, interview_id: int) -> Interview:
     return interview
 
 
+def find_recording(session: Session, interview_id: int) -> Recording | None:
+    """The interview's recording, or None for an interview imported as a transcript without audio."""
+    return session.exec(select(Recording).where(Recording.interview_id == interview_id)).first()
+
+
 def get_recording(session: Session, interview_id: int) -> Recording:
-    recording = session.exec(select(Recording).where(Recording.interview_id == interview_id)).first()
+    recording = find_recording(session, interview_id)
     if recording is None:
         raise NotFound(f"Interview #{interview_id} has no recording.")
     return recording

@@ -33,11 +33,12 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
     session.exec(old_segments)  # type: ignore[call-overload]
     session.exec(delete(Speaker).where(Speaker.interview_id == interview.id))  # type: ignore[call-overload]
     roles = {s.id: s.role for s in transcript.speakers}
+    names = {s.id: s.name for s in transcript.speakers if s.name}
     labels = sorted({seg.speaker for seg in transcript.segments if seg.speaker} | set(roles))
     speakers: dict[str, Speaker] = {}
     for number, label in enumerate(labels, start=1):
         role = roles.get(label, "unknown")
-        name = role.title() if role in ("interviewer", "respondent") else f"Speaker {number}"
+        name = names.get(label) or (role.title() if role in ("interviewer", "respondent") else f"Speaker {number}")
         speaker = Speaker(interview_id=interview.id, label=label, display_name=name, role=role)
         session.add(speaker)
         speakers[label] = speaker
