@@ -25,6 +25,44 @@ from workbench.uploads import receive_upload
 router = APIRouter(prefix="/api", tags=["api"])
 
 
+class ErrorPublic(BaseModel):
+    """Every error the API answers has this shape (workbench/app.py's handlers write it)."""
+
+    error: str = Field(description="A short title, e.g. 'Not found'.")
+    detail: str = Field(description="What went wrong and what to do about it.")
+    status: int = Field(description="The HTTP status again, for clients that lose it.")
+    link: str | None = Field(None, description="Where to go next, when there is somewhere (e.g. the interview "
+                                               "a duplicate upload already created).")
+
+
+ERROR_MEANINGS = {
+    400: "The request could not be read; the detail says what to send.",
+    401: "No valid credentials: send `Authorization: Bearer <token>` (create one with `perche token create EMAIL`).",
+    403: "Your role does not allow this; the detail names what it would need.",
+    404: "Nothing has that id (an id beyond the database's integer range included).",
+    409: "The request clashes with the current state; the detail says what to do first.",
+    413: "What was sent is larger than the limit.",
+    415: "The body's media type is not one this route reads.",
+    422: "A parameter or the body is malformed or out of range; the detail names the field.",
+}
+
+
+def error_responses(*statuses: int, notes: dict[int, str] | None = None,
+                    signed_in: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of an API route: each error status it can answer, documented with ErrorPublic.
+
+    Signed-in routes always add 401 and 403 (the token is checked, then the role's permission).
+    `notes` replaces the general meaning of a status with what it means on this route.
+    """
+    wanted = sorted(set(statuses) | ({401, 403} if signed_in else set()))
+    unknown = [s for s in wanted if s not in ERROR_MEANINGS]
+    if unknown:
+        raise ValueError(f"No meaning written for status {unknown}; add it to ERROR_MEANINGS.")
+    notes = notes or {}
+    return {status: {"model": ErrorPublic, "description": notes.get(status, ERROR_MEANINGS[status])}
+            for status in wanted}
+
+
 class Created(BaseModel):
     id: int
 
@@ -51,7 +89,7 @@ class StudyPublic(BaseModel):
     guide: list[study_service.GuideQuestionIn]
 
 
-@router.post("/studies", status_code=201, response_model=Created)
+@router.post("/studies", status_code=201, response_model=Created, responses=error_responses(422))
 def create_study(data: study_service.StudyIn, session: SessionDep,
                  user: Annotated[User, require(Permission.create_study)]) -> Created:
     """Create a study with its interview guide."""
@@ -59,13 +97,13 @@ def create_study(data: study_service.StudyIn, session: SessionDep,
     return Created(id=study.id)
 
 
-@router.get("/studies", response_model=list[StudyPublic])
+@router.get("/studies", response_model=list[StudyPublic], responses=error_responses())
 def read_studies(session: SessionDep, user: Annotated[User, require(Permission.view_studies)]) -> list[StudyPublic]:
     """All studies with their guides."""
     return [_study_public(session, s) for s in study_service.list_studies(session)]
 
 
-@router.get("/studies/{study_id}", response_model=StudyPublic)
+@router.get("/studies/{study_id}", response_model=StudyPublic, responses=error_responses(404, 422))
 def read_study(study_id: int, session: SessionDep,
                user: Annotated[User, require(Permission.view_studies)]) -> StudyPublic:
     """One study with its guide."""
@@ -81,6 +119,8 @@ def _study_public(session, study) -> StudyPublic:
 
 
 @router.post("/studies/{study_id}/interviews", status_code=202, response_model=Accepted,
+             responses=error_responses(400, 404, 409, 413, 415, 422, notes={
+                 409: "This recording is already in the study; `link` opens that interview."}),
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
                  "type": "object", "required": ["file"],
                  "properties": {"file": {"type": "string", "format": "binary"},
@@ -93,7 +133,7 @@ async def create_interview(request: Request, study_id: int, session: SessionDep,
     return JSONResponse({"id": interview.id, "job_id": job.id}, status_code=202)
 
 
-@router.get("/jobs/{job_id}", response_model=JobPublic)
+@router.get("/jobs/{job_id}", response_model=JobPublic, responses=error_responses(404, 422))
 def read_job(job_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_interviews)]) -> JobPublic:
     """A job's status and progress (0..1)."""
     job = job_service.get_job(session, job_id)
@@ -101,7 +141,7 @@ def read_job(job_id: int, session: SessionDep, user: Annotated[User, require(Per
                      error=job.error)
 
 
-@router.get("/interviews/{interview_id}/transcript")
+@router.get("/interviews/{interview_id}/transcript", responses=error_responses(404, 422))
 def read_transcript(interview_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.view_interviews)]) -> dict:
     """The interview's transcript: language, duration, speakers and segments."""
@@ -154,7 +194,7 @@ class CodebookReplaced(BaseModel):
     recode_job_ids: list[int] = Field(description="Coding jobs queued to code the study again (with ?recode=true).")
 
 
-@router.get("/interviews/{interview_id}/coding", response_model=CodingPublic)
+@router.get("/interviews/{interview_id}/coding", response_model=CodingPublic, responses=error_responses(404, 422))
 def read_coding(interview_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.view_interviews)]) -> CodingPublic:
     """The interview's coded units with their codes, sentiment and reasons, its ratings and coding status."""
@@ -182,9 +222,10 @@ _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
 
 
 @router.put("/studies/{study_id}/codebook", response_model=CodebookReplaced,
-            responses={409: {"description": "The study's units are coded; send ?recode=true to replace anyway."},
-                       415: {"description": "The body is neither application/yaml nor application/json."},
-                       422: {"description": "The codebook is malformed; the detail names the entry to fix."}},
+            responses=error_responses(404, 409, 415, 422, notes={
+                409: "The study's units are coded; send ?recode=true to replace anyway.",
+                415: "The body is neither application/yaml nor application/json.",
+                422: "The codebook is malformed; the detail names the entry to fix."}),
             openapi_extra={"requestBody": {"required": True, "content": {
                 "application/yaml": {"schema": _CODEBOOK_BODY}, "application/json": {"schema": _CODEBOOK_BODY}}}})
 async def replace_codebook(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
@@ -246,7 +287,7 @@ class ReportPublic(BaseModel):
     methodology: dict[str, Any]
 
 
-@router.get("/studies/{study_id}/report", response_model=ReportPublic)
+@router.get("/studies/{study_id}/report", response_model=ReportPublic, responses=error_responses(404, 422))
 def read_report_data(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_reports)],
                      segment: str | None = None, region: str | None = None, product_line: str | None = None,
                      journey_stage: str | None = None, interviewer: str | None = None,
