@@ -1,6 +1,7 @@
 """Write a Transcript in the formats people and tools read: JSON, RTTM, SRT, WebVTT, plain text.
 
-Pure functions, no models:
+Pure functions, no models. Speakers are shown by their display name (`Speaker.name`) when
+the transcript carries one, else by their id (SPEAKER_00).
 
 - ``to_json(transcript) -> dict``: {"language", "duration", "speakers": [{"id", "role"}],
   "segments": [{"start", "end", "speaker", "text", "words": [{"start", "end", "word",
@@ -8,18 +9,71 @@ Pure functions, no models:
 - ``to_rttm(transcript, file_id) -> str``: one SPEAKER line per diarization turn (the
   segments' spans when there are no turns), for scoring with pyannote.metrics or
   dscore. Columns: type file channel start duration <NA> <NA> speaker <NA> <NA>.
-- ``to_srt(transcript)`` and ``to_vtt(transcript)``: subtitles, the speaker in front
-  of each line when known.
+- ``to_srt(transcript)`` and ``to_vtt(transcript)``: subtitles with speakers (SRT as a
+  ``Name: `` prefix, WebVTT as a ``<v Name>`` voice tag). A transcript imported without
+  timestamps cannot be subtitles: both raise `UntimedTranscript`.
 - ``to_text(transcript)``: a readable transcript, one line per segment with its time
-  span and speaker (and role).
+  span and speaker (and role), for `perche transcribe`.
+- ``to_timestamped_text(transcript)``: ``[hh:mm:ss] Name: text`` lines (noScribe, aTrain and
+  `transcription.text_format` read them back).
+- ``to_f4_text(transcript)``: f4/MAXQDA paragraphs, ``Name: text #hh:mm:ss-d#`` with the time
+  at the end of each turn (d = tenths of a second).
+- ``TranscriptHeader``: the interview's data printed above a transcript (see ``export_docx``).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, fields
 from typing import Any
 
-from .schema import Segment, Transcript
+from .errors import TranscriptionError
+from .schema import Transcript
+from .text_format import clock, write_lines
+
+
+class UntimedTranscript(TranscriptionError):
+    """The transcript carries no timestamps, and the format needs them (subtitles)."""
+
+
+HEADER_LABELS = {"account": "Account", "respondent": "Respondent", "role": "Role", "date": "Date",
+                 "interviewer": "Interviewer", "segment": "Segment", "region": "Region",
+                 "product_line": "Product line", "journey_stage": "Journey stage", "channel": "Channel",
+                 "language": "Language", "duration": "Duration"}
+
+
+@dataclass
+class TranscriptHeader:
+    """What a transcript document says about its interview; empty fields are left out."""
+
+    title: str = ""
+    account: str = ""
+    respondent: str = ""
+    role: str = ""
+    date: str = ""
+    interviewer: str = ""
+    segment: str = ""
+    region: str = ""
+    product_line: str = ""
+    journey_stage: str = ""
+    channel: str = ""
+    language: str = ""
+    duration: str = ""
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) of every filled field but the title, in a fixed order."""
+        return [(HEADER_LABELS[f.name], str(getattr(self, f.name)).strip()) for f in fields(self)
+                if f.name != "title" and str(getattr(self, f.name)).strip()]
+
+
+def speaker_names(transcript: Transcript) -> dict[str, str]:
+    """Each speaker id's display name (its id when it has none)."""
+    return {s.id: s.name.strip() or s.id for s in transcript.speakers}
+
+
+def is_timed(transcript: Transcript) -> bool:
+    """Whether every segment with text has a start time (imported transcripts may have none)."""
+    return all(seg.start is not None for seg in transcript.segments if seg.text.strip())
 
 
 def to_json(transcript: Transcript) -> dict[str, Any]:
@@ -69,27 +123,43 @@ def _timestamp(seconds: float, separator: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
 
 
-def _caption(seg: Segment) -> str:
-    text = seg.text.strip()
-    return f"[{seg.speaker}] {text}" if seg.speaker else text
+def _cues(transcript: Transcript, what: str) -> list[tuple[float, float, str | None, str]]:
+    """(start, end, speaker name, text) of every segment with text; a missing end runs to the next start."""
+    spoken = [seg for seg in transcript.segments if seg.text.strip()]
+    if not is_timed(transcript):
+        raise UntimedTranscript(
+            f"This transcript has no timestamps (it was imported from a file without them), so it cannot be "
+            f"written as {what} subtitles. Download it as DOCX or text instead.")
+    names = speaker_names(transcript)
+    cues = []
+    for index, seg in enumerate(spoken):
+        start = float(seg.start)  # type: ignore[arg-type]  (is_timed checked it)
+        following = spoken[index + 1].start if index + 1 < len(spoken) else None
+        end = seg.end if seg.end is not None else following if following is not None else \
+            max(start, transcript.duration)
+        name = names.get(seg.speaker, seg.speaker) if seg.speaker else None
+        cues.append((start, max(start, float(end)), name, " ".join(seg.text.split())))
+    return cues
 
 
 def to_srt(transcript: Transcript) -> str:
     blocks = [
-        f"{number}\n{_timestamp(seg.start, ',')} --> {_timestamp(seg.end, ',')}\n{_caption(seg)}\n"
-        for number, seg in enumerate((s for s in transcript.segments if s.text.strip()), start=1)
+        f"{number}\n{_timestamp(start, ',')} --> {_timestamp(end, ',')}\n{f'{name}: ' if name else ''}{text}\n"
+        for number, (start, end, name, text) in enumerate(_cues(transcript, "SRT"), start=1)
     ]
     return "\n".join(blocks)
 
 
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_vtt(transcript: Transcript) -> str:
     blocks = ["WEBVTT\n"]
-    for seg in transcript.segments:
-        if not seg.text.strip():
-            continue
-        text = seg.text.strip()
-        cue = f"<v {seg.speaker}>{text}" if seg.speaker else text
-        blocks.append(f"{_timestamp(seg.start, '.')} --> {_timestamp(seg.end, '.')}\n{cue}\n")
+    for start, end, name, text in _cues(transcript, "WebVTT"):
+        voice = _vtt_escape(name).replace("\n", " ") if name else ""
+        cue = f"<v {voice}>{_vtt_escape(text)}" if name else _vtt_escape(text)
+        blocks.append(f"{_timestamp(start, '.')} --> {_timestamp(end, '.')}\n{cue}\n")
     return "\n".join(blocks)
 
 
@@ -109,3 +179,36 @@ def to_text(transcript: Transcript) -> str:
         mark = " [overlap]" if seg.overlap else ""
         lines.append(f"[{_clock(seg.start)} → {_clock(seg.end)}]{who}{mark}: {seg.text.strip()}")
     return "\n".join(lines)
+
+
+def to_timestamped_text(transcript: Transcript, newline: str = "\n") -> str:
+    """`[hh:mm:ss] Name: text` per segment (no timestamp where a segment has none)."""
+    names = speaker_names(transcript)
+    document, _spans = write_lines(
+        ((seg.start, names.get(seg.speaker, seg.speaker) if seg.speaker else None, seg.text)
+         for seg in transcript.segments if seg.text.strip()), newline)
+    return document
+
+
+def f4_timestamp(seconds: float) -> str:
+    """#hh:mm:ss-d#, d the tenths of a second: the f4transkript mark MAXQDA links to the audio."""
+    tenths = round(max(seconds, 0.0) * 10)
+    return f"#{clock(tenths // 10)}-{tenths % 10}#"
+
+
+def to_f4_text(transcript: Transcript, newline: str = "\n") -> str:
+    """One paragraph per segment, `Name: text #hh:mm:ss-d#`, the time where the turn ends.
+
+    Paragraphs are separated by an empty line, as f4transkript writes them; a segment without
+    timestamps gets no mark.
+    """
+    names = speaker_names(transcript)
+    paragraphs = []
+    for seg in transcript.segments:
+        text = " ".join(seg.text.split())
+        if not text:
+            continue
+        who = " ".join(names.get(seg.speaker, seg.speaker).replace(":", " ").split()) if seg.speaker else ""
+        when = seg.end if seg.end is not None else seg.start
+        paragraphs.append((f"{who}: " if who else "") + text + (f" {f4_timestamp(when)}" if when is not None else ""))
+    return (newline * 2).join(paragraphs) + (newline if paragraphs else "")

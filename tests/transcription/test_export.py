@@ -47,8 +47,8 @@ def test_rttm_falls_back_to_segments() -> None:
 
 def test_srt_and_vtt_timestamps_and_speakers() -> None:
     srt = to_srt(transcript())
-    assert "1\n00:00:00,500 --> 00:00:03,250\n[SPEAKER_00] Che voto ci darebbe?\n" in srt
-    assert "2\n00:01:01,000 --> 00:01:05,000\n[SPEAKER_01] Direi un otto.\n" in srt
+    assert "1\n00:00:00,500 --> 00:00:03,250\nSPEAKER_00: Che voto ci darebbe?\n" in srt
+    assert "2\n00:01:01,000 --> 00:01:05,000\nSPEAKER_01: Direi un otto.\n" in srt
     vtt = to_vtt(transcript())
     assert vtt.startswith("WEBVTT\n")
     assert "00:01:01.000 --> 00:01:05.000\n<v SPEAKER_01>Direi un otto." in vtt
