@@ -23,3 +23,12 @@ class AudioTooLong(TranscriptionError):
 
 class ModelUnavailable(TranscriptionError):
     """The speech model weights are missing or fail their checksum."""
+
+
+class TranscriptFileError(TranscriptionError):
+    """A transcript file (DOCX, TXT, SRT, VTT, CSV) could not be read; the message names the file and line."""
+
+    def __init__(self, message: str, *, filename: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.line = line
