@@ -68,7 +68,20 @@ EXPECTED = {
     ("GET", "/api/interviews/{interview_id}/coding"): "view_interviews",
     ("GET", "/api/studies/{study_id}/report"): "view_reports",
     ("PUT", "/api/studies/{study_id}/codebook"): "code",
+    ("GET", "/api/studies/{study_id}/codebook"): "view_coding",
+    ("GET", "/api/studies/{study_id}/interviews"): "view_interviews",
+    ("GET", "/api/interviews/{interview_id}"): "view_interviews",
+    ("PATCH", "/api/interviews/{interview_id}"): "edit_metadata",
+    ("PUT", "/api/interviews/{interview_id}/transcript"): "edit_transcript",
+    ("GET", "/api/studies/{study_id}/stories"): "view_reports",
+    ("GET", "/api/stories/{story_id}"): "view_reports",
+    **{("GET", f"{prefix}/interviews/{{interview_id}}/transcript.{suffix}"): "view_interviews"
+       for prefix in ("", "/api") for suffix in ("docx", "srt", "vtt", "txt", "f4.txt")},
+    **{("GET", f"{prefix}/studies/{{study_id}}/export/{name}"): "view_coding"
+       for prefix in ("", "/api") for name in ("segments.xlsx", "segments.csv", "ratings.xlsx", "ratings.csv",
+                                               "codebook.xlsx")},
 }
+EXPECTED[("DELETE", "/api/interviews/{interview_id}")] = "code"  # last: it deletes the world's interview
 
 # Who holds what, written out here independently of workbench.permissions.
 ALLOWED = {
@@ -124,8 +137,13 @@ def world(client, session):
     proposal = ThemeProposal(study_id=study.id, label="A theme", keyphrases=[], unit_ids=[unit.id], examples=[])
     session.add(proposal)
     session.commit()
+    from workbench.models import Interview
+    from workbench.services import reports as report_service
+
+    story = report_service.set_story_status(session, interview=session.get(Interview, interview_id),
+                                            status="approved", user=admin)
     return {"study_id": study.id, "interview_id": interview_id, "job_id": job_id, "segment_id": segment_id,
-            "speaker_id": speaker_id, "user_id": admin.id, "unit_id": unit.id, "code_id": code.id,
+            "story_id": story.id, "speaker_id": speaker_id, "user_id": admin.id, "unit_id": unit.id, "code_id": code.id,
             "proposal_id": proposal.id}
 
 

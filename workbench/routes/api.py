@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from transcription.schema import SPEAKER_ROLES
 from workbench import coding_jobs
 from workbench.deps import SessionDep, SettingsDep, require
-from workbench.errors import UnsupportedMedia
-from workbench.models import User
-from workbench.permissions import Permission
+from workbench.errors import Conflict, Unprocessable, UnsupportedMedia
+from workbench.models import InterviewStatus, JobStatus, User
+from workbench.permissions import Permission, can
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
 from workbench.services import interviews as interview_service
@@ -119,17 +120,35 @@ def _study_public(session, study) -> StudyPublic:
 
 
 @router.post("/studies/{study_id}/interviews", status_code=202, response_model=Accepted,
-             responses=error_responses(400, 404, 409, 413, 415, 422, notes={
-                 409: "This recording is already in the study; `link` opens that interview."}),
+             responses={201: {"model": Created, "description": "A transcript was imported and there is nothing left "
+                                                               "to run (coding after transcription is off)."},
+                        **error_responses(400, 404, 409, 413, 415, 422, notes={
+                            409: "This recording is already in the study; `link` opens that interview.",
+                            413: "The recording is over PERCHE_MAX_UPLOAD_MB, or the transcript over 20 MB.",
+                            422: "Metadata that does not validate, a recording over the length limit, or a "
+                                 "transcript file that cannot be read (the detail names the file and the line)."})},
              openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
-                 "type": "object", "required": ["file"],
-                 "properties": {"file": {"type": "string", "format": "binary"},
-                                **{name: {"type": "string"} for name in interview_service.META_FIELDS}}}}}}})
+                 "type": "object",
+                 "description": "A recording (`file`), or a transcript made elsewhere (`transcript`) with or "
+                                "without its recording (`file`); at least one of the two.",
+                 "properties": {
+                     "file": {"type": "string", "format": "binary",
+                              "description": "The recording: mp3, m4a, wav, ogg, opus, flac or mp4."},
+                     "transcript": {"type": "string", "format": "binary",
+                                    "description": "A transcript: .docx, .txt ([hh:mm:ss] Speaker: text lines, "
+                                                   "or f4/MAXQDA #hh:mm:ss-d# marks), .srt, .vtt or .csv "
+                                                   "(speaker,start,end,text)."},
+                     **{name: {"type": "string"} for name in interview_service.META_FIELDS}}}}}}})
 async def create_interview(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
                            user: Annotated[User, require(Permission.upload)]) -> JSONResponse:
-    """Upload a recording with its metadata; processing runs as a job."""
+    """Upload a recording, or a transcript made elsewhere (with or without its recording), with its metadata.
+
+    A recording is transcribed by the job returned (202). An imported transcript is stored at once and
+    coded by the job returned (202), or, when coding after transcription is off, there is no job (201)."""
     study = study_service.get_study(session, study_id)
     interview, job = await receive_upload(request, session, settings, study=study, user=user)
+    if job is None:
+        return JSONResponse({"id": interview.id}, status_code=201)
     return JSONResponse({"id": interview.id, "job_id": job.id}, status_code=202)
 
 
@@ -146,8 +165,8 @@ def read_transcript(interview_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.view_interviews)]) -> dict:
     """The interview's transcript: language, duration, speakers and segments."""
     interview = interview_service.get_interview(session, interview_id)
-    recording = interview_service.get_recording(session, interview_id)
-    return transcript_service.transcript_json(session, interview=interview, duration=recording.duration)
+    duration = interview_service.interview_duration(session, interview_id)  # a transcript may have no recording
+    return transcript_service.transcript_json(session, interview=interview, duration=duration)
 
 
 class CodePublic(BaseModel):
@@ -311,3 +330,327 @@ def read_report_data(study_id: int, session: SessionDep, user: Annotated[User, r
         item["indicative"] = scale.indicative
     return ReportPublic(**data, indicative_below=INDICATIVE_BELOW,
                         confidence_threshold=report.study.confidence_threshold)
+
+
+# --- interviews: list, read, metadata, delete ------------------------------------------------------
+
+
+class RecordingPublic(BaseModel):
+    filename: str = Field(description="The uploaded file's name.")
+    duration: float = Field(description="Seconds.")
+    channels: int
+    sample_rate: int
+    format: str
+    codec: str
+    size_bytes: int
+
+
+class InterviewCounts(BaseModel):
+    speakers: int
+    segments: int = Field(description="Transcript segments.")
+    units: int = Field(description="Coded units (codable pieces of the respondents' answers).")
+    ratings: int
+
+
+class InterviewSummary(BaseModel):
+    id: int
+    study_id: int
+    status: InterviewStatus = Field(description="Where transcription stands: queued, processing, transcribed "
+                                                "or failed.")
+    metadata: interview_service.InterviewMeta
+    transcript_file: str = Field(description="The file an imported transcript came from; empty when Perché "
+                                             "transcribed the recording.")
+    created_at: datetime
+
+
+class InterviewPublic(InterviewSummary):
+    transcript_language: str | None
+    recording: RecordingPublic | None = Field(description="null when the interview was imported as a transcript "
+                                                          "without audio.")
+    coding_status: Literal["queued", "running", "done", "failed"] | None = Field(
+        description="Where the interview's last coding job stands; null when it was never coded.")
+    counts: InterviewCounts
+
+
+class InterviewPage(BaseModel):
+    items: list[InterviewSummary] = Field(description="Newest first.")
+    next: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    total: int = Field(description="How many interviews match the filters, on every page together.")
+
+
+InterviewMetaPatch = create_model(
+    "InterviewMetaPatch", __config__=ConfigDict(extra="forbid"),
+    __doc__="Metadata fields to change; the others keep their value. null puts a field back to its default.",
+    **{name: (field.annotation | None, Field(None, description=field.description))
+       for name, field in interview_service.InterviewMeta.model_fields.items()})
+
+
+def _interview_summary(interview) -> dict[str, Any]:
+    return {"id": interview.id, "study_id": interview.study_id, "status": interview.status,
+            "metadata": {name: getattr(interview, name) for name in interview_service.META_FIELDS},
+            "transcript_file": interview.transcript_file, "created_at": interview.created_at}
+
+
+def _interview_public(session, interview) -> InterviewPublic:
+    recording = interview_service.find_recording(session, interview.id)
+    facts = None if recording is None else RecordingPublic(
+        filename=recording.original_filename, duration=recording.duration, channels=recording.channels,
+        sample_rate=recording.sample_rate, format=recording.format, codec=recording.codec,
+        size_bytes=recording.size_bytes)
+    return InterviewPublic(
+        **_interview_summary(interview), transcript_language=interview.transcript_language, recording=facts,
+        coding_status=job_service.coding_status(session, interview_id=interview.id),
+        counts=InterviewCounts(**interview_service.interview_counts(session, interview_id=interview.id)))
+
+
+@router.get("/studies/{study_id}/interviews", response_model=InterviewPage, responses=error_responses(404, 422))
+def read_interviews(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_interviews)],
+                    segment: str | None = None, region: str | None = None, product_line: str | None = None,
+                    journey_stage: str | None = None, channel: str | None = None, account: str | None = None,
+                    interviewer: Annotated[str | None, Query(description="The interviewer's name")] = None,
+                    status: InterviewStatus | None = None,
+                    date_from: Annotated[date | None, Query(description="Interview date, inclusive")] = None,
+                    date_to: Annotated[date | None, Query(description="Interview date, inclusive")] = None,
+                    limit: Annotated[int, Query(ge=1, le=interview_service.MAX_PAGE)] = 50,
+                    cursor: Annotated[str | None, Query(max_length=20, description="`next` of the previous page")]
+                    = None) -> InterviewPage:
+    """The study's interviews, newest first, filtered by exact metadata values, status and date."""
+    study_service.get_study(session, study_id)
+    filters = {"segment": segment, "region": region, "product_line": product_line, "journey_stage": journey_stage,
+               "channel": channel, "account": account, "interviewer": interviewer}
+    page = interview_service.page_interviews(
+        session, study_id=study_id, filters={k: v for k, v in filters.items() if v}, status=status,
+        date_from=date_from, date_to=date_to, limit=limit, cursor=cursor)
+    return InterviewPage(items=[InterviewSummary(**_interview_summary(i)) for i in page.items],
+                         next=page.next_cursor, total=page.total)
+
+
+@router.get("/interviews/{interview_id}", response_model=InterviewPublic, responses=error_responses(404, 422))
+def read_interview(interview_id: int, session: SessionDep,
+                   user: Annotated[User, require(Permission.view_interviews)]) -> InterviewPublic:
+    """One interview: metadata, status, recording facts, coding status and how much it holds."""
+    return _interview_public(session, interview_service.get_interview(session, interview_id))
+
+
+@router.patch("/interviews/{interview_id}", response_model=InterviewPublic, responses=error_responses(404, 422))
+def update_interview(interview_id: int, changes: InterviewMetaPatch, session: SessionDep,  # type: ignore[valid-type]
+                     user: Annotated[User, require(Permission.edit_metadata)]) -> InterviewPublic:
+    """Change some of the interview's metadata; the fields left out keep their value."""
+    interview = interview_service.get_interview(session, interview_id)
+    current = {name: getattr(interview, name) for name in interview_service.META_FIELDS}
+    meta = interview_service.parse_meta({**current, **changes.model_dump(exclude_unset=True)})
+    interview = interview_service.update_metadata(session, interview=interview, meta=meta)
+    return _interview_public(session, interview)
+
+
+@router.delete("/interviews/{interview_id}", status_code=204, response_class=Response,
+               responses=error_responses(404, 409, 422, notes={
+                   403: "Deleting loses the analysts' coding, ratings and stories of the interview, so it needs "
+                        "the `code` permission (analysts and admins).",
+                   409: "One of the interview's jobs is running; delete it once the job is done or failed."}))
+def delete_interview(interview_id: int, session: SessionDep, settings: SettingsDep,
+                     user: Annotated[User, require(Permission.code)]) -> Response:
+    """Delete the interview with its recording, transcript, coding, ratings, stories and jobs.
+
+    The analysts' logged decisions stay in the study's history (without the interview).
+    """
+    interview = interview_service.get_interview(session, interview_id)
+    interview_service.delete_interview(session, settings, interview=interview)
+    return Response(status_code=204)
+
+
+# --- the transcript, replaced ------------------------------------------------------------------------
+
+
+class TranscriptSpeakerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=50, description="The id segments refer to (SPEAKER_00).")
+    name: str = Field("", max_length=200, description="The name shown in the transcript.")
+    role: Literal[tuple(SPEAKER_ROLES)] = "unknown"  # type: ignore[valid-type]
+
+
+class TranscriptSegmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: float | None = Field(None, ge=0, allow_inf_nan=False, description="Seconds; null with end when the "
+                                                                             "transcript has no timestamps.")
+    end: float | None = Field(None, ge=0, allow_inf_nan=False)
+    speaker: str | None = Field(None, max_length=50, description="An id from `speakers`, or null.")
+    text: str = Field(min_length=1, max_length=100_000)
+    overlap: bool = False
+
+
+class TranscriptIn(BaseModel):
+    """A transcript in the shape GET /api/interviews/{id}/transcript answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$",
+                                 description="The transcript's language (it, en…); null keeps the current one.")
+    duration: float | None = Field(None, description="Ignored: the recording's length is kept.")
+    speakers: list[TranscriptSpeakerIn] = Field(default_factory=list, max_length=100)
+    segments: list[TranscriptSegmentIn] = Field(min_length=1, max_length=50_000)
+
+
+class TranscriptReplaced(BaseModel):
+    segments: int
+    speakers: int
+    coding_job_id: int | None = Field(description="The coding job that codes the new transcript (GET "
+                                                  "/api/jobs/{id}).")
+
+
+def _transcript_from(body: TranscriptIn, *, interview, duration: float | None):
+    """The pipeline's Transcript from a checked body; a 422 names the first segment that breaks a rule."""
+    from transcription.schema import Segment, Speaker, Transcript
+
+    ids = [s.id for s in body.speakers]
+    if len(set(ids)) != len(ids):
+        twice = next(i for i in ids if ids.count(i) > 1)
+        raise Unprocessable(f"speakers: '{twice}' is listed twice; give each speaker one entry.")
+    segments = []
+    for number, seg in enumerate(body.segments):
+        where = f"segments.{number}"
+        text = " ".join(seg.text.split())
+        if not text:
+            raise Unprocessable(f"{where}: the text is blank; leave the segment out or type what was said.")
+        if (seg.start is None) != (seg.end is None):
+            raise Unprocessable(f"{where}: give both start and end, or neither (a transcript without timestamps).")
+        if seg.start is not None and seg.end < seg.start:
+            raise Unprocessable(f"{where}: it ends ({seg.end:g} s) before it starts ({seg.start:g} s).")
+        if seg.end is not None and duration is not None and seg.end > duration + 1.0:
+            raise Unprocessable(f"{where}: it ends at {seg.end:g} s, after the recording's end ({duration:g} s).")
+        if seg.speaker is not None and seg.speaker not in ids:
+            raise Unprocessable(f"{where}: speaker '{seg.speaker}' is not in `speakers`; add it there with its "
+                                "name and role.")
+        segments.append(Segment(start=seg.start, end=seg.end, text=text, speaker=seg.speaker, overlap=seg.overlap))
+    ends = [s.end for s in segments if s.end is not None]
+    language = body.language or interview.transcript_language or (
+        interview.language if interview.language != "auto" else "")
+    return Transcript(language=language, duration=duration if duration is not None else max(ends, default=0.0),
+                      segments=segments, speakers=[Speaker(id=s.id, role=s.role, name=s.name) for s in body.speakers])
+
+
+@router.put("/interviews/{interview_id}/transcript", response_model=TranscriptReplaced,
+            responses=error_responses(404, 409, 422, notes={
+                409: "The interview is being transcribed or coded; replace the transcript once that job is done.",
+                422: "The transcript is malformed; the detail names the segment (segments.N, counted from 0)."}))
+def replace_transcript(interview_id: int, body: TranscriptIn, session: SessionDep,
+                       user: Annotated[User, require(Permission.edit_transcript)]) -> TranscriptReplaced:
+    """Replace the interview's transcript (segments and speakers), then code it again.
+
+    The interview's coded units go with the old transcript; the coding job queued here codes the new one
+    and applies the analysts' earlier decisions to units with the same text.
+    """
+    interview = interview_service.get_interview(session, interview_id)
+    busy = (job_service.active_job(session, kind="transcribe", interview_id=interview_id)
+            or _running_coding(session, interview_id=interview_id))
+    if busy is not None:
+        raise Conflict(f"Interview #{interview_id} has a {busy.kind} job {busy.status.value} (job #{busy.id}); "
+                       f"replace the transcript once GET /api/jobs/{busy.id} says done or failed.",
+                       title="A job is running")
+    recording = interview_service.find_recording(session, interview_id)
+    transcript = _transcript_from(body, interview=interview, duration=recording.duration if recording else None)
+    transcript_service.replace_transcript(session, interview=interview, transcript=transcript)
+    queued = coding_jobs.queue_coding(session, interview_ids=[interview_id], study_id=interview.study_id)
+    waiting = job_service.queued_job(session, kind="code", interview_id=interview_id)
+    job_id = queued[0] if queued else (waiting.id if waiting else None)
+    coding_jobs.enqueue_all(queued)
+    return TranscriptReplaced(segments=len(transcript.segments), speakers=len(transcript.speakers),
+                              coding_job_id=job_id)
+
+
+def _running_coding(session, *, interview_id: int):
+    job = job_service.latest_job(session, interview_id=interview_id, kind="code")
+    return job if job is not None and job.status == JobStatus.running else None
+
+
+# --- stories ------------------------------------------------------------------------------------------
+
+
+class StorySummary(BaseModel):
+    id: int
+    study_id: int
+    interview_id: int | None = Field(description="The interview told (null for an account's story).")
+    status: Literal["draft", "approved"]
+    language: str
+    title: str
+    account: str
+    rating: float | None
+    rating_scale: str
+    edited_at: datetime | None
+    approved_at: datetime | None
+
+
+class StoryPublic(StorySummary):
+    text: str = Field(description="The story as plain text, quotes set on their own lines.")
+    story: dict[str, Any] = Field(description="The whole story: paragraphs, quotes (with the unit ids behind "
+                                              "them), pains, delights, reasons, actions and metadata.")
+
+
+def _story_summary(record) -> dict[str, Any]:
+    data = record.data
+    return {"id": record.id, "study_id": record.study_id, "interview_id": record.interview_id,
+            "status": record.status, "language": record.language, "title": data.get("title", ""),
+            "account": data.get("account", record.account or ""), "rating": data.get("rating"),
+            "rating_scale": data.get("rating_scale", "nps"), "edited_at": record.edited_at,
+            "approved_at": record.approved_at}
+
+
+_STORIES_403 = {403: "Reading stories needs the `view_reports` permission."}
+
+
+@router.get("/studies/{study_id}/stories", response_model=list[StorySummary],
+            responses=error_responses(404, 422, notes=_STORIES_403))
+def read_stories(study_id: int, session: SessionDep,
+                 user: Annotated[User, require(Permission.view_reports)]) -> list[StorySummary]:
+    """The study's stories an analyst edited or approved; roles that cannot edit stories see approved ones only."""
+    from workbench.services import reports as report_service
+
+    study_service.get_study(session, study_id)
+    records = report_service.story_records(session, study_id=study_id,
+                                           approved_only=not can(user.role, Permission.edit_stories))
+    return [StorySummary(**_story_summary(r)) for r in records]
+
+
+@router.get("/stories/{story_id}", response_model=StoryPublic,
+            responses=error_responses(404, 422, notes={
+                **_STORIES_403, 404: "No story has that id, or it is a draft and your role sees approved stories "
+                                     "only."}))
+def read_story(story_id: int, session: SessionDep,
+               user: Annotated[User, require(Permission.view_reports)]) -> StoryPublic:
+    """One story with its text and quotes; a draft answers 404 to roles that cannot edit stories."""
+    from storytelling.schema import Story
+    from workbench.services import reports as report_service
+
+    record = report_service.get_story_record(session, story_id,
+                                             approved_only=not can(user.role, Permission.edit_stories))
+    return StoryPublic(**_story_summary(record), text=Story.from_dict(record.data).text, story=record.data)
+
+
+# --- the codebook, read -------------------------------------------------------------------------------
+
+
+class CodebookCodePublic(BaseModel):
+    path: str = Field(description="The code's place in the hierarchy, e.g. delivery/late-shipments.")
+    name: str
+    description: str
+    examples: list[str]
+    translations: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Name, description and examples per other language (it, en).")
+
+
+class CodebookPublic(BaseModel):
+    """The study's codebook in the shape PUT /api/studies/{id}/codebook accepts."""
+
+    name: str
+    language: str
+    codes: list[CodebookCodePublic]
+
+
+@router.get("/studies/{study_id}/codebook", response_model=CodebookPublic, responses=error_responses(404, 422))
+def read_codebook(study_id: int, session: SessionDep,
+                  user: Annotated[User, require(Permission.view_coding)]) -> CodebookPublic:
+    """The study's codebook as JSON, ready to edit and send back with PUT."""
+    study = study_service.get_study(session, study_id)
+    return CodebookPublic(**codebook_service.library_codebook(session, study).to_dict())

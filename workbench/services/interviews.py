@@ -1,18 +1,38 @@
-"""Interviews: creation from an uploaded recording, metadata, listing with filters."""
+"""Interviews: creation from an uploaded recording, metadata, listing with filters and pages, deletion."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from transcription.schema import AudioInfo, Transcript
 from workbench import storage
 from workbench.errors import Conflict, NotFound, Unprocessable, UnsupportedMedia
-from workbench.models import Interview, InterviewStatus, Job, Recording, Study, User
+from workbench.models import (
+    CodedUnit,
+    CodingEvent,
+    Interview,
+    InterviewStatus,
+    Job,
+    JobStatus,
+    LoopStatus,
+    Rating,
+    Recording,
+    Speaker,
+    StoryRecord,
+    Study,
+    ThemeProposal,
+    TranscriptSegment,
+    User,
+)
 from workbench.services.jobs import create_job
 from workbench.settings import Settings
 
@@ -128,39 +148,61 @@ def duplicate_error(recording: Recording) -> Conflict:
     )
 
 
-def create_interview(session: Session, settings: Settings, *, study: Study, staged: storage.StagedFile,
-                     meta: InterviewMeta, created_by: User | None) -> tuple[Interview, Job]:
-    """Probe, store and register an upload with its processing job, all or nothing."""
+def store_recording(session: Session, settings: Settings, *, study: Study,
+                    staged: storage.StagedFile) -> tuple[AudioInfo, str, bool]:
+    """Refuse a duplicate, probe the staged file and move it into storage: (info, storage key, created here)."""
     existing = find_duplicate(session, study_id=study.id, sha256=staged.sha256)
     if existing:
         staged.discard()
         raise duplicate_error(existing)
     info = probe_staged(settings, staged)
     key, created_file = storage.store(settings, staged)
+    return info, key, created_file
+
+
+def add_recording(session: Session, *, interview: Interview, staged: storage.StagedFile, key: str,
+                  info: AudioInfo) -> Recording:
+    recording = Recording(
+        interview_id=interview.id, study_id=interview.study_id, storage_key=key, original_filename=staged.filename,
+        sha256=staged.sha256, size_bytes=staged.size, duration=info.duration, channels=info.channels,
+        sample_rate=info.sample_rate, format=info.format[:50], codec=info.codec[:50],
+    )
+    session.add(recording)
+    return recording
+
+
+@contextmanager
+def undone_on_failure(session: Session, settings: Settings, *, study: Study, staged: storage.StagedFile | None,
+                      key: str | None, created_file: bool) -> Iterator[None]:
+    """Roll back and remove the file stored for this upload when the block fails (the block commits)."""
     try:
+        yield
+    except IntegrityError:
+        # Two uploads of the same file raced each other: the other one won.
+        session.rollback()
+        if created_file and key:
+            storage.remove(settings, key)
+        existing = find_duplicate(session, study_id=study.id, sha256=staged.sha256) if staged else None
+        raise duplicate_error(existing) if existing else Conflict("The upload clashed with another; try again.")
+    except BaseException:
+        session.rollback()
+        if created_file and key:
+            storage.remove(settings, key)
+        raise
+
+
+def create_interview(session: Session, settings: Settings, *, study: Study, staged: storage.StagedFile,
+                     meta: InterviewMeta, created_by: User | None) -> tuple[Interview, Job]:
+    """Probe, store and register an upload with its processing job, all or nothing."""
+    info, key, created_file = store_recording(session, settings, study=study, staged=staged)
+    with undone_on_failure(session, settings, study=study, staged=staged, key=key, created_file=created_file):
         interview = Interview(study_id=study.id, created_by=created_by.id if created_by else None,
                               **meta.model_dump())
         session.add(interview)
         session.flush()
-        session.add(Recording(
-            interview_id=interview.id, study_id=study.id, storage_key=key, original_filename=staged.filename,
-            sha256=staged.sha256, size_bytes=staged.size, duration=info.duration, channels=info.channels,
-            sample_rate=info.sample_rate, format=info.format[:50], codec=info.codec[:50],
-        ))
+        add_recording(session, interview=interview, staged=staged, key=key, info=info)
         job = create_job(session, kind="transcribe", interview_id=interview.id)
         session.commit()
-    except IntegrityError:
-        # Two uploads of the same file raced each other: the other one won.
-        session.rollback()
-        if created_file:
-            storage.remove(settings, key)
-        existing = find_duplicate(session, study_id=study.id, sha256=staged.sha256)
-        raise duplicate_error(existing) if existing else Conflict("The upload clashed with another; try again.")
-    except BaseException:
-        session.rollback()
-        if created_file:
-            storage.remove(settings, key)
-        raise
     session.refresh(interview)
     session.refresh(job)
     return interview, job
@@ -198,6 +240,16 @@ def find_recording(session: Session, interview_id: int) -> Recording | None:
     return session.exec(select(Recording).where(Recording.interview_id == interview_id)).first()
 
 
+def interview_duration(session: Session, interview_id: int) -> float:
+    """The recording's length, or for a transcript imported without audio the last time it gives (0 without any)."""
+    recording = find_recording(session, interview_id)
+    if recording is not None:
+        return recording.duration
+    times = session.exec(select(TranscriptSegment.start, TranscriptSegment.end)
+                         .where(TranscriptSegment.interview_id == interview_id)).all()
+    return max((t for pair in times for t in pair if t is not None), default=0.0)
+
+
 def get_recording(session: Session, interview_id: int) -> Recording:
     recording = find_recording(session, interview_id)
     if recording is None:
@@ -232,6 +284,116 @@ def update_metadata(session: Session, *, interview: Interview, meta: InterviewMe
     session.refresh(interview)
     return interview
 
+
+# --- the REST API's listing and deletion ---------------------------------------------------------
+
+PAGE_FILTERS = {"segment": Interview.segment, "region": Interview.region, "product_line": Interview.product_line,
+                "journey_stage": Interview.journey_stage, "channel": Interview.channel,
+                "account": Interview.account, "interviewer": Interview.interviewer_name}
+MAX_PAGE = 200
+
+
+@dataclass
+class InterviewPage:
+    """One page of a study's interviews, newest first; `next_cursor` is None on the last page."""
+
+    items: list[Interview]
+    next_cursor: str | None
+    total: int
+
+
+def page_interviews(session: Session, *, study_id: int, filters: dict[str, str] | None = None,
+                    status: InterviewStatus | None = None, date_from: date | None = None,
+                    date_to: date | None = None, limit: int = 50, cursor: str | None = None) -> InterviewPage:
+    """A page of the study's interviews matching every filter given (exact metadata values, dates inclusive).
+
+    Pages run by id, newest first; the cursor is the last id of the previous page, so interviews added
+    meanwhile never shift a page and none is seen twice. `total` counts every match, not just this page.
+    """
+    if not 1 <= limit <= MAX_PAGE:
+        raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}.")
+    conditions = [Interview.study_id == study_id]
+    for name, value in (filters or {}).items():
+        if name not in PAGE_FILTERS:
+            raise Unprocessable(f"Unknown filter '{name}'. Filter by: {', '.join(PAGE_FILTERS)}.")
+        if value:
+            conditions.append(PAGE_FILTERS[name] == value)
+    if status is not None:
+        conditions.append(Interview.status == status)
+    if date_from is not None:
+        conditions.append(Interview.interview_date >= date_from)
+    if date_to is not None:
+        conditions.append(Interview.interview_date <= date_to)
+    total = session.exec(select(func.count()).select_from(Interview).where(*conditions)).one()
+    query = select(Interview).where(*conditions)
+    if cursor is not None:
+        query = query.where(Interview.id < _cursor_id(cursor))
+    rows = list(session.exec(query.order_by(Interview.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    items = rows[:limit]
+    return InterviewPage(items=items, next_cursor=str(items[-1].id) if more else None, total=total)
+
+
+def interview_counts(session: Session, *, interview_id: int) -> dict[str, int]:
+    """How many speakers, transcript segments, coded units and ratings the interview has."""
+    return {name: session.exec(select(func.count()).select_from(table)
+                               .where(table.interview_id == interview_id)).one()
+            for name, table in (("speakers", Speaker), ("segments", TranscriptSegment), ("units", CodedUnit),
+                                ("ratings", Rating))}
+
+
+def _cursor_id(cursor: str) -> int:
+    if not cursor.isdigit() or int(cursor) >= 2**63:
+        raise Unprocessable("The cursor is not one this API gave; use the `next` value of the previous page, "
+                            "or leave it out for the first page.")
+    return int(cursor)
+
+
+def delete_interview(session: Session, settings: Settings, *, interview: Interview) -> None:
+    """Remove the interview and everything that hangs off it, then its stored recording; all or nothing.
+
+    Refused (409) while one of its jobs runs: the worker would write rows for an interview that is gone.
+    The analysts' logged decisions (CodingEvent) stay in the study's history with the interview unset,
+    as the log is append-only and agreement figures read it.
+    """
+    from workbench.services.coding import delete_coding
+
+    interview_id = interview.id
+    try:
+        # Queued jobs go with the interview (a worker given one later finds nothing to claim); a running
+        # one is left in place, and seen below, so a job claimed meanwhile cannot be deleted under it.
+        session.exec(delete(Job).where(Job.interview_id == interview_id,  # type: ignore[call-overload]
+                                       Job.status != JobStatus.running))
+        running = session.exec(select(Job).where(Job.interview_id == interview_id)).first()
+        if running is not None:
+            raise Conflict(f"Interview #{interview_id} has a {running.kind} job running (job #{running.id}). "
+                           f"Wait until GET /api/jobs/{running.id} says done or failed, then delete it.",
+                           title="A job is running")
+        session.exec(update(CodingEvent).where(CodingEvent.interview_id == interview_id)  # type: ignore[call-overload]
+                     .values(interview_id=None))
+        unit_ids = set(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview_id)))
+        delete_coding(session, interview_id=interview_id)
+        if unit_ids:
+            for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == interview.study_id)):
+                kept = [u for u in proposal.unit_ids if u not in unit_ids]
+                if len(kept) != len(proposal.unit_ids):
+                    proposal.unit_ids = kept
+                    session.add(proposal)
+        for table in (Rating, TranscriptSegment, Speaker, StoryRecord, LoopStatus):
+            session.exec(delete(table).where(table.interview_id == interview_id))  # type: ignore[call-overload]
+        recording = find_recording(session, interview_id)
+        key = recording.storage_key if recording is not None else None
+        if recording is not None:
+            session.delete(recording)
+            session.flush()
+        session.delete(interview)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    # The file is named by its content, so another study holding the same recording shares it.
+    if key is not None and session.exec(select(Recording.id).where(Recording.storage_key == key)).first() is None:
+        storage.remove(settings, key)
 
 
 def transcribed_ids(session: Session, *, study_id: int) -> list[int]:

@@ -31,6 +31,7 @@ from workbench.models import (
     Interview,
     LoopStatus,
     Rating,
+    Recording,
     Speaker,
     StoryRecord,
     Study,
@@ -119,6 +120,7 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
     ratings = headline_ratings(session, study_id=study.id, interview_ids=ids)
     others = _other_ratings(session, study=study, ids=ids, headline=scale)
     speakers = {s.id: s.display_name for s in session.exec(select(Speaker).where(Speaker.interview_id.in_(ids)))}
+    recorded = set(session.exec(select(Recording.interview_id).where(Recording.interview_id.in_(ids))))
     units_by_interview: dict[int, list[CodedUnit]] = {}
     for unit in session.exec(select(CodedUnit).where(CodedUnit.interview_id.in_(ids)).order_by(CodedUnit.position)):
         units_by_interview.setdefault(unit.interview_id, []).append(unit)
@@ -150,7 +152,7 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             id=str(interview.id), account=interview.account or f"Interview #{interview.id}",
             respondent=interview.respondent_name, metadata=metadata, date=interview.interview_date,
             rating=rating.value if rating is not None and rating.scale == scale else None, units=units,
-            audio_url=f"/interviews/{interview.id}/audio",
+            audio_url=f"/interviews/{interview.id}/audio" if interview.id in recorded else None,  # None: imported
             rating_unit_id=str(rating.unit_id) if rating is not None and rating.unit_id else None,
             other_ratings=others.get(interview.id, []),
             language=interview.transcript_language if interview.transcript_language in ("it", "en") else None))
@@ -241,6 +243,23 @@ def approved_stories(session: Session, *, study_id: int) -> list[Story]:
                                                      StoryRecord.status == "approved")
                            .order_by(StoryRecord.approved_at)).all()
     return [Story.from_dict(r.data) for r in records]
+
+
+def story_records(session: Session, *, study_id: int, approved_only: bool) -> list[StoryRecord]:
+    """The study's stored stories (edited or approved; untouched drafts live only on the web page), oldest first."""
+    query = select(StoryRecord).where(StoryRecord.study_id == study_id)
+    if approved_only:
+        query = query.where(StoryRecord.status == "approved")
+    return list(session.exec(query.order_by(StoryRecord.id)))
+
+
+def get_story_record(session: Session, story_id: int, *, approved_only: bool) -> StoryRecord:
+    """A stored story; a draft is as missing as an unknown id to those who may see approved stories only."""
+    record = session.get(StoryRecord, story_id)
+    if record is None or (approved_only and record.status != "approved"):
+        raise NotFound(f"There is no approved story #{story_id}." if approved_only
+                       else f"There is no story #{story_id}.")
+    return record
 
 
 def story_statuses(session: Session, *, study_id: int) -> dict[int, str]:
@@ -410,7 +429,8 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
             if not (theme or unit_id) and (rating or month) and not (unit.reason or unit.id == interview.rating_unit_id):
                 continue  # for a rating or a month, the answers that explain it
             quotes.append({"unit_id": unit.id, "interview_id": interview.id, "account": interview.account,
-                           "respondent": interview.respondent, "text": unit.text, "start": unit.start,
+                           "respondent": interview.respondent, "text": unit.text,
+                           "start": unit.start if interview.audio_url else None,  # no audio, no play button
                            "sentiment": unit.sentiment, "reason": readable_reason(unit), "rating": interview.rating,
                            "codes": [c.name or c.path for c in unit.codes]})
     description = t("q_behind", lang, what=", ".join(parts) if parts else t("q_whole", lang))
