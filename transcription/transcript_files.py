@@ -61,6 +61,7 @@ _SPEAKER_ID = re.compile(r"^(?:SPEAKER[ _]?\d+|S\d{1,3}|Speaker \d+|Sprecher \d+
 _F4_MARK = re.compile(r"#(\d{1,2}):(\d{2}):(\d{2})-(\d)#")
 _F4_LIKE = re.compile(r"#\d{1,2}:\d[\d:.,-]*#")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1b\x7f]")
 _TAG = re.compile(r"<[^>]*>")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]*)>")
 _BRACKET_SPEAKER = re.compile(rf"^\[(?P<name>{_NAME})\]\s*:?\s*(?P<text>.+)$")
@@ -114,6 +115,11 @@ def read_transcript(data: bytes, filename: str, *, language: str | None = None,
 
 def decode_text(data: bytes, filename: str) -> str:
     """UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252; binary content is refused."""
+    control = None if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else _CONTROL_BYTES.search(data)
+    if control:
+        line = data[:control.start()].count(b"\n") + 1
+        raise _error(filename, f"line {line}", "holds binary data, not text",
+                     "a text transcript (export it from your tool as .txt, .srt, .vtt, .csv or .docx)")
     try:
         if data.startswith(codecs.BOM_UTF8):
             text = data[len(codecs.BOM_UTF8):].decode("utf-8")
