@@ -494,10 +494,11 @@ def migrate() -> None:
 
 
 def _register_stage_commands() -> None:
-    from workbench import cli_coding, cli_reports
+    from workbench import cli_coding, cli_exports, cli_reports
 
     cli_coding.register(app)
     cli_reports.register(app)
+    cli_exports.register(app)
 
 
 _register_stage_commands()
