@@ -18,7 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from workbench import jobs
 from workbench.db import upgrade_database
 from workbench.errors import LoginRequired, PercheError
-from workbench.routes import admin, api, auth, coding, exports, interviews, reports, studies
+from workbench.routes import admin, api, auth, coding, exports, interviews, qdpx, reports, studies
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
 from workbench.web import ROOT, render
@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
                                "There is nothing at this address: a number in it is out of range.")
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    for module in (auth, studies, interviews, coding, reports, exports, admin, api):
+    for module in (auth, studies, interviews, coding, reports, exports, qdpx, admin, api):
         app.include_router(module.router)
 
     app.add_middleware(CSRFMiddleware, secret=settings.signing_key(), secure=settings.cookie_secure)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlmodel import Session, select
 
@@ -25,7 +26,7 @@ from coding.schema import RATING_SCALES
 from transcription.schema import Segment, Transcript
 from transcription.schema import Speaker as TranscriptSpeaker
 from transcription.text_format import TextLine, read_lines
-from workbench.errors import BadRequest, Conflict, Unprocessable, UnsupportedMedia
+from workbench.errors import BadRequest, Conflict, TooLarge, Unprocessable, UnsupportedMedia
 from workbench.interop import qdpx_model as qm
 from workbench.interop.qdpx_read import Limits, read_qdc, read_qdpx
 from workbench.models import (
@@ -398,7 +399,7 @@ def _add_ratings(session: Session, *, study: Study, interview: Interview, rating
     return len(ratings)
 
 
-def import_project(session: Session, *, study: Study, content: bytes, filename: str, user: User | None,
+def import_project(session: Session, *, study: Study, content: bytes | BinaryIO, filename: str, user: User | None,
                    limits: Limits | None = None) -> ImportSummary:
     """A .qdpx project's text sources, codes, codings and variables into the study, all or nothing."""
     try:
@@ -444,23 +445,38 @@ def import_project(session: Session, *, study: Study, content: bytes, filename: 
     return summary
 
 
-def import_file(session: Session, *, study: Study, filename: str, content: bytes, mode: str = "merge",
-                user: User | None = None) -> ImportSummary:
-    """A .qdc codebook or a .qdpx project, told apart by the name (or, failing that, by the content)."""
+MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
+
+
+def file_kind(filename: str, head: bytes) -> str:
+    """"qdc" or "qdpx", by the file's name or, failing that, its first bytes; 415 for anything else."""
     suffix = Path(filename or "").suffix.lower()
-    if not content:
+    if suffix in (".qdpx", ".qdc"):
+        return suffix[1:]
+    if head[:4] == b"PK\x03\x04":
+        return "qdpx"
+    if head.lstrip()[:1] == b"<" or head[:3] == b"\xef\xbb\xbf":
+        return "qdc"
+    raise UnsupportedMedia(f"'{filename}' is neither a REFI-QDA project (.qdpx) nor a REFI-QDA codebook (.qdc). "
+                           "Export one of those from NVivo, MAXQDA, ATLAS.ti or QualCoder.",
+                           title="Not a REFI-QDA file")
+
+
+def import_file(session: Session, *, study: Study, filename: str, stream: BinaryIO, mode: str = "merge",
+                user: User | None = None) -> ImportSummary:
+    """A .qdc codebook or a .qdpx project (a seekable binary stream), told apart by name or content."""
+    head = stream.read(64)
+    stream.seek(0)
+    if not head:
         raise BadRequest("The file is empty. Choose a .qdpx project or a .qdc codebook.")
-    if suffix not in (".qdpx", ".qdc"):
-        if content[:4] == b"PK\x03\x04":
-            suffix = ".qdpx"
-        elif content.lstrip()[:1] == b"<":
-            suffix = ".qdc"
-        else:
-            raise UnsupportedMedia(f"'{filename}' is neither a REFI-QDA project (.qdpx) nor a codebook (.qdc).",
-                                   title="Not a REFI-QDA file")
-    if suffix == ".qdc":
+    if file_kind(filename, head) == "qdc":
+        content = stream.read(MAX_CODEBOOK_BYTES + 1)
+        if len(content) > MAX_CODEBOOK_BYTES:
+            raise TooLarge(f"A codebook larger than {MAX_CODEBOOK_BYTES // 1024**2} MB is not a codebook.")
         return import_codebook_file(session, study=study, content=content, filename=filename, mode=mode)
-    return import_project(session, study=study, content=content, filename=filename, user=user)
+    if mode not in MODES:
+        raise BadRequest("mode is merge or replace (it applies to .qdc codebooks; a project's codes are merged).")
+    return import_project(session, study=study, content=stream, filename=filename, user=user)
 
 
 def row_counts(session: Session, study_id: int) -> dict[str, int]:
