@@ -113,3 +113,20 @@ def test_docx_of_an_untimed_transcript_shows_no_timestamps() -> None:
     assert document.paragraphs[0].text == "Transcript" and not document.tables
     body = [p.text for p in document.paragraphs[1:] if p.text]
     assert body == ["Interviewer: How was it?", "Anna Rossi: Fine, thanks."]
+
+
+@pytest.mark.parametrize("filename, write", [
+    ("call.srt", lambda t: to_srt(t).encode()), ("call.vtt", lambda t: to_vtt(t).encode()),
+    ("call.txt", lambda t: to_timestamped_text(t).encode()), ("call.f4.txt", lambda t: to_f4_text(t).encode()),
+    ("call.docx", to_docx),
+])
+def test_every_export_reads_back_as_the_same_turns(filename, write) -> None:
+    from transcription.transcript_files import read_transcript
+
+    original = timed()
+    original.segments[1].text = "Bene, ma tardi & con 2 colli: rotti."  # '<tardi>' would be a tag in SRT
+    back = read_transcript(write(original), filename)
+    names = {s.id: s.name for s in back.speakers}
+    assert [(names[s.speaker], s.text) for s in back.segments] == [
+        ("Giulia Bianchi", "Com'è andata la consegna?"), ("SPEAKER_01", "Bene, ma tardi & con 2 colli: rotti.")]
+    assert back.segments[1].start == pytest.approx(61.0 if not filename.endswith("f4.txt") else 5.3)
