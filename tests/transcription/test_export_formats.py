@@ -130,3 +130,11 @@ def test_every_export_reads_back_as_the_same_turns(filename, write) -> None:
     assert [(names[s.speaker], s.text) for s in back.segments] == [
         ("Giulia Bianchi", "Com'è andata la consegna?"), ("SPEAKER_01", "Bene, ma tardi & con 2 colli: rotti.")]
     assert back.segments[1].start == pytest.approx(61.0 if not filename.endswith("f4.txt") else 5.3)
+
+
+def test_docx_drops_characters_word_cannot_hold() -> None:
+    transcript = Transcript(language="en", duration=2.0, segments=[Segment(0.0, 1.0, "Bell\x07 rang\x0b twice", "A")],
+                            speakers=[Speaker("A", name="Ann\x01")])
+    document = Document(io.BytesIO(to_docx(transcript, TranscriptHeader(account="Acme\x1f"))))
+    assert [p.text for p in document.paragraphs if p.text][1] == "[00:00:00] Ann: Bell rang twice"
+    assert document.tables[0].rows[0].cells[1].text == "Acme"

@@ -346,3 +346,15 @@ def test_perche_export_qdpx(cli, session, study, tmp_path):
     with zipfile.ZipFile(tmp_path / "study.qdpx") as archive:
         assert "project.qde" in archive.namelist()
     assert [p.name for p in tmp_path.iterdir()] == ["study.qdpx"]
+
+
+def test_spreadsheet_writers_keep_odd_text_safe():
+    from workbench.services.exports import Table, to_csv, to_xlsx
+
+    table = Table("Odd", ["text", "n"], [["bell\x07 rang", 1], ["+39 02 1234", -2.5], ["\tTAB", None]])
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table, about=[("Study", "S")]))).active
+    assert [row for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        ("bell rang", 1), ("+39 02 1234", -2.5), ("\tTAB", None)]
+    assert sheet["A3"].quotePrefix and sheet["B3"].data_type == "n"
+    assert list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig")))) == [
+        ["text", "n"], ["bell\x07 rang", "1"], ["'+39 02 1234", "-2.5"], ["'\tTAB", ""]]

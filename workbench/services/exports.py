@@ -354,11 +354,14 @@ def to_xlsx(table: Table, *, about: list[tuple[str, Any]]) -> bytes:
 
 
 def _fill(sheet, rows: list[list[Any]]) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
 
     widths: dict[int, int] = defaultdict(int)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters an XLSX cannot hold
             cell = sheet.cell(row=r, column=c, value=value)
             if risky(value):
                 cell.data_type = "s"  # openpyxl would store '=…' as a formula
