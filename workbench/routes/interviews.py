@@ -27,7 +27,7 @@ router = APIRouter(tags=["interviews"], include_in_schema=False)
 @router.get("/studies/{study_id}/upload")
 def upload_form(request: Request, study_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.upload)]):
-    """The upload form: a recording and its metadata."""
+    """The upload form: a recording, or a transcript made elsewhere with or without its recording, and metadata."""
     study = study_service.get_study(session, study_id)
     return render(request, "interviews/upload.html", {
         "study": study, "journey_stages": interview_service.JOURNEY_STAGES,
@@ -38,7 +38,7 @@ def upload_form(request: Request, study_id: int, session: SessionDep,
 @router.post("/studies/{study_id}/interviews")
 async def create_interview(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
                            user: Annotated[User, require(Permission.upload)]):
-    """Receive an upload from the form; htmx gets the job's progress, a plain form a redirect."""
+    """Receive an upload or a transcript from the form; htmx gets the job's progress, a plain form a redirect."""
     study = study_service.get_study(session, study_id)
     interview, job = await receive_upload(request, session, settings, study=study, user=user)
     if is_htmx(request):
@@ -52,7 +52,7 @@ def _interview_context(session, settings, interview_id: int) -> dict:
     return {
         "interview": interview,
         "study": study_service.get_study(session, interview.study_id),
-        "recording": interview_service.get_recording(session, interview_id),
+        "recording": interview_service.find_recording(session, interview_id),
         "segments": transcript_service.segments_of(session, interview_id=interview_id),
         "speakers": {s.id: s for s in speakers},
         "colours": transcript_service.speaker_colours(speakers),
