@@ -46,6 +46,7 @@ ERROR_MEANINGS = {
     415: "The body's media type is not one this route reads.",
     422: "A parameter or the body is malformed or out of range; the detail names the field.",
 }
+BODY_UNREADABLE = {400: "The body could not be read as JSON (or is not UTF-8)."}
 
 
 def error_responses(*statuses: int, notes: dict[int, str] | None = None,
@@ -90,7 +91,8 @@ class StudyPublic(BaseModel):
     guide: list[study_service.GuideQuestionIn]
 
 
-@router.post("/studies", status_code=201, response_model=Created, responses=error_responses(422))
+@router.post("/studies", status_code=201, response_model=Created,
+             responses=error_responses(400, 422, notes=BODY_UNREADABLE))
 def create_study(data: study_service.StudyIn, session: SessionDep,
                  user: Annotated[User, require(Permission.create_study)]) -> Created:
     """Create a study with its interview guide."""
@@ -432,7 +434,8 @@ def read_interview(interview_id: int, session: SessionDep,
     return _interview_public(session, interview_service.get_interview(session, interview_id))
 
 
-@router.patch("/interviews/{interview_id}", response_model=InterviewPublic, responses=error_responses(404, 422))
+@router.patch("/interviews/{interview_id}", response_model=InterviewPublic,
+              responses=error_responses(400, 404, 422, notes=BODY_UNREADABLE))
 def update_interview(interview_id: int, changes: InterviewMetaPatch, session: SessionDep,  # type: ignore[valid-type]
                      user: Annotated[User, require(Permission.edit_metadata)]) -> InterviewPublic:
     """Change some of the interview's metadata; the fields left out keep their value."""
@@ -532,7 +535,8 @@ def _transcript_from(body: TranscriptIn, *, interview, duration: float | None):
 
 
 @router.put("/interviews/{interview_id}/transcript", response_model=TranscriptReplaced,
-            responses=error_responses(404, 409, 422, notes={
+            responses=error_responses(400, 404, 409, 422, notes={
+                **BODY_UNREADABLE,
                 409: "The interview is being transcribed or coded; replace the transcript once that job is done.",
                 422: "The transcript is malformed; the detail names the segment (segments.N, counted from 0)."}))
 def replace_transcript(interview_id: int, body: TranscriptIn, session: SessionDep,
