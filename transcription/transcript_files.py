@@ -205,8 +205,13 @@ def read_docx(data: bytes, filename: str) -> list[Utterance]:
 
 
 def _table_rows(table, number: int, filename: str) -> list[Utterance]:
-    """Rows of [time,] speaker, text cells; a first row of column titles is skipped."""
+    """Rows of [time,] speaker, text cells; a first row of column titles is skipped.
+
+    A table with no time, no column titles and no speaker twice is the interview's data (Account | Acme,
+    Date | 3 March), not the conversation, and gives nothing.
+    """
     result: list[Utterance] = []
+    titled = False
     for index, row in enumerate(table.rows, start=1):
         cells: list[str] = []
         seen: set[int] = set()
@@ -220,6 +225,7 @@ def _table_rows(table, number: int, filename: str) -> list[Utterance]:
         where = f"table {number}, row {index}"
         if index == 1 and all(len(c.split()) <= 3 for c in cells) and any(
                 c.lower().strip(":") in _TABLE_HEADER_WORDS for c in cells):
+            titled = True
             continue
         start = None
         if len(cells) >= 2 and _TIME_LINE.match(cells[0]):
@@ -230,6 +236,9 @@ def _table_rows(table, number: int, filename: str) -> list[Utterance]:
         else:
             speaker = cells[0].rstrip(":").strip()
             result.append(Utterance(where, " ".join(cells[1:]), speaker=speaker or None, start=start))
+    speakers = [u.speaker.casefold() for u in result if u.speaker]
+    if not titled and all(u.start is None for u in result) and len(set(speakers)) == len(speakers):
+        return []
     return result
 
 

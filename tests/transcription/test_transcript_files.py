@@ -88,6 +88,20 @@ def test_docx_table_of_time_speaker_and_text():
     assert [s.role for s in transcript.speakers] == ["interviewer", "participant", "participant"]
 
 
+def test_docx_table_of_interview_data_is_not_speech():
+    document = docx.Document()
+    grid = document.add_table(rows=0, cols=2)
+    for key, value in [("Account", "Rossi Srl"), ("Date", "3 March 2026"), ("Interviewer", "Giulia")]:
+        cells = grid.add_row().cells
+        cells[0].text, cells[1].text = key, value
+    for text in ["[00:00:02] Giulia: Com'è andata?", "[00:00:05] Mario: Bene."]:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert _rows(read_transcript(buffer.getvalue(), "header.docx")) == [(2.0, 5.0, "Giulia", "Com'è andata?"),
+                                                                      (5.0, 5.0, "Mario", "Bene.")]
+
+
 def test_a_malformed_docx_names_the_paragraph():
     error = _fails(_docx(["Interviewer: Hello.", "[00:1x:02] Anna: hi"]), "broken.docx",
                    "paragraph 3", "[00:1x:02]", "[00:12:34]")  # the title is paragraph 1
