@@ -32,6 +32,9 @@ EXPECTED = {
     ("POST", "/studies/{study_id}/codebook"): "code",
     ("POST", "/studies/{study_id}/codebook/import"): "code",
     ("GET", "/studies/{study_id}/codebook/export"): "view_coding",
+    # REFI-QDA: the project holds every transcript; importing a .qdpx also needs `upload` (checked in the route)
+    **{("GET", f"{prefix}/studies/{{study_id}}/export.qdpx"): "view_interviews" for prefix in ("", "/api")},
+    **{("POST", f"{prefix}/studies/{{study_id}}/import"): "code" for prefix in ("", "/api")},
     ("POST", "/studies/{study_id}/codebook/{code_id}"): "code",
     ("POST", "/studies/{study_id}/codebook/{code_id}/merge"): "code",
     ("POST", "/studies/{study_id}/codebook/{code_id}/split"): "code",
