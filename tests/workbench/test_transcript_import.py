@@ -298,3 +298,20 @@ def test_cli_reports_a_malformed_transcript_and_bad_arguments(cli, session, sett
     assert cli("upload", str(study.id)).exit_code == 2
     assert "--transcript" in cli("upload", "--help").output
     _nothing_left(session, settings)
+
+
+def test_study_report_and_quote_pages_work_without_a_recording(client, session, form):
+    study, send = form
+    response = send({"transcript": ("rossi.txt", TIMED.encode(), "text/plain")}, source="transcript")
+    interview_id = int(re.search(r"/interviews/(\d+)", response.text).group(1))
+    make_user(session, "analyst")
+    sign_in(client, "analyst@example.com")
+    units = _coded(session, interview_id)
+    assert client.get(f"/studies/{study.id}").status_code == 200
+    assert client.get(f"/studies/{study.id}/report").status_code == 200
+    assert client.get(f"/interviews/{interview_id}/story").status_code == 200
+    quotes = client.get(f"/studies/{study.id}/report/quotes", params={"unit": str(units[0].id)})
+    assert quotes.status_code == 200 and units[0].text in quotes.text
+    assert "data-clip=" not in quotes.text  # no audio, no play button
+    clip = client.get(f"/studies/{study.id}/units/{units[0].id}/clip")
+    assert clip.status_code == 404
