@@ -162,7 +162,32 @@ def read_job(job_id: int, session: SessionDep, user: Annotated[User, require(Per
                      error=job.error)
 
 
-@router.get("/interviews/{interview_id}/transcript", responses=error_responses(404, 422))
+class TranscriptSpeakerPublic(BaseModel):
+    id: str = Field(description="The id segments refer to (SPEAKER_00).")
+    name: str
+    role: str = Field(description="interviewer, respondent, participant or unknown.")
+
+
+class TranscriptSegmentPublic(BaseModel):
+    start: float | None = Field(description="Seconds; null when the transcript was imported without timestamps.")
+    end: float | None
+    speaker: str | None = Field(description="An id from `speakers`, or null.")
+    text: str
+    overlap: bool = Field(description="Another speaker talks at the same time.")
+
+
+class TranscriptPublic(BaseModel):
+    """The interview's transcript; PUT takes the same shape back."""
+
+    language: str | None
+    duration: float = Field(description="Seconds: the recording's length, or for a transcript imported without "
+                                        "audio the last time it gives (0 without any).")
+    speakers: list[TranscriptSpeakerPublic]
+    segments: list[TranscriptSegmentPublic]
+
+
+@router.get("/interviews/{interview_id}/transcript", response_model=TranscriptPublic,
+            responses=error_responses(404, 422))
 def read_transcript(interview_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.view_interviews)]) -> dict:
     """The interview's transcript: language, duration, speakers and segments."""
