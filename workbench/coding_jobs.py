@@ -204,7 +204,8 @@ def request_recoding(session: Session, *, interview_id: int, settings: Settings)
     after it. An interview that was never coded is coded only when coding after transcription is on.
     """
     interview = session.get(Interview, interview_id)
-    if interview is None or not transcript_service.segments_of(session, interview_id=interview_id):
+    if interview is None or interview.coded_elsewhere \
+            or not transcript_service.segments_of(session, interview_id=interview_id):
         return None
     latest = job_service.latest_job(session, interview_id=interview_id, kind="code")
     if latest is None and not settings.auto_code:
@@ -229,9 +230,15 @@ def queue_coding(session: Session, *, interview_ids: list[int], study_id: int) -
     """Create coding jobs (skipping interviews whose coding is still queued); the caller enqueues the ids returned.
 
     An interview being coded right now gets a job after it: the running one read the old inputs.
+    Interviews coded in another QDA tool (imported from a REFI-QDA project) keep their codes: the
+    model never re-codes them.
     """
     ids = []
+    elsewhere = set(session.exec(select(Interview.id).where(Interview.id.in_(interview_ids),
+                                                            Interview.coded_elsewhere)))
     for interview_id in interview_ids:
+        if interview_id in elsewhere:
+            continue
         if job_service.queued_job(session, kind="code", interview_id=interview_id) is None:
             ids.append(job_service.create_job(session, kind="code", interview_id=interview_id,
                                               study_id=study_id).id)

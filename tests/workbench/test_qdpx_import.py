@@ -154,6 +154,19 @@ def test_a_project_shaped_like_maxqdas(client, session, analyst_headers):
     assert {(s.display_name, s.role) for s in speakers} == {("I", "interviewer"), ("B", "unknown")}
 
 
+def test_the_model_never_recodes_an_interview_coded_elsewhere(client, session, settings, analyst_headers):
+    from workbench import coding_jobs
+
+    study = make_study(session)
+    interview_id = _import(client, analyst_headers, study.id, "rossi.qdpx", foreign_qdpx()).json()["interviews"][0]
+    interview = session.get(Interview, interview_id)
+    assert interview.coded_elsewhere
+    assert coding_jobs.queue_coding(session, interview_ids=[interview_id], study_id=study.id) == []
+    assert coding_jobs.request_recoding(session, interview_id=interview_id, settings=settings) is None
+    page = client.get(f"/interviews/{interview_id}", headers=analyst_headers)
+    assert page.status_code == 200 and "does not re-code this interview" in page.text
+
+
 def _bomb() -> bytes:
     return _qdpx({"project.qde": foreign_project(), f"sources/{G(9)}.txt": FOREIGN_TEXT,
                   "sources/padding.txt": b"\0" * (20 * 1024 * 1024)})

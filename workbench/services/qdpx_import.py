@@ -430,6 +430,7 @@ def import_project(session: Session, *, study: Study, content: bytes | BinaryIO,
             transcript = _transcript(lines, _language(study, source.text))
             interview = add_transcribed_interview(session, study=study, transcript=transcript, meta=meta,
                                                   transcript_file=f"{filename}: {source.name}", created_by=user)
+            interview.coded_elsewhere = True
             _code_units(session, study=study, interview=interview, source=source, lines=lines, paths=paths,
                         codes=codes, user=user, summary=summary)
             summary.ratings += _add_ratings(session, study=study, interview=interview, ratings=ratings)

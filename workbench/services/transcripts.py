@@ -50,6 +50,7 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
             words=[w.to_dict() for w in seg.words], overlap=seg.overlap,
         ))
     interview.transcript_language = transcript.language
+    interview.coded_elsewhere = False  # codes imported with the old transcript went with it
     interview.status = InterviewStatus.transcribed
     session.add(interview)
 

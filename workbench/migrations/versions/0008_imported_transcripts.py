@@ -18,10 +18,12 @@ def upgrade() -> None:
         batch_op.alter_column('end', existing_type=sa.Float(), nullable=True)
     with op.batch_alter_table('interview', schema=None) as batch_op:
         batch_op.add_column(sa.Column('transcript_file', sa.String(length=255), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('coded_elsewhere', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('interview', schema=None) as batch_op:
+        batch_op.drop_column('coded_elsewhere')
         batch_op.drop_column('transcript_file')
     with op.batch_alter_table('transcriptsegment', schema=None) as batch_op:
         batch_op.alter_column('end', existing_type=sa.Float(), nullable=False)
