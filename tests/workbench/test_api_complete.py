@@ -123,7 +123,7 @@ def test_list_pages_by_cursor_newest_first(client, session, settings, study, lis
     assert first["metadata"]["interview_date"] is None and first["transcript_file"] == ""
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", f"limit={10**30}", "cursor=abc", f"cursor={2**63}",
+@pytest.mark.parametrize("query", ["limit=0", "limit=201", "segment=a%00b", f"limit={10**30}", "cursor=abc", f"cursor={2**63}",
                                    "date_from=10-01-2026", "status=lost"])
 def test_bad_list_parameters_are_a_422(client, study, admin_headers, query):
     response = client.get(f"/api/studies/{study.id}/interviews?{query}", headers=admin_headers)
@@ -184,6 +184,7 @@ def test_patch_changes_only_the_fields_sent(client, session, settings, study):
     ({"colour": "red"}, "colour"),
     ({"interview_date": "yesterday"}, "interview_date"),
     ({"account": "x" * 201}, "account"),
+    ({"account": "a\x00b"}, "NUL"),  # PostgreSQL cannot store it
 ])
 def test_bad_metadata_is_a_422_naming_the_field(client, session, settings, study, admin_headers, body, named):
     interview, _ = make_interview(session, settings, study, meta=PEOPLE[0])
@@ -311,6 +312,7 @@ def test_replacing_the_transcript_codes_it_again(client, session, settings, stud
     ({"start": -1.0, "end": 1.0, "speaker": "RES", "text": "Negative"}, "segments.1.start"),
     ({"start": 0.0, "end": 1.0, "speaker": "RES", "text": "Extra", "colour": "red"}, "segments.1.colour"),
     ({"start": 0.0, "end": 500.0, "speaker": "RES", "text": "Too long"}, "after the recording's end"),
+    ({"start": 0.0, "end": 1.0, "speaker": "RES", "text": "Nul\x00"}, "NUL"),
 ])
 def test_a_bad_segment_is_a_422_naming_it(client, session, settings, study, admin_headers, segment, named):
     interview = _coded(session, settings, study)

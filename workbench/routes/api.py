@@ -533,12 +533,15 @@ def _transcript_from(body: TranscriptIn, *, interview, duration: float | None):
     from transcription.schema import Segment, Speaker, Transcript
 
     ids = [s.id for s in body.speakers]
+    for number, speaker in enumerate(body.speakers):
+        interview_service.refuse_nul({f"speakers.{number}.id": speaker.id, f"speakers.{number}.name": speaker.name})
     if len(set(ids)) != len(ids):
         twice = next(i for i in ids if ids.count(i) > 1)
         raise Unprocessable(f"speakers: '{twice}' is listed twice; give each speaker one entry.")
     segments = []
     for number, seg in enumerate(body.segments):
         where = f"segments.{number}"
+        interview_service.refuse_nul({f"{where}.text": seg.text, f"{where}.speaker": seg.speaker})
         text = " ".join(seg.text.split())
         if not text:
             raise Unprocessable(f"{where}: the text is blank; leave the segment out or type what was said.")

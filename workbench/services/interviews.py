@@ -92,11 +92,19 @@ def parse_meta(raw: dict[str, Any]) -> InterviewMeta:
     if unknown:
         raise Unprocessable(f"Unknown metadata field(s): {', '.join(unknown)}. Known fields: {', '.join(META_FIELDS)}.")
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in raw.items() if v is not None}
+    refuse_nul(cleaned)
     try:
         return InterviewMeta(**cleaned)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise Unprocessable(f"Please correct the metadata: {problems}.") from None
+
+
+def refuse_nul(values: dict[str, Any]) -> None:
+    """A 422 for text holding a NUL character, which PostgreSQL cannot store (SQLite would keep it silently)."""
+    for name, value in values.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise Unprocessable(f"{name}: remove the NUL character (\\x00) from the text.")
 
 
 def probe_staged(settings: Settings, staged: storage.StagedFile) -> AudioInfo:
@@ -313,6 +321,7 @@ def page_interviews(session: Session, *, study_id: int, filters: dict[str, str] 
     if not 1 <= limit <= MAX_PAGE:
         raise Unprocessable(f"limit must be between 1 and {MAX_PAGE}.")
     conditions = [Interview.study_id == study_id]
+    refuse_nul(filters or {})
     for name, value in (filters or {}).items():
         if name not in PAGE_FILTERS:
             raise Unprocessable(f"Unknown filter '{name}'. Filter by: {', '.join(PAGE_FILTERS)}.")
