@@ -132,6 +132,10 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
     async def out_of_range(request: Request, exc: Exception) -> Response:
+        if "NUL" in str(getattr(exc, "orig", "")):
+            # PostgreSQL cannot store the NUL character, wherever a request puts it
+            return _error_response(request, 422, "Please check what you sent",
+                                   "The text you sent holds a NUL character (\\x00); remove it and send it again.")
         # An id beyond the database's integer range in the address or a query parameter
         # (/interviews/99999999999 on PostgreSQL, or past 2**63 on SQLite): nothing is there.
         return _error_response(request, 404, "Not found",

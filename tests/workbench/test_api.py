@@ -184,3 +184,13 @@ def test_openapi_documents_the_coding_results(client):
     assert set(status["enum"]) == {"suggested", "accepted", "rejected"}
     put = spec["paths"]["/api/studies/{study_id}/codebook"]["put"]
     assert {"application/yaml", "application/json"} <= set(put["requestBody"]["content"])
+
+
+def test_a_nul_character_is_never_a_misleading_404(client, session, settings):
+    headers = bearer(session, make_user(session, "interviewer"))
+    response = client.post("/api/studies", headers=headers, json={"name": "NPS\x002026", "guide": []})
+    if settings.resolved_database_url.startswith("postgresql"):
+        # PostgreSQL cannot store it: the request is refused, saying why
+        assert response.status_code == 422 and "NUL" in response.json()["detail"]
+    else:
+        assert response.status_code == 201
