@@ -173,7 +173,7 @@ def upload(study_id: int,
                                                                    "account, segment, region, language…")] = None,
            transcript: Annotated[Path | None, typer.Option(
                help="A transcript made elsewhere, imported as the interview instead of transcribing: .docx "
-                    "(Speaker: text paragraphs), .txt ([hh:mm:ss] Speaker: text lines, or f4/MAXQDA #hh:mm:ss-d# "
+                    "(Speaker: text paragraphs), .txt (\\[hh:mm:ss] Speaker: text lines, or f4/MAXQDA #hh:mm:ss-d# "
                     "marks), .srt, .vtt or .csv (speaker,start,end,text). Timestamps are optional.")] = None,
            wait: Annotated[bool, typer.Option(help="Follow the jobs until they finish.")] = True,
            process: Annotated[bool, typer.Option(help="Transcribe here instead of leaving it to a worker.")] = False,
