@@ -174,6 +174,8 @@ def _bomb() -> bytes:
 
 LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
           '<Project xmlns="urn:QDA-XML:project:1.0" name="&lol2;"/>')
+DEEP = 3000  # nested codes: far past the stack a recursive reader has
+NESTED_CODES = "".join(f'<Code guid="{G(100 + n)}" name="c{n}">' for n in range(DEEP)) + "</Code>" * DEEP
 HOSTILE = {
     "zip bomb": (_bomb, 422, "zip bomb"),
     "dot-dot entry": (lambda: _qdpx({"project.qde": foreign_project(), f"sources/{G(9)}.txt": FOREIGN_TEXT,
@@ -188,6 +190,9 @@ HOSTILE = {
     "missing text file": (lambda: foreign_qdpx(text_path="internal://nothing.txt"), 422, "not in the archive"),
     "text path climbing out": (lambda: foreign_qdpx(text_path="internal://../../etc/passwd"), 422,
                                "not a file name inside"),
+    "codes nested too deep": (lambda: _qdpx({"project.qde": foreign_project().replace(
+        "<CodeBook><Codes>", f"<CodeBook><Codes>{NESTED_CODES}"), f"sources/{G(9)}.txt": FOREIGN_TEXT}), 422,
+        "levels deep"),
     "not a zip": (lambda: b"PK\x03\x04 this is not really a zip", 422, "not a readable zip"),
     "not refi at all": (lambda: b"%PDF-1.4 a pdf", 415, "neither"),
 }

@@ -42,6 +42,7 @@ from workbench.interop.qdpx_model import (
 
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
+MAX_CODE_DEPTH = 50  # levels of nested codes; far deeper would exhaust the stack
 _OTHER_SOURCES = {"PictureSource": "picture", "PDFSource": "PDF", "AudioSource": "audio", "VideoSource": "video"}
 
 
@@ -173,9 +174,12 @@ def _decode(data: bytes, what: str) -> str:
 
 # --- the project -----------------------------------------------------------------------------------
 
-def _codes(parent: Element, namespace: str, seen: set[str]) -> list[Code]:
+def _codes(parent: Element, namespace: str, seen: set[str], depth: int = 1) -> list[Code]:
     codes = []
     for element in parent.findall(_q("Code", namespace)):
+        if depth > MAX_CODE_DEPTH:
+            raise QdpxError(f"The codebook nests codes more than {MAX_CODE_DEPTH} levels deep; no QDA application "
+                            "writes that, so the file was not read.")
         name = (element.get("name") or "").strip()
         guid = guid_of(element.get("guid"), f"The code '{name or '?'}'")
         if not name:
@@ -186,7 +190,7 @@ def _codes(parent: Element, namespace: str, seen: set[str]) -> list[Code]:
         description = element.find(_q("Description", namespace))
         codes.append(Code(guid=guid, name=name, description=(description.text or "").strip() if description is not None
                           else "", color=element.get("color"), codable=element.get("isCodable", "true") != "false",
-                          children=_codes(element, namespace, seen)))
+                          children=_codes(element, namespace, seen, depth + 1)))
     return codes
 
 

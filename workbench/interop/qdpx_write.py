@@ -15,6 +15,7 @@ from typing import BinaryIO
 from xml.etree import ElementTree as ET
 
 from workbench.interop.qdpx_model import (
+    CODEBOOK_NAMESPACE,
     NAMESPACE,
     AudioSource,
     Case,
@@ -213,19 +214,9 @@ def write_qdpx(project: Project, out: BinaryIO) -> None:
 
 def write_codebook_xml(codes: list[Code], *, origin: str = "") -> bytes:
     """A `.qdc` codebook (QDA-XML codebook 1.0) for the same code tree."""
-    from workbench.interop.qdpx_model import CODEBOOK_NAMESPACE
-
-    def add(parent: ET.Element, code: Code) -> None:
-        element = _element(parent, "Code", guid=code.guid, name=code.name,
-                           isCodable="true" if code.codable else "false", color=code.color)
-        if code.description:
-            _element(element, "Description", code.description)
-        for child in code.children:
-            add(element, child)
-
     root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NAMESPACE, **({"origin": _clean(origin)} if origin else {})})
     codes_element = _element(root, "Codes")
     for code in codes:
-        add(codes_element, code)
+        _code(codes_element, code)
     ET.indent(root, space=" ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
