@@ -32,6 +32,7 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
@@ -41,6 +42,7 @@ from .roles import detect_roles
 from .schema import Segment, Speaker, Transcript
 from .text_format import read_lines
 
+MAX_DOCX_EXPANDED = 100 * 1024 * 1024  # a .docx's parts as their headers say (python-docx reads them all)
 EXTENSIONS = (".docx", ".txt", ".srt", ".vtt", ".csv")
 FORMATS = ("DOCX (Speaker: text paragraphs), TXT ([hh:mm:ss] Speaker: text lines, or f4/MAXQDA #hh:mm:ss-d# "
            "marks), SRT, WebVTT (.vtt) or CSV (speaker,start,end,text)")
@@ -174,6 +176,7 @@ def read_docx(data: bytes, filename: str) -> list[Utterance]:
         raise TranscriptFileError(
             f"'{filename}' is not a Word .docx file (a .docx is a zip archive; this one is not). "
             "Open it in Word and save it as .docx, or export the transcript as .txt.", filename=filename)
+    _check_docx_archive(data, filename)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - python-docx raises KeyError, ValueError, BadZipFile...
@@ -202,6 +205,41 @@ def read_docx(data: bytes, filename: str) -> list[Utterance]:
     for part in parts:
         utterances.extend(_read_rows(part, filename) if isinstance(part, list) else [part])
     return _resolve_speakers(utterances)
+
+
+def _check_docx_archive(data: bytes, filename: str) -> None:
+    """Refuse, before python-docx loads every part, a .docx that would expand past `MAX_DOCX_EXPANDED`
+    (a zip bomb) or whose XML declares a DTD or entities (read with defusedxml, as no Word file has them)."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            expanded = sum(info.file_size for info in infos)
+            if expanded > MAX_DOCX_EXPANDED:
+                raise TranscriptFileError(
+                    f"'{filename}' would expand to {expanded // 1024**2} MB, more than the "
+                    f"{MAX_DOCX_EXPANDED // 1024**2} MB a transcript document may hold (a zip bomb?); it was not "
+                    "opened. Save the transcript again from Word, without embedded media.", filename=filename)
+            for info in infos:
+                if info.filename.lower().endswith((".xml", ".rels")):
+                    try:
+                        fromstring(archive.read(info), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+                    except DefusedXmlException:
+                        raise TranscriptFileError(
+                            f"'{filename}' declares a DTD or XML entities in {info.filename[:80]}, which Word never "
+                            "writes; it was not read. Save it again from Word as .docx.", filename=filename) from None
+                    except ParseError:
+                        pass  # python-docx says what is wrong if it needs that part
+    except TranscriptFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
+        raise TranscriptFileError(
+            f"'{filename}' could not be opened as a Word document ({type(exc).__name__}: {exc}). "
+            "Open it in Word and save it again as .docx.", filename=filename) from None
 
 
 def _table_rows(table, number: int, filename: str) -> list[Utterance]:

@@ -2,10 +2,12 @@
 
 import codecs
 import io
+import zipfile
 
 import docx
 import pytest
 
+from transcription import transcript_files
 from transcription.errors import TranscriptFileError, TranscriptionError
 from transcription.transcript_files import read_transcript
 
@@ -111,6 +113,31 @@ def test_a_malformed_docx_names_the_paragraph():
 @pytest.mark.parametrize("data", [b"this is no zip", b"PK\x03\x04 truncated"])
 def test_a_docx_that_is_not_a_zip_is_refused(data):
     _fails(data, "notes.docx", "not a Word .docx file")
+
+
+def _with_part(data: bytes, name: str, content: bytes) -> bytes:
+    """The .docx with one part replaced (or added)."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            if info.filename != name:
+                archive.writestr(info, source.read(info))
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_docx_declaring_xml_entities_is_refused():
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+              b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>'
+              b'<w:r><w:t>Anna: &lol2;</w:t></w:r></w:p></w:body></w:document>')
+    _fails(_with_part(_docx(["Anna: ciao"]), "word/document.xml", laughs), "lol.docx", "DTD or XML entities")
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_opened(monkeypatch):
+    monkeypatch.setattr(transcript_files, "MAX_DOCX_EXPANDED", 1024 * 1024)
+    bomb = _with_part(_docx(["Anna: ciao"]), "word/media/padding.bin", b"\0" * (2 * 1024 * 1024))
+    assert len(bomb) < 100_000
+    _fails(bomb, "bomb.docx", "zip bomb")
 
 
 # --- TXT ---------------------------------------------------------------------------------------------
