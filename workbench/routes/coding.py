@@ -33,13 +33,18 @@ def _back(study_id: int, page: str, anchor: str = "") -> RedirectResponse:
 def read_codebook(request: Request, study_id: int, session: SessionDep,
                   user: Annotated[User, require(Permission.view_coding)]):
     """The study's codebook as a tree, with how often each code is used, and discovered themes."""
-    study = study_service.get_study(session, study_id)
+    return codebook_page(request, session, study_service.get_study(session, study_id))
+
+
+def codebook_page(request: Request, session, study, **extra):
+    """The codebook page of the study; `extra` adds to what the template gets (an import's summary)."""
     return render(request, "coding/codebook.html", {
         "study": study,
-        "codes": codebook_service.codes_of(session, study_id),
-        "usage": proposal_service.code_usage(session, study_id=study_id),
-        "proposals": proposal_service.proposals_of(session, study_id=study_id),
-        "discovery": job_service.latest_study_job(session, study_id=study_id, kind="discover"),
+        "codes": codebook_service.codes_of(session, study.id),
+        "usage": proposal_service.code_usage(session, study_id=study.id),
+        "proposals": proposal_service.proposals_of(session, study_id=study.id),
+        "discovery": job_service.latest_study_job(session, study_id=study.id, kind="discover"),
+        **extra,
     })
 
 

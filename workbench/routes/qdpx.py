@@ -15,14 +15,11 @@ from workbench.errors import BadRequest, Forbidden, TooLarge
 from workbench.models import Study, User
 from workbench.permissions import PERMISSION_LABELS, Permission, can
 from workbench.routes.api import error_responses
-from workbench.services import codebook as codebook_service
-from workbench.services import jobs as job_service
-from workbench.services import proposals as proposal_service
+from workbench.routes.coding import codebook_page
 from workbench.services import qdpx_export, qdpx_import
 from workbench.services import studies as study_service
 from workbench.settings import Settings
 from workbench.uploads import FORM_OVERHEAD
-from workbench.web import render
 
 router = APIRouter(tags=["interoperability"])
 
@@ -113,14 +110,7 @@ async def import_page(request: Request, study_id: int, session: SessionDep, sett
     """Import a .qdc codebook or a .qdpx project from the codebook page; the page shows what was imported."""
     study = study_service.get_study(session, study_id)
     summary = await _receive(request, session, settings, study=study, user=user)
-    return render(request, "coding/codebook.html", {
-        "study": study,
-        "codes": codebook_service.codes_of(session, study_id),
-        "usage": proposal_service.code_usage(session, study_id=study_id),
-        "proposals": proposal_service.proposals_of(session, study_id=study_id),
-        "discovery": job_service.latest_study_job(session, study_id=study_id, kind="discover"),
-        "import_summary": summary.lines(),
-    })
+    return codebook_page(request, session, study, import_summary=summary.lines())
 
 
 @router.post("/api/studies/{study_id}/import", responses=IMPORT_RESPONSES, openapi_extra=IMPORT_BODY)
