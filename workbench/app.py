@@ -6,11 +6,13 @@ import logging
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
+import asgi_csrf as asgi_csrf_module
 from asgi_csrf import asgi_csrf
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from python_multipart import FormParser
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -24,6 +26,43 @@ from workbench.settings import Settings, get_settings
 from workbench.web import ROOT, render
 
 log = logging.getLogger("perche")
+
+
+class _TokenFormParser(FormParser):
+    """The parser asgi-csrf reads a multipart form's token with, taking its `FileClass` again.
+
+    asgi-csrf 0.11 passes `FileClass=`, which python-multipart 0.0.26 removed (simonw/asgi-csrf#38): every
+    multipart form sent without the x-csrftoken header (the codebook page's import forms, any upload
+    without JavaScript) was a 500. As asgi-csrf meant, a file part before the token stops the reading at
+    once (`FileClass.write` raises): the form is refused, not buffered.
+    """
+
+    def __init__(self, *args, FileClass=None, **kwargs) -> None:  # asgi-csrf's keyword
+        super().__init__(*args, **kwargs)
+        callbacks = self.parser.callbacks
+        values: list[bytes] = []
+        begin, value, finished = (callbacks[f"on_{name}"] for name in ("part_begin", "header_value",
+                                                                         "headers_finished"))
+
+        def on_part_begin() -> None:
+            values.clear()
+            begin()
+
+        def on_header_value(data: bytes, start: int, end: int) -> None:
+            values.append(data[start:end])
+            value(data, start, end)
+
+        def on_headers_finished() -> None:
+            finished()
+            disposition = b"".join(values).lower()
+            if FileClass is not None and (b"filename=" in disposition or b"filename*=" in disposition):
+                FileClass(None, None, {}).write(b"")
+
+        callbacks.update(on_part_begin=on_part_begin, on_header_value=on_header_value,
+                         on_headers_finished=on_headers_finished)
+
+
+asgi_csrf_module.FormParser = _TokenFormParser
 
 
 class CSRFMiddleware:
