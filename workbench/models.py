@@ -96,6 +96,8 @@ class Interview(SQLModel, table=True):
     transcript_language: str | None = Field(default=None, max_length=8)
     # the file an imported transcript came from (DOCX, SRT, a REFI-QDA project…); empty when Perché transcribed it
     transcript_file: str = Field(default="", max_length=255)
+    # sha256 of the imported transcript (the file, or a REFI-QDA source's text), to refuse importing it twice
+    transcript_sha256: str = Field(default="", max_length=64, index=True)
     # its codes came from another QDA tool (a REFI-QDA project): the model never re-codes it
     coded_elsewhere: bool = False
     status: InterviewStatus = Field(default=InterviewStatus.queued, index=True)

@@ -19,10 +19,14 @@ def upgrade() -> None:
     with op.batch_alter_table('interview', schema=None) as batch_op:
         batch_op.add_column(sa.Column('transcript_file', sa.String(length=255), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('coded_elsewhere', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('transcript_sha256', sa.String(length=64), nullable=False, server_default=''))
+        batch_op.create_index('ix_interview_transcript_sha256', ['transcript_sha256'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('interview', schema=None) as batch_op:
+        batch_op.drop_index('ix_interview_transcript_sha256')
+        batch_op.drop_column('transcript_sha256')
         batch_op.drop_column('coded_elsewhere')
         batch_op.drop_column('transcript_file')
     with op.batch_alter_table('transcriptsegment', schema=None) as batch_op:
