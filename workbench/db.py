@@ -59,6 +59,24 @@ def upgrade_database(settings: Settings) -> None:
     from alembic import command
 
     config = alembic_config(settings)
-    with get_engine(settings).begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    engine = get_engine(settings)
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        return
+    # SQLite changes a column by copying its table and dropping the old one, which foreign keys
+    # pointing at the table forbid: they are off while migrating (SQLite's own recipe), and checked after.
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # ends SQLAlchemy's autobegun transaction; the pragma holds for the connection
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"The migration left rows pointing at nothing: {broken[:5]}")
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
