@@ -41,6 +41,9 @@ class User(SQLModel, table=True):
     role: Role = Field(default=Role.interviewer)
     password_hash: str
     active: bool = True
+    # raised by "sign out everywhere" and by a password or role change: older session cookies stop working
+    session_version: int = 0
+    is_demo: bool = False  # made by `perche demo`; refused at sign-in when PERCHE_ENV=production
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -48,8 +51,11 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(default="", max_length=100)  # what the token is for, shown in listings
     created_at: datetime = Field(default_factory=utcnow)
-    last_used_at: datetime | None = None
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None  # written at most once an hour per token, not on every request
 
 
 class Study(SQLModel, table=True):
@@ -57,6 +63,8 @@ class Study(SQLModel, table=True):
     name: str = Field(max_length=200)
     language: str = Field(default="auto", max_length=8)  # it, en or auto
     interview_type: str = Field(default="phone", max_length=20)  # phone or focus_group
+    # personal data (names, phone numbers, IBANs…) shown as typed placeholders to roles without view_personal_data
+    redact_personal_data: bool = False
     # names, products and places, each {"canonical": str, "variants": [str]}: they feed
     # decoding and fix their own spelling in transcripts (transcription.glossary)
     glossary: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -100,6 +108,7 @@ class Interview(SQLModel, table=True):
     transcript_sha256: str = Field(default="", max_length=64, index=True)
     # its codes came from another QDA tool (a REFI-QDA project): the model never re-codes it
     coded_elsewhere: bool = False
+    recording_erased_at: datetime | None = None  # the retention rule deleted its recording
     status: InterviewStatus = Field(default=InterviewStatus.queued, index=True)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -285,6 +294,8 @@ class StudyClassifier(SQLModel, table=True):
     codes: int = 0
     metrics: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     trained_at: datetime = Field(default_factory=utcnow)
+    # its training data held text of an erased interview: not used until retrained without it
+    stale: bool = False
 
 
 # --- Stories and the close-the-loop list -------------------------------------------------------
@@ -320,3 +331,51 @@ class LoopStatus(SQLModel, table=True):
     note: str = ""
     updated_by: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Personal data, audit and sign-in ----------------------------------------------------------
+
+class PiiSpan(SQLModel, table=True):
+    """A piece of personal data in a transcript line: found by the detector or marked by an analyst.
+
+    `status` "redacted" shows it as a typed placeholder to roles without view_personal_data; "kept" is
+    an over-redaction an analyst undid. Offsets are into the segment's current text.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    interview_id: int = Field(foreign_key="interview.id", index=True)
+    segment_id: int = Field(foreign_key="transcriptsegment.id", index=True)
+    start_char: int
+    end_char: int
+    entity: str = Field(max_length=20)  # PERSON, EMAIL, PHONE, IBAN, FISCAL_CODE, VAT, ADDRESS, BIRTH_DATE
+    score: float = 1.0
+    source: str = Field(default="detector", max_length=10)  # detector or analyst
+    status: str = Field(default="redacted", max_length=10)  # redacted or kept
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who viewed, downloaded, exported, changed, deleted or redacted what, and when.
+
+    The user's e-mail and the study id are copied (no foreign keys), so the record outlives an erasure.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, index=True)
+    user_email: str = Field(default="", max_length=254)
+    action: str = Field(max_length=40, index=True)  # e.g. transcript.view, audio.download, export, user.role
+    study_id: int | None = Field(default=None, index=True)
+    target: str = Field(default="", max_length=200)  # e.g. interview:12, user:3, token:7
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    address: str = Field(default="", max_length=64)  # the client's IP address, when over HTTP
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, for throttling per account and per address (old rows are pruned)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    address: str = Field(default="", max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
