@@ -54,6 +54,14 @@ def session(settings: Settings) -> Iterator[Session]:
         yield db
 
 
+@pytest.fixture(autouse=True, scope="session")
+def synchronous_audit() -> None:
+    """Audit events are written as they are recorded, so each test reads its own."""
+    from workbench.services import audit
+
+    audit.set_synchronous(True)
+
+
 @pytest.fixture(autouse=True)
 def immediate_jobs() -> Iterator[None]:
     """Jobs run inline when queued, unless a test starts a real worker."""

@@ -19,6 +19,9 @@ class Permission(str, enum.Enum):
     view_reports = "view_reports"  # the study report (web and PDF) and approved stories
     edit_stories = "edit_stories"  # see drafts, edit, pin quotes, approve stories; update close-the-loop status
     manage_users = "manage_users"
+    # see names, phone numbers, IBANs… in a study that redacts personal data; mark missed or over-redacted items
+    view_personal_data = "view_personal_data"
+    audit = "audit"  # read and export the audit log, erase a respondent's or account's data, apply retention
 
 
 _INTERVIEWER = {
@@ -29,6 +32,7 @@ _INTERVIEWER = {
     Permission.create_study,
     Permission.upload,
     Permission.edit_metadata,
+    Permission.view_personal_data,
 }
 
 MATRIX: dict[Role, frozenset[Permission]] = {
@@ -52,14 +56,17 @@ PERMISSION_LABELS = {
     Permission.view_reports: "read the study report and approved customer stories",
     Permission.edit_stories: "edit and approve customer stories and follow up the close-the-loop list",
     Permission.manage_users: "manage users",
+    Permission.view_personal_data: "see personal data in studies that redact it, and correct the redaction",
+    Permission.audit: "read the audit log, erase personal data and apply the retention rule",
 }
 
 ROLE_HELP = {
     Role.interviewer: "creates studies, uploads recordings and edits their metadata, reads transcripts",
     Role.analyst: "everything an interviewer does, corrects transcripts and speakers, codes answers, and writes "
                   "and approves customer stories",
-    Role.manager: "reads studies, reports, approved stories, the codebook and agreement; changes nothing",
-    Role.admin: "everything, and manages users",
+    Role.manager: "reads studies, reports, approved stories, the codebook and agreement; changes nothing; "
+                  "sees personal data only as placeholders where a study redacts it",
+    Role.admin: "everything, manages users, reads the audit log and erases personal data",
 }
 
 

@@ -89,11 +89,11 @@ EXPECTED[("DELETE", "/api/interviews/{interview_id}")] = "code"  # last: it dele
 # Who holds what, written out here independently of workbench.permissions.
 ALLOWED = {
     "admin": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript",
-              "view_coding", "code", "view_reports", "edit_stories", "manage_users"},
+              "view_coding", "code", "view_reports", "edit_stories", "manage_users", "view_personal_data", "audit"},
     "analyst": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "edit_transcript",
-                "view_coding", "code", "view_reports", "edit_stories"},
+                "view_coding", "code", "view_reports", "edit_stories", "view_personal_data"},
     "interviewer": {"view_studies", "view_interviews", "create_study", "upload", "edit_metadata", "view_coding",
-                    "view_reports"},
+                    "view_reports", "view_personal_data"},
     "manager": {"view_studies", "view_coding", "view_reports"},
 }
 
