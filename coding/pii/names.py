@@ -1,0 +1,245 @@
+"""Person names, offline: Faker's name lists, title and role cues, capitalisation, spaCy for English.
+
+- Gazetteer: Faker's it_IT person provider (462 given names, 1,164 surnames) and en_US
+  (690 given names, 1,000 surnames), read from the installed package.
+- A given name from the lists, unless it is also an everyday word of the language
+  (`_AMBIGUOUS_GIVEN`: "rosa", "franco", "will", "grace"), is a name; a following
+  surname-like word (a listed surname, a capitalised word, or a word no dictionary knows)
+  extends it.
+- A title or role cue ("il dottor", "la signora", "l'ingegner", "mi chiamo", "parlo con",
+  "chieda di", "my name is", "Mr", "speak to") makes the next one or two words a name
+  unless they are function words or everyday words that are not listed names.
+- Capitalised words (text that has case) found in the lists are names when not the
+  first word of a sentence; spaCy's English NER adds PERSON entities in English text.
+- Places (Faker's 16,559 Italian localities, provinces, countries) and company words
+  ("Edilnord Forniture", "Srl", "Logistics") are never names.
+- Known names (`names=`) are found in any case; a part that is an everyday word
+  ("Conti") only when capitalised or after a cue.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+
+from coding.language import fold, stop_words
+
+Found = tuple[int, int, str, float]
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+_AMBIGUOUS_GIVEN = frozenset(["amico", "angelo", "benedetto", "benvenuto", "bruno", "dante", "delfino", "donato", "durante", "fausto", "fedele", "franco", "greco", "leone", "liberto", "massimo", "pellegrino", "rosario", "sante", "santino", "salvi", "fiorino", "aria", "aurora", "bianca", "chiara", "donna", "fiamma", "flora", "fortunata", "gemma", "gloria", "greca", "letizia", "marina", "rosa", "serena", "sole", "stella", "vittoria", "allegra", "angelica", "evangelista", "romana", "germana", "annunziata", "margherita", "patrizio", "giada", "will", "bill", "mark", "grant", "joy", "faith", "grace", "hope", "dawn", "summer", "april", "may", "june", "rose", "holly", "daisy", "amber", "crystal", "diamond", "destiny", "misty", "penny", "sandy", "autumn", "savannah", "sierra", "ray", "guy", "chase", "drew", "frank", "gene", "jack", "jay", "lance", "max", "rick", "don", "dean", "earl", "melody", "raven", "robin", "jean", "ebony", "sue", "pat", "kim", "art", "bob", "miles", "carol", "carl", "brandy", "sherry", "tracy", "august", "ivy", "iris", "sky", "river", "hunter", "parker", "taylor", "mason", "cole", "christian", "long", "hall", "young", "king", "green", "hill", "bell", "wood", "price", "west", "ford", "rose", "rice", "best", "good", "bird", "page", "love"])
+
+_TITLES_IT = (
+    r"signor|signore|signora|signorina|sig|sigra|sig\.ra|dottor|dottore|dottoressa|dott|dottssa|dott\.ssa|"
+    r"ingegner|ingegnere|ing|avvocato|avvocatessa|avv|geometra|geom|ragionier|ragioniere|rag|"
+    r"architetto|arch|professor|professore|professoressa|prof|direttore|direttrice|collega|"
+    r"responsabile|titolare|referente|commerciale|consulente|tecnico|segretaria|amministratore|"
+    r"amministratrice|capo|capoufficio"
+)
+_CUES_IT = (
+    r"mi chiamo|sono|chiamarsi|parlo con|parlato con|parlare con|sentito|chieda di|chiedere di|chiedo di|"
+    r"cerco|cercare|passarmi|passami|mi passa|ci ha seguito|contattare|chiami|richiami|scriva a"
+)
+_TITLES_EN = (
+    r"mr|mrs|ms|miss|mister|dr|doctor|professor|prof|sir|madam|colleague|manager|supervisor|director|"
+    r"engineer|rep|representative|agent|boss|accountant|contact"
+)
+_CUES_EN = (
+    r"my name is|my name's|name is|i am|i'm|this is|it's|speak to|speak with|spoke to|spoke with|talk to|"
+    r"talked to|talking to|ask for|asked for|call|called|contact|email|reach|dealt with|deal with|"
+    r"thanks to|thank|helped by|handled by"
+)
+_CUE = {
+    "it": re.compile(rf"\b(?:{_TITLES_IT}|{_CUES_IT})\.?\s+$", re.IGNORECASE),
+    "en": re.compile(rf"\b(?:{_TITLES_EN}|{_CUES_EN})\.?\s+$", re.IGNORECASE),
+}
+_TITLE = {
+    "it": re.compile(rf"\b(?:{_TITLES_IT})\.?\s+$", re.IGNORECASE),
+    "en": re.compile(rf"\b(?:{_TITLES_EN})\.?\s+$", re.IGNORECASE),
+}
+_ELIDED_TITLE = re.compile(r"\bl['’](?:ingegner|ingegnere|ing|avvocato|avv|architetto|arch|amministratore)\s*$",
+                           re.IGNORECASE)
+
+_COMPANY_WORDS = frozenset(["srl", "spa", "sas", "snc", "srls", "spa", "s.p.a", "s.r.l", "ltd", "limited", "inc", "plc", "llc", "gmbh", "group", "gruppo", "holding", "forniture", "logistica", "logistics", "trasporti", "edilizia", "edil", "costruzioni", "impianti", "industria", "industrie", "company", "co", "corp", "corporation", "sistemi", "systems", "servizi", "services", "tech", "solutions", "consulting", "partners", "italia", "italy", "international", "engineering", "distribuzione", "commerciale", "foods", "alimentari", "meccanica", "elettronica"])
+
+
+@functools.cache
+def gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """(given names, surnames), folded, from Faker's it_IT and en_US person providers."""
+    from faker.providers.person.en_US import Provider as English
+    from faker.providers.person.it_IT import Provider as Italian
+
+    given = {fold(n) for n in (*Italian.first_names, *English.first_names)}
+    surnames = {fold(n) for n in (*Italian.last_names, *English.last_names)}
+    return frozenset(given), frozenset(surnames)
+
+
+@functools.cache
+def localities() -> frozenset[str]:
+    """Folded names of Italian localities (Faker's it_IT address provider, 16,559 of them)."""
+    from faker.providers.address.it_IT import Provider as ItalianAddress
+
+    return frozenset(fold(n) for n in ItalianAddress.cities)
+
+
+@functools.cache
+def places() -> frozenset[str]:
+    """Folded names of Italian provinces, countries, US states and large cities: never a name."""
+    from faker.providers.address.en_US import Provider as EnglishAddress
+    from faker.providers.address.it_IT import Provider as ItalianAddress
+
+    names: set[str] = set()
+    for collection in (ItalianAddress.states, ItalianAddress.countries,
+                       EnglishAddress.countries, getattr(EnglishAddress, "states", ())):
+        names.update(fold(n) for n in collection)
+    names.update(fold(n) for n in ["milano", "roma", "torino", "napoli", "bologna", "firenze", "genova", "venezia", "verona", "padova", "bari", "palermo", "catania", "brescia", "bergamo", "monza", "trento", "bolzano", "trieste", "udine", "parma", "modena", "reggio", "rimini", "ancona", "perugia", "pescara", "cagliari", "sassari", "lecce", "taranto", "messina", "italia", "europa", "london", "londra", "manchester", "birmingham", "leeds", "glasgow", "edinburgh", "bristol", "liverpool", "dublin", "paris", "parigi", "berlin", "berlino", "madrid", "barcelona", "lisbon", "zurich", "geneva", "munich", "monaco", "frankfurt", "new", "york", "chicago", "boston", "texas", "california", "florida", "lombardia", "piemonte", "veneto", "toscana", "emilia", "sicilia", "sardegna", "puglia", "campania", "lazio", "liguria", "calabria", "marche", "umbria", "abruzzo", "scotland", "wales", "england", "ireland", "germany", "germania", "france", "francia", "spain", "spagna", "china", "cina", "usa", "america", "america"])
+    return frozenset(names)
+
+
+@functools.cache
+def _dictionary(language: str) -> frozenset[str]:
+    """Every form in simplemma's dictionary for `language`, lower-cased (bundled, no download)."""
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    dictionary = DefaultDictionaryFactory().get_dictionary(language)
+    return frozenset({k.lower() for k in dictionary} | {v.lower() for v in dictionary.values()})
+
+
+def is_everyday(word: str, language: str) -> bool:
+    return word.lower() in _dictionary(language) or word.lower() in stop_words(language)
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;\"«“\n-–—"
+
+
+def _is_company(words: list[tuple[int, int, str]], i: int) -> bool:
+    """Whether the word at `i` is part of a company name: a company word follows or precedes it."""
+    for j in (i - 1, i + 1, i + 2):
+        if 0 <= j < len(words) and fold(words[j][2]).replace(".", "") in _COMPANY_WORDS:
+            return True
+    return False
+
+
+_PLACE_PREPOSITION = re.compile(
+    r"\b(?:a|in|da|di|per|verso|vicino|presso|at|in|from|to|near|nel|nella|provincia)\s+$", re.IGNORECASE)
+
+
+def _place(word: str, before: str = "") -> bool:
+    """A large place anywhere, or any Italian locality after "a", "in", "da", "from"..."""
+    folded = fold(word)
+    return folded in places() or (folded in localities() and bool(_PLACE_PREPOSITION.search(before)))
+
+
+def _surname_like(word: str, language: str, *, after_given: bool) -> bool:
+    folded = fold(word)
+    given, surnames = gazetteer()
+    if folded in stop_words(language) or len(folded) < 2:
+        return False
+    if folded in _COMPANY_WORDS:
+        return False
+    if folded in surnames or (folded in given and folded not in _AMBIGUOUS_GIVEN):
+        return True
+    if word[0].isupper() and not _place(word):
+        return True
+    return after_given and not is_everyday(word, language) and folded not in localities()
+
+
+def person_names(text: str, language: str) -> Iterator[Found]:
+    """Person names found by the name lists, cues and capitalisation (both languages)."""
+    given, surnames = gazetteer()
+    words = _words(text)
+    stops = stop_words(language)
+    i = 0
+    while i < len(words):
+        start, end, word = words[i]
+        folded = fold(word)
+        before = text[max(0, start - 40):start]
+        cue = _CUE[language].search(before) or _ELIDED_TITLE.search(before)
+        title = _TITLE[language].search(before) or _ELIDED_TITLE.search(before)
+        capital = word[0].isupper() and not word.isupper()
+        is_given = folded in given and (folded not in _AMBIGUOUS_GIVEN or (capital and not _sentence_initial(text, start)))
+        name_like = False
+        score = 0.0
+        if folded in stops or len(folded) < 2 or _is_company(words, i):
+            i += 1
+            continue
+        if is_given and not _place(word, before):
+            name_like, score = True, 0.75
+        elif cue and (folded in given or folded in surnames) and not _place(word, before):
+            name_like, score = True, 0.8
+        elif title and (capital or folded in surnames or not is_everyday(word, language)):
+            name_like, score = True, 0.7
+        elif (capital and not _sentence_initial(text, start) and folded in surnames
+              and not _place(word, before)) or cue and capital and not _sentence_initial(text, start) and not is_everyday(word, language) \
+                and not _place(word, before):
+            name_like, score = True, 0.6
+        if not name_like:
+            i += 1
+            continue
+        j = i + 1
+        last_end = end
+        while j < len(words) and j <= i + 2:
+            n_start, n_end, n_word = words[j]
+            if text[last_end:n_start].strip(" '’"):
+                break
+            if not _surname_like(n_word, language, after_given=True):
+                break
+            last_end = n_end
+            j += 1
+        yield start, last_end, "PERSON", score
+        i = j
+
+
+def known_names(text: str, names: Iterable[str], language: str) -> Iterator[Found]:
+    """Every occurrence of a known name, whole or in parts, in any case.
+
+    A part that is an everyday word ("Conti", "Rosa") counts only when capitalised or
+    right after a cue; parts of one letter never count.
+    """
+    folded_text = fold(text)
+    parts: set[str] = set()
+    wholes: set[str] = set()
+    for name in names:
+        name = " ".join(str(name or "").split())
+        if not name:
+            continue
+        wholes.add(fold(name))
+        parts.update(fold(p) for p in _WORD.findall(name) if len(p) > 1)
+    for whole in sorted(wholes, key=len, reverse=True):
+        for match in re.finditer(rf"(?<!\w){re.escape(whole)}(?!\w)", folded_text):
+            yield match.start(), match.end(), "PERSON", 1.0
+    for part in parts:
+        everyday = is_everyday(part, language) or part in stop_words(language)
+        for match in re.finditer(rf"(?<!\w){re.escape(part)}(?!\w)", folded_text):
+            original = text[match.start():match.end()]
+            if everyday and not original[0].isupper():
+                before = text[max(0, match.start() - 40):match.start()]
+                if not (_CUE[language].search(before) or _ELIDED_TITLE.search(before)):
+                    continue
+            yield match.start(), match.end(), "PERSON", 0.95
+
+
+def spacy_persons(text: str) -> Iterator[Found]:
+    """PERSON entities of the English spaCy pipeline, minus places and company names."""
+    from coding.language import nlp
+
+    doc = nlp("en")(text)
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        tokens = [t for t in ent if t.is_alpha]
+        if not tokens:
+            continue
+        if any(fold(t.text) in _COMPANY_WORDS for t in tokens) or all(_place(t.text) for t in tokens):
+            continue
+        if len(tokens) == 1 and (is_everyday(tokens[0].text, "en") and fold(tokens[0].text) not in gazetteer()[0]):
+            continue
+        yield ent.start_char, ent.end_char, "PERSON", 0.6

@@ -1,0 +1,250 @@
+"""Pattern detectors: Presidio's checksum recognisers, plus spoken and grouped forms.
+
+Presidio's recognisers (e-mail, IBAN, codice fiscale, partita IVA, phone through
+`phonenumbers`) run on the text as written. The same validators then run on the text with
+spoken numbers and symbols normalised (`spoken.py`) and on runs of short tokens glued
+together, because ASR writes "IT 60 X 05428 11101 000000123456" or "rss mra 75 c03 f205 x".
+Every candidate that carries a checksum is kept only when the checksum holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from .spoken import Normalised, normalise_numbers, normalise_symbols
+
+Found = tuple[int, int, str, float]  # start, end, entity, score
+
+
+@functools.cache
+def _tld_extractor():  # a tldextract.TLDExtract
+    import tldextract
+
+    # The bundled public-suffix snapshot only: no list is fetched, nothing is cached on disk.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+def has_public_suffix(domain: str) -> bool:
+    """Whether `domain` ends in a known public suffix ("gmail.com", "acme.co.uk"), offline."""
+    result = _tld_extractor()(domain)
+    return bool(result.suffix and result.domain)
+
+
+@functools.cache
+def _recognizers() -> dict[str, object]:
+    from presidio_analyzer.predefined_recognizers import (
+        EmailRecognizer,
+        IbanRecognizer,
+        ItFiscalCodeRecognizer,
+        ItVatCodeRecognizer,
+        PhoneRecognizer,
+    )
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        """Presidio's e-mail recogniser, its domain checked against the bundled suffix list."""
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return has_public_suffix(pattern_text.rsplit("@", 1)[-1])
+
+    return {
+        "EMAIL": OfflineEmailRecognizer(),
+        "IBAN": IbanRecognizer(),
+        "FISCAL_CODE": ItFiscalCodeRecognizer(supported_language="en"),
+        "VAT": ItVatCodeRecognizer(supported_language="en"),
+        "PHONE": PhoneRecognizer(supported_regions=("IT", "GB", "US", "DE", "FR", "CH", "ES"), leniency=1),
+    }
+
+
+_PRESIDIO_ENTITY = {"EMAIL": "EMAIL_ADDRESS", "IBAN": "IBAN_CODE", "FISCAL_CODE": "IT_FISCAL_CODE",
+                    "VAT": "IT_VAT_CODE", "PHONE": "PHONE_NUMBER"}
+
+
+def valid_fiscal_code(value: str) -> bool:
+    value = value.upper()
+    recognizer = _recognizers()["FISCAL_CODE"]
+    pattern = recognizer.patterns[0].regex  # type: ignore[attr-defined]
+    return bool(re.fullmatch(pattern, value)) and recognizer.validate_result(value) is True  # type: ignore[attr-defined]
+
+
+def valid_it_vat(value: str) -> bool:
+    digits = value.upper().removeprefix("IT")
+    if not re.fullmatch(r"\d{11}", digits) or digits == "00000000000":
+        return False
+    return bool(_recognizers()["VAT"].validate_result(digits))  # type: ignore[attr-defined]
+
+
+def valid_gb_vat(value: str) -> bool:
+    """A UK VAT number (9 digits, weighted sum mod 97, old and post-2010 schemes)."""
+    digits = value.upper().removeprefix("GB")
+    if not re.fullmatch(r"\d{9}", digits):
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:7], range(8, 1, -1), strict=True)) + int(digits[7:])
+    return total % 97 == 0 or (total + 55) % 97 == 0
+
+
+_IBAN_LENGTHS = {"IT": 27, "SM": 27, "GB": 22, "DE": 22, "FR": 27, "ES": 24, "CH": 21, "NL": 18, "BE": 16,
+                 "AT": 20, "IE": 22, "PT": 25, "LU": 20, "MT": 31, "PL": 28, "GR": 27, "DK": 18, "SE": 24}
+
+
+def valid_iban(value: str) -> bool:
+    value = value.upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", value):
+        return False
+    expected = _IBAN_LENGTHS.get(value[:2])
+    if expected is not None and len(value) != expected:
+        return False
+    moved = value[4:] + value[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def presidio_matches(text: str) -> Iterator[Found]:
+    """Presidio's recognisers on `text` as written; checksum types only when the checksum holds."""
+    for entity, recognizer in _recognizers().items():
+        for result in recognizer.analyze(text, [_PRESIDIO_ENTITY[entity]], None):  # type: ignore[attr-defined]
+            value = text[result.start:result.end]
+            if entity == "FISCAL_CODE" and not valid_fiscal_code(value):
+                continue
+            if entity == "VAT" and not valid_it_vat(re.sub(r"[\s_-]", "", value)):
+                continue
+            if entity == "IBAN" and not valid_iban(re.sub(r"[\s-]", "", value)):
+                continue
+            yield result.start, result.end, entity, max(float(result.score), 0.5)
+
+
+# --- spoken and grouped forms ---------------------------------------------------------------
+
+_LOCAL_BEFORE = re.compile(r"(?<![\w.+-])\w[\w.+-]*$")
+_DOMAIN_AFTER = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+
+
+def spoken_emails(text: str) -> Iterator[Found]:
+    """E-mail addresses said aloud: "mario punto rossi chiocciola gmail punto com"."""
+    norm = normalise_symbols(text)
+    if "@" not in norm.text:
+        return
+    for at in (i for i, ch in enumerate(norm.text) if ch == "@"):
+        local = _LOCAL_BEFORE.search(norm.text, 0, at)
+        domain = _DOMAIN_AFTER.match(norm.text, at + 1)
+        if local is None or domain is None:
+            continue
+        host = domain.group().rstrip(".-")
+        if not has_public_suffix(host):
+            continue
+        start, end = norm.to_original(local.start(), at + 1 + len(host))
+        yield start, end, "EMAIL", 0.85
+
+
+# A phone number: digits in groups separated by spaces, dots, dashes or slashes.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ .\-/]?\(?\d\)?){5,15}(?![\w])")
+_NOT_PHONE_CUES = re.compile(
+    r"\b(ordine|ordini|order|fattura|invoice|pratica|ticket|codice|code|matricola|serial|seriale|lotto|batch|"
+    r"tracking|spedizione|shipment|contratto|contract|riferimento|reference|ref|case|articolo|item|sku|"
+    r"euro|eur|dollari|dollars|pounds|sterline|iva|vat|p\.?\s?iva|cap|postcode|zip|pezzi|units|unità|"
+    r"protocollo|cliente|customer|account|conto|iban|po)\b[^\d]{0,25}$",
+    re.IGNORECASE,
+)
+_PHONE_CUES = re.compile(
+    r"\b(telefono|numero|cellulare|cell|fisso|chiamare|chiami|richiamare|richiami|chiamarmi|"
+    r"whatsapp|interno|phone|number|mobile|call|ring|reach|landline|extension|contattare|contattarmi)\b",
+    re.IGNORECASE,
+)
+
+
+def _phone_ok(digits: str, language: str, cue: bool) -> bool:
+    import phonenumbers
+
+    international = digits.startswith(("+", "00"))
+    core = digits.lstrip("+")
+    if core.startswith("00"):
+        core = core[2:]
+        digits = "+" + core
+    if international:
+        try:
+            number = phonenumbers.parse(digits if digits.startswith("+") else "+" + core, None)
+        except phonenumbers.NumberParseException:
+            return False
+        return phonenumbers.is_possible_number(number)
+    regions = ("IT", "GB", "US") if language == "en" else ("IT",)
+    if language == "en":
+        regions = ("GB", "US", "IT")
+    for region in regions:
+        try:
+            number = phonenumbers.parse(core, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) or (cue and phonenumbers.is_possible_number(number)):
+            return True
+    return False
+
+
+def phone_numbers(text: str, language: str, norm: Normalised | None = None) -> Iterator[Found]:
+    """Phone numbers in digits, in groups, or said digit by digit ("tre tre tre uno due ...")."""
+    norm = norm or normalise_numbers(text, language)
+    for match in _PHONE.finditer(norm.text):
+        value = match.group()
+        digits = re.sub(r"[^\d+]", "", value)
+        n = len(digits.lstrip("+"))
+        if n < 8 or n > 15:
+            continue
+        start, end = norm.to_original(match.start(), match.end())
+        before = text[max(0, start - 40):start]
+        cue = bool(_PHONE_CUES.search(before[-30:]))
+        if _NOT_PHONE_CUES.search(before):
+            continue
+        if _phone_ok(digits, language, cue):
+            yield start, end, "PHONE", 0.8 if cue else 0.6
+
+
+_PIECE = re.compile(r"[A-Za-z0-9]+")
+_VAT_CUES = re.compile(r"\b(partita\s+iva|p\.?\s?iva|piva|vat|codice\s+iva|tax\s+number)\b", re.IGNORECASE)
+_CF_CUES = re.compile(r"\b(codice\s+fiscale|c\.?\s?f\.?|fiscal\s+code|tax\s+code)\b", re.IGNORECASE)
+
+
+def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Iterator[Found]:
+    """IBANs, codici fiscali and VAT numbers written in pieces, digits possibly said as words.
+
+    Consecutive alphanumeric pieces (of the number-normalised text) are glued and each
+    prefix checked: 16 characters against the codice fiscale checksum, an IBAN's length
+    against its mod-97 check, 11 digits (or IT + 11) against the partita IVA check digit, 9
+    digits after a VAT cue against the UK check.
+    """
+    norm = norm or normalise_numbers(text, language)
+    pieces = [(m.start(), m.end(), m.group()) for m in _PIECE.finditer(norm.text)]
+    taken_until = -1
+    for i, (p_start, _p_end, first) in enumerate(pieces):
+        if p_start < taken_until:
+            continue
+        glued = ""
+        best: tuple[int, str, float] | None = None
+        for j in range(i, min(i + 12, len(pieces))):
+            if j > i:
+                gap = norm.text[pieces[j - 1][1]:pieces[j][0]]
+                if gap.strip(" -./") or len(gap) > 3:
+                    break
+            glued += pieces[j][2]
+            upper = glued.upper()
+            if len(upper) > 34:
+                break
+            kind = None
+            if len(upper) == 16 and valid_fiscal_code(upper):
+                kind = ("FISCAL_CODE", 0.9)
+            elif len(upper) >= 15 and upper[:2].isalpha() and valid_iban(upper):
+                kind = ("IBAN", 0.9)
+            elif re.fullmatch(r"(IT)?\d{11}", upper) and valid_it_vat(upper):
+                orig_start = norm.to_original(p_start, pieces[j][1])[0]
+                cue = bool(_VAT_CUES.search(text[max(0, orig_start - 40):orig_start]))
+                kind = ("VAT", 0.85 if cue else 0.5)
+            elif re.fullmatch(r"(GB)?\d{9}", upper) and valid_gb_vat(upper):
+                orig_start = norm.to_original(p_start, pieces[j][1])[0]
+                if _VAT_CUES.search(text[max(0, orig_start - 40):orig_start]):
+                    kind = ("VAT", 0.85)
+            if kind is not None:
+                best = (pieces[j][1], kind[0], kind[1])
+        if best is not None:
+            end_norm, entity, score = best
+            start, end = norm.to_original(p_start, end_norm)
+            taken_until = end_norm
+            yield start, end, entity, score
+        del first
