@@ -239,3 +239,78 @@
     });
   });
 })();
+
+// What pages would otherwise write inline (the Content-Security-Policy runs no inline script and no
+// style attribute): data-confirm asks before its form is sent, data-autosubmit sends its form when it
+// changes, data-flex sizes a segment of a bar.
+(function () {
+  document.addEventListener("submit", function (event) {
+    var message = event.target.dataset && event.target.dataset.confirm;
+    if (message && !window.confirm(message)) { event.preventDefault(); event.stopImmediatePropagation(); }
+  }, true);
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.matches && field.matches("[data-autosubmit]") && field.form) field.form.submit();
+  });
+  function sizeBars(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll("[data-flex]").forEach(function (segment) { segment.style.flex = segment.dataset.flex; });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
+  document.addEventListener("htmx:load", function (evt) { sizeBars(evt.detail.elt); });
+})();
+
+// Personal data on the transcript (a study that redacts it): select words in a line to redact what the
+// detector missed, or click a mark to say it is not personal data. Each piece of a line carries its offset
+// in the line (data-at); the one form is moved under the line and sent as a plain POST.
+(function () {
+  function form() { return document.getElementById("redact-form"); }
+  function offset(node, index) {
+    var element = node.nodeType === 3 ? node.parentElement : node;
+    var piece = element && element.closest("[data-at]");
+    return piece ? parseInt(piece.dataset.at, 10) + (node.nodeType === 3 ? index : 0) : null;
+  }
+  function open(line, start, end, action, entity, words) {
+    var f = form();
+    if (!f) return;
+    f.action = line.dataset.redact;
+    f.elements.start.value = start;
+    f.elements.end.value = end;
+    f.elements.action.value = action;
+    f.elements.entity.hidden = action !== "redact";
+    if (entity) f.elements.entity.value = entity;
+    f.querySelector("button[type=submit]").textContent = action === "redact" ? "Redact" : "Not personal data";
+    f.querySelector(".redact-what").textContent = "“" + words + "”";
+    line.insertAdjacentElement("afterend", f);
+    f.hidden = false;
+  }
+  document.addEventListener("mouseup", function (event) {
+    var line = event.target.closest && event.target.closest("p.text[data-redact]");
+    var selection = window.getSelection();
+    if (!line || !selection || selection.isCollapsed) return;
+    if (!line.contains(selection.anchorNode) || !line.contains(selection.focusNode)) return;
+    var a = offset(selection.anchorNode, selection.anchorOffset), b = offset(selection.focusNode, selection.focusOffset);
+    if (a === null || b === null || a === b) return;
+    open(line, Math.min(a, b), Math.max(a, b), "redact", null, selection.toString());
+  });
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) return;
+    var line = event.target.closest("p.text[data-redact]");
+    var selection = window.getSelection();
+    if (line && selection && !selection.isCollapsed) { event.stopPropagation(); return; }  // selecting, not playing
+    var mark = event.target.closest("p.text[data-redact] mark.pii");
+    if (mark) {
+      event.stopPropagation();
+      var kept = mark.dataset.piiStatus === "kept";
+      open(line, mark.dataset.piiStart, mark.dataset.piiEnd, kept ? "redact" : "keep", mark.dataset.piiEntity,
+           mark.textContent);
+    } else if (event.target.closest("[data-redact-cancel]")) {
+      form().hidden = true;
+    }
+  }, true);
+  // A line swapped by htmx (a correction) would take the form with it.
+  document.addEventListener("htmx:beforeSwap", function () {
+    var f = form(), home = document.getElementById("transcript");
+    if (f && home && f.parentElement !== home) { f.hidden = true; home.appendChild(f); }
+  });
+})();

@@ -21,6 +21,7 @@ from workbench import jobs
 from workbench.db import upgrade_database
 from workbench.errors import LoginRequired, PercheError
 from workbench.routes import admin, api, auth, coding, exports, interviews, qdpx, reports, studies
+from workbench.security import SecurityHeadersMiddleware
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
 from workbench.web import ROOT, render
@@ -92,17 +93,17 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_response(request: Request, status: int, title: str, message: str,
-                    link: tuple[str, str] | None = None) -> Response:
+                    link: tuple[str, str] | None = None, headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
         body = {"error": title, "detail": message, "status": status, **({"link": link[0]} if link else {})}
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(body, status_code=status, headers=headers)
     context = {"title": title, "message": message, "status": status, "link": link}
     if request.headers.get("hx-request") == "true":
         # htmx swaps 4xx bodies into the form's error slot (see static/app.js).
-        return render(request, "_error_fragment.html", context, status_code=status)
+        return render(request, "_error_fragment.html", context, status_code=status, headers=headers)
     if getattr(request.state, "user", None) is None:
         _attach_session_user(request)
-    return render(request, "error.html", context, status_code=status)
+    return render(request, "error.html", context, status_code=status, headers=headers)
 
 
 def _attach_session_user(request: Request) -> None:
@@ -111,12 +112,29 @@ def _attach_session_user(request: Request) -> None:
 
     from workbench.db import get_engine
     from workbench.models import User
+    from workbench.services.users import session_is_current
 
-    user_id = request.scope.get("session", {}).get("user_id")
-    if user_id:
+    cookie = request.scope.get("session", {})
+    user_id = cookie.get("user_id")
+    if isinstance(user_id, int):
         with Session(get_engine(request.app.state.settings)) as session:
             user = session.get(User, user_id)
-            request.state.user = user if user and user.active else None
+            request.state.user = user if session_is_current(user, cookie.get("sv")) else None
+
+
+def refuse_demo_users_in_production(settings: Settings) -> None:
+    """With PERCHE_ENV=production, refuse to start while a demo user of `perche demo` is active."""
+    if settings.env != "production":
+        return
+    from workbench.db import session_scope
+    from workbench.services.users import active_demo_users
+
+    with session_scope(settings) as session:
+        emails = [u.email for u in active_demo_users(session)]
+    if emails:
+        raise RuntimeError(
+            f"PERCHE_ENV=production, but the demo users of `perche demo` are active ({', '.join(emails)}); "
+            "their passwords are public. Deactivate them with `perche user deactivate --demo`, then start again.")
 
 
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
@@ -128,6 +146,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         upgrade_database(settings)
+        refuse_demo_users_in_production(settings)
         # Before serving, not in a thread: a second thread importing spaCy's modules while requests
         # import them too can trip Python's import-deadlock detection.
         coding_service.warm_up_small_talk_gate()
@@ -166,7 +185,9 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         titles = {404: "Not found", 405: "Not allowed here"}
         message = "There is nothing at this address. Use the menu to find your way." if exc.status_code == 404 \
             else str(exc.detail)
-        return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message)
+        # exc.headers carries the Allow header of a 405 (RFC 9110 requires it)
+        return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message,
+                               headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
@@ -185,6 +206,8 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         app.include_router(module.router)
 
     app.add_middleware(CSRFMiddleware, secret=settings.signing_key(), secure=settings.cookie_secure)
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=frozenset(
+        path for path in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if path))
     app.add_middleware(
         SessionMiddleware, secret_key=settings.signing_key(), session_cookie="perche_session",
         max_age=settings.session_hours * 3600, same_site="lax", https_only=settings.cookie_secure,

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from workbench.db import get_engine
-from workbench.errors import Forbidden, LoginRequired
+from workbench.errors import Forbidden, LoginRequired, TooLarge
 from workbench.models import User
 from workbench.permissions import PERMISSION_LABELS, Permission, can
 from workbench.services import users as user_service
@@ -32,7 +32,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def get_current_user(request: Request, session: SessionDep) -> User:
-    """The user behind a Bearer token or the session cookie; 401 otherwise."""
+    """The user behind a Bearer token or the session cookie; 401 otherwise (saying why for a revoked or
+    expired token)."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         user = user_service.user_for_token(session, authorization[7:].strip())
@@ -41,8 +42,10 @@ def get_current_user(request: Request, session: SessionDep) -> User:
         request.state.user = user
         return user
     user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if user_id else None
-    if user is None or not user.active or request.session.get("pw") != user.password_hash[-16:]:
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    # The cookie carries the user's session version: signing out everywhere, a new password, a role
+    # change or a deactivation raises it, and older cookies stop working.
+    if not user_service.session_is_current(user, request.session.get("sv")):
         request.session.clear()
         raise LoginRequired("Please sign in to continue.")
     request.state.user = user
@@ -65,3 +68,24 @@ def require(permission: Permission):
 
     dependency.permission = permission  # type: ignore[attr-defined]  (read by the role-matrix test)
     return Depends(dependency)
+
+
+def client_address(request: Request) -> str:
+    """The client's IP address as the server sees it (behind a proxy, run uvicorn with --proxy-headers)."""
+    return request.client.host if request.client else ""
+
+
+async def read_body(request: Request, *, limit: int, what: str = "The body") -> bytes:
+    """The request body, refused with a 413 as soon as it passes `limit` bytes (never read whole first)."""
+    declared = request.headers.get("content-length", "")
+    too_large = TooLarge(f"{what} is larger than {limit / 1024**2:g} MB, the largest accepted.")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

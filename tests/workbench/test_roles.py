@@ -62,6 +62,9 @@ EXPECTED = {
     ("GET", "/admin/users"): "manage_users",
     ("POST", "/admin/users"): "manage_users",
     ("POST", "/admin/users/{user_id}"): "manage_users",
+    ("POST", "/admin/users/{user_id}/sessions/revoke"): "manage_users",
+    ("POST", "/admin/tokens/{token_id}/revoke"): "manage_users",
+    ("POST", "/logout/everywhere"): "signed-in",
     ("POST", "/api/studies"): "create_study",
     ("GET", "/api/studies"): "view_studies",
     ("GET", "/api/studies/{study_id}"): "view_studies",
@@ -147,7 +150,15 @@ def world(client, session):
                                             status="approved", user=admin)
     return {"study_id": study.id, "interview_id": interview_id, "job_id": job_id, "segment_id": segment_id,
             "story_id": story.id, "speaker_id": speaker_id, "user_id": admin.id, "unit_id": unit.id, "code_id": code.id,
-            "proposal_id": proposal.id}
+            "proposal_id": proposal.id, "token_id": _spare_token_id(session, admin)}
+
+
+def _spare_token_id(session, user) -> int:
+    """A token of the owner's that no request uses, for the revoke route to act on."""
+    from workbench.services import users as user_service
+
+    user_service.create_token(session, user=user, name="spare")
+    return user_service.list_tokens(session, user_id=user.id)[0][0].id
 
 
 FORMS = {

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from workbench.deps import SessionDep, require
+from workbench.deps import SessionDep, client_address, require
 from workbench.errors import PercheError
 from workbench.models import Role, User
 from workbench.permissions import ROLE_HELP, Permission
@@ -20,7 +20,8 @@ router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 def _page(request: Request, session, error: str | None = None, status_code: int = 200):
     return render(request, "admin/users.html",
                   {"users": user_service.list_users(session), "roles": list(Role), "role_help": ROLE_HELP,
-                   "error": error}, status_code=status_code)
+                   "error": error, "tokens": user_service.list_tokens(session), "token_state": user_service.token_state},
+                  status_code=status_code)
 
 
 @router.get("/users")
@@ -35,7 +36,8 @@ def create_user(request: Request, session: SessionDep, user: Annotated[User, req
                 role: Annotated[str, Form()] = "interviewer", password: Annotated[str, Form()] = ""):
     """Add a user."""
     try:
-        user_service.create_user(session, email=email, password=password, role=role, name=name)
+        user_service.create_user(session, email=email, password=password, role=role, name=name, acting_user=user,
+                                 address=client_address(request))
     except PercheError as exc:
         return _page(request, session, error=exc.message, status_code=exc.status)
     return RedirectResponse("/admin/users", status_code=303)
@@ -48,7 +50,34 @@ def update_user(request: Request, user_id: int, session: SessionDep,
     """Change a user's role, or disable or enable them."""
     try:
         user_service.update_user(session, user_id=user_id, role=role,
-                                 active=None if active is None else active == "true", acting_user=user)
+                                 active=None if active is None else active == "true", acting_user=user,
+                                 address=client_address(request))
     except PercheError as exc:
         return _page(request, session, error=exc.message, status_code=exc.status)
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/sessions/revoke")
+def revoke_sessions(request: Request, user_id: int, session: SessionDep,
+                    user: Annotated[User, require(Permission.manage_users)]):
+    """Sign a user out everywhere: every session of theirs ends."""
+    try:
+        target = user_service.get_user(session, user_id)
+    except PercheError as exc:
+        return _page(request, session, error=exc.message, status_code=exc.status)
+    user_service.revoke_sessions(session, user=target, acting_user=user, address=client_address(request))
+    if target.id == user.id:
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def revoke_token(request: Request, token_id: int, session: SessionDep,
+                 user: Annotated[User, require(Permission.manage_users)]):
+    """Revoke an API token."""
+    try:
+        user_service.revoke_token(session, token_id=token_id, acting_user=user, address=client_address(request))
+    except PercheError as exc:
+        return _page(request, session, error=exc.message, status_code=exc.status)
+    return RedirectResponse("/admin/users#tokens", status_code=303)

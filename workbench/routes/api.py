@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from transcription.schema import SPEAKER_ROLES
 from workbench import coding_jobs
-from workbench.deps import SessionDep, SettingsDep, require
+from workbench.deps import SessionDep, SettingsDep, read_body, require
 from workbench.errors import Conflict, Unprocessable, UnsupportedMedia
 from workbench.models import InterviewStatus, JobStatus, User
 from workbench.permissions import Permission, can
@@ -268,9 +268,10 @@ _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
 
 
 @router.put("/studies/{study_id}/codebook", response_model=CodebookReplaced,
-            responses=error_responses(404, 409, 415, 422, notes={
+            responses=error_responses(404, 409, 413, 415, 422, notes={
                 409: "The study's units are coded; send ?recode=true to replace anyway.",
                 415: "The body is neither application/yaml nor application/json.",
+                413: "The codebook is larger than 2 MB.",
                 422: "The codebook is malformed; the detail names the entry to fix."}),
             openapi_extra={"requestBody": {"required": True, "content": {
                 "application/yaml": {"schema": _CODEBOOK_BODY}, "application/json": {"schema": _CODEBOOK_BODY}}}})
@@ -291,7 +292,8 @@ async def replace_codebook(request: Request, study_id: int, session: SessionDep,
     else:
         raise UnsupportedMedia(f"Send the codebook as application/yaml or application/json, not '{media or 'nothing'}'.",
                                title="Not a codebook format")
-    codebook = codebook_service.parse_codebook(await request.body(), fmt=fmt)
+    body = await read_body(request, limit=codebook_service.MAX_CODEBOOK_BYTES, what="The codebook")
+    codebook = codebook_service.parse_codebook(body, fmt=fmt)
     added, updated, removed = codebook_service.replace_codebook(session, study=study, codebook=codebook,
                                                                 recode=recode)
     job_ids: list[int] = []

@@ -13,6 +13,7 @@ from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
 from workbench.models import Interview, User
 from workbench.permissions import Permission
+from workbench.security import safe_local_path
 from workbench.services import agreement as agreement_service
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
@@ -66,7 +67,8 @@ def import_codebook(study_id: int, session: SessionDep, user: Annotated[User, re
     study_service.get_study(session, study_id)
     if file is None or not file.filename:
         raise BadRequest("Choose a codebook file (.yaml or .csv) to import.")
-    codebook_service.import_codebook(session, study_id=study_id, filename=file.filename, content=file.file.read())
+    codebook_service.import_codebook(session, study_id=study_id, filename=file.filename,
+                                     content=file.file.read(codebook_service.MAX_CODEBOOK_BYTES + 1))
     return _back(study_id, "codebook")
 
 
@@ -185,8 +187,9 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
     # Back where the analyst was (this site's path only): the interview, or the same page of the queue.
     back = urlsplit(request.headers.get("referer", ""))
     same_place = back.path.startswith(("/interviews/", f"/studies/{study_id}/review"))
-    return RedirectResponse(f"{back.path}{'?' + back.query if back.query else ''}" if same_place
-                            else f"/studies/{study_id}/review", status_code=303)
+    default = f"/studies/{study_id}/review"
+    return RedirectResponse(safe_local_path(f"{back.path}{'?' + back.query if back.query else ''}", default)
+                            if same_place else default, status_code=303)
 
 
 @router.post("/studies/{study_id}/retrain")

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from coding.codebook import Code as LibraryCode
 from coding.codebook import Codebook, dump_codebook, load_codebook, starter_codebook
 from coding.errors import CodingError
-from workbench.errors import BadRequest, Conflict, NotFound, Unprocessable
+from workbench.errors import BadRequest, Conflict, NotFound, TooLarge, Unprocessable
 from workbench.models import (
     Code,
     CodedUnit,
@@ -210,8 +210,19 @@ def delete_code(session: Session, *, study_id: int, code_id: int, user: User) ->
     return len(links)
 
 
+# A codebook of a thousand codes with long descriptions is well under 1 MB; past this it is not a codebook.
+MAX_CODEBOOK_BYTES = 2 * 1024 * 1024
+
+
+def check_codebook_size(size: int) -> None:
+    if size > MAX_CODEBOOK_BYTES:
+        raise TooLarge(f"The codebook is larger than {MAX_CODEBOOK_BYTES // 1024**2} MB, the largest accepted; "
+                       "a codebook of a thousand codes is well under 1 MB. Check that this is the right file.")
+
+
 def import_codebook(session: Session, *, study_id: int, filename: str, content: bytes) -> tuple[int, int]:
     """Add or update codes from a YAML or CSV codebook file; returns (added, updated). All or nothing."""
+    check_codebook_size(len(content))
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".yaml", ".yml", ".csv"):
         raise Unprocessable("Import a codebook as .yaml or .csv (columns path, name, description, examples).")
@@ -266,6 +277,7 @@ def parse_codebook(content: bytes, *, fmt: str) -> Codebook:
 
     import yaml
 
+    check_codebook_size(len(content))
     if not content.strip():
         raise Unprocessable("The codebook is empty. Send it in the shape of the codebook export: "
                             "name, language and a `codes` list.")
