@@ -20,7 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from workbench import jobs
 from workbench.db import upgrade_database
 from workbench.errors import LoginRequired, PercheError
-from workbench.routes import admin, api, auth, coding, exports, interviews, qdpx, reports, studies
+from workbench.routes import admin, api, auth, coding, exports, interviews, privacy, qdpx, reports, studies
 from workbench.security import SecurityHeadersMiddleware
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
@@ -122,6 +122,17 @@ def _attach_session_user(request: Request) -> None:
             request.state.user = user if session_is_current(user, cookie.get("sv")) else None
 
 
+def _allowed_methods(request: Request) -> str:
+    from starlette.routing import Match
+
+    methods = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.routes):
+            methods.append(method)
+    return ", ".join(methods)
+
+
 def refuse_demo_users_in_production(settings: Settings) -> None:
     """With PERCHE_ENV=production, refuse to start while a demo user of `perche demo` is active."""
     if settings.env != "production":
@@ -185,9 +196,12 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         titles = {404: "Not found", 405: "Not allowed here"}
         message = "There is nothing at this address. Use the menu to find your way." if exc.status_code == 404 \
             else str(exc.detail)
-        # exc.headers carries the Allow header of a 405 (RFC 9110 requires it)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # RFC 9110: a 405 lists every method the address takes (Starlette names only its first route's)
+            headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
         return _error_response(request, exc.status_code, titles.get(exc.status_code, "Error"), message,
-                               headers=getattr(exc, "headers", None))
+                               headers=headers or None)
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
@@ -202,7 +216,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
                                "There is nothing at this address: a number in it is out of range.")
 
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
-    for module in (auth, studies, interviews, coding, reports, exports, qdpx, admin, api):
+    for module in (auth, studies, interviews, coding, reports, exports, qdpx, admin, privacy, api):
         app.include_router(module.router)
 
     app.add_middleware(CSRFMiddleware, secret=settings.signing_key(), secure=settings.cookie_secure)

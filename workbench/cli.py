@@ -645,12 +645,17 @@ def migrate() -> None:
 
 
 def _register_stage_commands() -> None:
-    from workbench import cli_coding, cli_exports, cli_imports, cli_reports
+    from workbench import cli_coding, cli_exports, cli_imports, cli_privacy, cli_reports
 
     cli_coding.register(app)
     cli_reports.register(app)
     cli_exports.register(app)
     cli_imports.register(app)
+    cli_privacy.register(app)
+
+    from workbench import cli_redact
+
+    cli_redact.register(app)
 
 
 _register_stage_commands()

@@ -23,6 +23,7 @@ from workbench.models import Code, CodedUnit, Interview, StudyClassifier, ThemeP
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
 from workbench.services import jobs as job_service
+from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 from workbench.services import transcripts as transcript_service
 from workbench.settings import Settings
@@ -93,7 +94,7 @@ def _coder(session: Session, settings: Settings, study, embedder):
 
     codebook = codebook_service.library_codebook(session, study)
     trained = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).first()
-    if trained is not None:
+    if trained is not None and not trained.stale:  # stale: trained on an erased interview's text
         path = storage.artefact_path(settings, trained.storage_key)
         if path.exists():
             try:
@@ -172,14 +173,18 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
         embedder = build_embedder(settings)
         return {"interview_id": interview.id, "study_id": study.id, "turns": turns, "pieces": pieces,
                 "roles": roles, "guide": guide,
-                "language": language, "coder": _coder(session, settings, study, embedder), "embedder": embedder}
+                "language": language, "coder": _coder(session, settings, study, embedder), "embedder": embedder,
+                "pii": redaction_service.detection_inputs(session, interview=interview)}
 
     def compute(inputs: dict, progress: ProgressReporter):
-        return code_transcript(inputs["turns"], roles=inputs["roles"], guide=inputs["guide"],
-                               coder=inputs["coder"], language=inputs["language"], embedder=inputs["embedder"],
-                               doc_id=str(inputs["interview_id"]), progress=progress)
+        coded = code_transcript(inputs["turns"], roles=inputs["roles"], guide=inputs["guide"],
+                                coder=inputs["coder"], language=inputs["language"], embedder=inputs["embedder"],
+                                doc_id=str(inputs["interview_id"]), progress=progress)
+        # personal data is found whatever the study's setting, so turning redaction on is instant
+        return coded, redaction_service.detect_spans(inputs["pii"])
 
-    def store(session: Session, inputs: dict, coded) -> None:
+    def store(session: Session, inputs: dict, result) -> None:
+        coded, personal_data = result
         interview = session.get(Interview, inputs["interview_id"])
         code_ids = {c.path: c.id for c in codebook_service.codes_of(session, inputs["study_id"])}
         question_ids = {item.id: int(item.id) for item in inputs["guide"]}
@@ -187,6 +192,7 @@ def run_coding_job(settings: Settings, job_id: int) -> None:
             locate_in_segment(unit, inputs["pieces"])
         coding_service.replace_coding(session, interview=interview, units=coded.units, question_ids=question_ids,
                                       code_ids=code_ids, ratings=heard_ratings(coded))
+        redaction_service.store_detections(session, inputs=inputs["pii"], found=personal_data)
 
     _run(settings, job_id, prepare, compute, store)
 
@@ -297,8 +303,10 @@ def run_retrain_job(settings: Settings, job_id: int) -> None:
         key = storage.store_artefact(settings, result["blob"], suffix=".clf")
         row = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == inputs["study_id"])).first()
         row = row or StudyClassifier(study_id=inputs["study_id"], storage_key=key)
+        replaced = row.storage_key if row.storage_key != key else None
         row.storage_key, row.examples, row.codes = key, result["examples"], result["codes"]
-        row.trained_at = utcnow()
+        row.trained_at, row.stale = utcnow(), False
+        inputs["replaced"] = replaced
         session.add(row)
         interviews = session.exec(select(Interview.id).where(Interview.study_id == inputs["study_id"])
                                   .where(Interview.id.in_(select(CodedUnit.interview_id)))).all()
@@ -307,6 +315,11 @@ def run_retrain_job(settings: Settings, job_id: int) -> None:
 
     done = _run(settings, job_id, prepare, compute, store)
     if done:
+        if done.get("replaced"):  # the previous file, unless another study's classifier is the same bytes
+            with session_scope(settings) as session:
+                from workbench.services.erasure import remove_files
+
+                remove_files(session, settings, recording_keys=[], classifier_keys=[done["replaced"]])
         enqueue_all(done.get("recode", []))
 
 

@@ -100,6 +100,14 @@ def recover_task() -> None:
     recover(current_settings())
 
 
+@huey.periodic_task(crontab(hour="3", minute="15"))
+def retention_task() -> None:
+    """The retention rule, daily (PERCHE_RETENTION_DAYS; nothing when it is 0)."""
+    from workbench.services import retention
+
+    retention.run_scheduled(current_settings())
+
+
 def enqueue(job: Job) -> None:
     task = TASKS.get(job.kind)
     if task is None:

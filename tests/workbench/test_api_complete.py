@@ -218,9 +218,8 @@ def test_delete_removes_everything_hanging_off_the_interview(client, session, se
         assert not session.exec(select(table).where(table.interview_id == gone)).all(), table
     assert not session.exec(select(UnitCode).where(UnitCode.unit_id == unit_id)).all()
     assert not storage.path_of(settings, key).exists()
-    # the analyst's decisions stay in the study's log, detached from the interview
-    events = session.exec(select(CodingEvent).where(CodingEvent.unit_id == unit_id)).all()
-    assert events and all(e.interview_id is None and e.study_id == study.id for e in events)
+    # the analyst's decisions on it go too: the log copies each unit's text
+    assert not session.exec(select(CodingEvent).where(CodingEvent.unit_id == unit_id)).all()
     # the other interview is untouched and the study still reads
     assert client.get(f"/api/interviews/{keep.id}", headers=headers).json()["counts"]["units"] > 0
     assert client.get(f"/api/interviews/{gone}", headers=headers).status_code == 404

@@ -15,10 +15,13 @@ from workbench.deps import SessionDep, SettingsDep, read_body, require
 from workbench.errors import Conflict, Unprocessable, UnsupportedMedia
 from workbench.models import InterviewStatus, JobStatus, User
 from workbench.permissions import Permission, can
+from workbench.services import audit
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
+from workbench.services import erasure as erasure_service
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
+from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 from workbench.services import transcripts as transcript_service
 from workbench.uploads import receive_upload
@@ -125,7 +128,8 @@ def _study_public(session, study) -> StudyPublic:
              responses={201: {"model": Created, "description": "A transcript was imported and there is nothing left "
                                                                "to run (coding after transcription is off)."},
                         **error_responses(400, 404, 409, 413, 415, 422, notes={
-                            409: "This recording is already in the study; `link` opens that interview.",
+                            409: "This recording or transcript file is already in the study; `link` opens that "
+                                 "interview.",
                             413: "The recording is over PERCHE_MAX_UPLOAD_MB, or the transcript over 20 MB.",
                             422: "Metadata that does not validate, a recording over the length limit, or a "
                                  "transcript file that cannot be read (the detail names the file and the line)."})},
@@ -188,12 +192,22 @@ class TranscriptPublic(BaseModel):
 
 @router.get("/interviews/{interview_id}/transcript", response_model=TranscriptPublic,
             responses=error_responses(404, 422))
-def read_transcript(interview_id: int, session: SessionDep,
+def read_transcript(request: Request, interview_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.view_interviews)]) -> dict:
     """The interview's transcript: language, duration, speakers and segments."""
     interview = interview_service.get_interview(session, interview_id)
     duration = interview_service.interview_duration(session, interview_id)  # a transcript may have no recording
-    return transcript_service.transcript_json(session, interview=interview, duration=duration)
+    body = transcript_service.transcript_json(session, interview=interview, duration=duration,
+                                              redaction=_redaction(session, interview, user))
+    audit.record_request(request, session, user=user, action="transcript.view", study_id=interview.study_id,
+                         target=f"interview:{interview_id}", detail={"via": "api"})
+    return body
+
+
+def _redaction(session, interview, user: User) -> redaction_service.Redactor:
+    """Personal data as the user may see it (placeholders for roles without view_personal_data)."""
+    study = study_service.get_study(session, interview.study_id)
+    return redaction_service.redactor(session, study=study, user=user, interview_ids=[interview.id])
 
 
 class CodePublic(BaseModel):
@@ -241,21 +255,24 @@ class CodebookReplaced(BaseModel):
 
 
 @router.get("/interviews/{interview_id}/coding", response_model=CodingPublic, responses=error_responses(404, 422))
-def read_coding(interview_id: int, session: SessionDep,
+def read_coding(request: Request, interview_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.view_interviews)]) -> CodingPublic:
     """The interview's coded units with their codes, sentiment and reasons, its ratings and coding status."""
     interview = interview_service.get_interview(session, interview_id)
     questions = {q.id: q.text for q in study_service.get_guide(session, interview.study_id)}
     speakers = {s.id: s.label for s in transcript_service.speakers_of(session, interview_id=interview_id)}
+    redaction = _redaction(session, interview, user)
     units = [UnitPublic(
         id=view.unit.id, start=view.unit.start, end=view.unit.end, speaker=speakers.get(view.unit.speaker_id),
-        text=view.unit.text, question=questions.get(view.unit.question_id), sentiment=view.unit.sentiment,
-        reason=view.unit.reason,
+        text=redaction.unit_text(view.unit), question=questions.get(view.unit.question_id),
+        sentiment=view.unit.sentiment, reason=redaction.unit_reason(view.unit) if view.unit.reason else None,
         codes=[CodePublic(code=code.path, name=code.name, sentiment=link.sentiment, confidence=link.confidence,
                           status=link.status, source=link.source) for link, code in view.links])
         for view in coding_service.units_of(session, interview_id=interview_id)]
     ratings = [RatingPublic(scale=r.scale, value=r.value, question=questions.get(r.question_id), source=r.source)
                for r in coding_service.interview_ratings(session, interview=interview)]
+    audit.record_request(request, session, user=user, action="transcript.view", study_id=interview.study_id,
+                         target=f"interview:{interview_id}", detail={"via": "api", "part": "coding"})
     return CodingPublic(coding_status=job_service.coding_status(session, interview_id=interview_id),
                         ratings=ratings, units=units)
 
@@ -270,8 +287,8 @@ _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
 @router.put("/studies/{study_id}/codebook", response_model=CodebookReplaced,
             responses=error_responses(404, 409, 413, 415, 422, notes={
                 409: "The study's units are coded; send ?recode=true to replace anyway.",
-                415: "The body is neither application/yaml nor application/json.",
                 413: "The codebook is larger than 2 MB.",
+                415: "The body is neither application/yaml nor application/json.",
                 422: "The codebook is malformed; the detail names the entry to fix."}),
             openapi_extra={"requestBody": {"required": True, "content": {
                 "application/yaml": {"schema": _CODEBOOK_BODY}, "application/json": {"schema": _CODEBOOK_BODY}}}})
@@ -336,7 +353,8 @@ class ReportPublic(BaseModel):
 
 
 @router.get("/studies/{study_id}/report", response_model=ReportPublic, responses=error_responses(404, 422))
-def read_report_data(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_reports)],
+def read_report_data(request: Request, study_id: int, session: SessionDep,
+                     user: Annotated[User, require(Permission.view_reports)],
                      segment: str | None = None, region: str | None = None, product_line: str | None = None,
                      journey_stage: str | None = None, interviewer: str | None = None,
                      date_from: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
@@ -357,6 +375,8 @@ def read_report_data(study_id: int, session: SessionDep, user: Annotated[User, r
     data["summary"]["rating"]["indicative"] = report.summary.rating.indicative
     for item, scale in zip(data["other_ratings"], report.other_ratings, strict=True):
         item["indicative"] = scale.indicative
+    audit.record_request(request, session, user=user, action="report.view", study_id=study_id,
+                         target=f"study:{study_id}", detail={"format": "api", "filtered": bool(filters)})
     return ReportPublic(**data, indicative_below=INDICATIVE_BELOW,
                         confidence_threshold=report.study.confidence_threshold)
 
@@ -478,14 +498,15 @@ def update_interview(interview_id: int, changes: InterviewMetaPatch, session: Se
                    403: "Deleting loses the analysts' coding, ratings and stories of the interview, so it needs "
                         "the `code` permission (analysts and admins).",
                    409: "One of the interview's jobs is running; delete it once the job is done or failed."}))
-def delete_interview(interview_id: int, session: SessionDep, settings: SettingsDep,
+def delete_interview(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
                      user: Annotated[User, require(Permission.code)]) -> Response:
-    """Delete the interview with its recording, transcript, coding, ratings, stories and jobs.
-
-    The analysts' logged decisions stay in the study's history (without the interview).
-    """
+    """Delete the interview with every trace of it: recording, transcript, coding, the analysts' logged decisions,
+    ratings, personal-data marks, stories and jobs (as an erasure does; a classifier trained on it goes stale)."""
     interview = interview_service.get_interview(session, interview_id)
-    interview_service.delete_interview(session, settings, interview=interview)
+    study_id = interview.study_id
+    summary = erasure_service.erase_interviews(session, settings, interviews=[interview])
+    audit.record_request(request, session, user=user, action="interview.delete", study_id=study_id,
+                         target=f"interview:{interview_id}", detail=summary.audit_detail())
     return Response(status_code=204)
 
 
@@ -687,4 +708,5 @@ def read_codebook(study_id: int, session: SessionDep,
                   user: Annotated[User, require(Permission.view_coding)]) -> CodebookPublic:
     """The study's codebook as JSON, ready to edit and send back with PUT."""
     study = study_service.get_study(session, study_id)
-    return CodebookPublic(**codebook_service.library_codebook(session, study).to_dict())
+    redaction = redaction_service.redactor(session, study=study, user=user, interview_ids=None)
+    return CodebookPublic(**redaction.codebook_dict(codebook_service.library_codebook(session, study).to_dict()))

@@ -13,13 +13,16 @@ from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
 from workbench.models import Interview, User
 from workbench.permissions import Permission
+from workbench.routes.qdpx import take_summary
 from workbench.security import safe_local_path
 from workbench.services import agreement as agreement_service
+from workbench.services import audit
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
 from workbench.services import proposals as proposal_service
+from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 from workbench.web import is_htmx, render
 
@@ -34,13 +37,15 @@ def _back(study_id: int, page: str, anchor: str = "") -> RedirectResponse:
 def read_codebook(request: Request, study_id: int, session: SessionDep,
                   user: Annotated[User, require(Permission.view_coding)]):
     """The study's codebook as a tree, with how often each code is used, and discovered themes."""
-    return codebook_page(request, session, study_service.get_study(session, study_id))
+    return codebook_page(request, session, study_service.get_study(session, study_id),
+                         import_summary=take_summary(request, study_id))
 
 
 def codebook_page(request: Request, session, study, **extra):
     """The codebook page of the study; `extra` adds to what the template gets (an import's summary)."""
     return render(request, "coding/codebook.html", {
         "study": study,
+        "redaction": redaction_service.redactor(session, study=study, user=request.state.user),
         "codes": codebook_service.codes_of(session, study.id),
         "usage": proposal_service.code_usage(session, study_id=study.id),
         "proposals": proposal_service.proposals_of(session, study_id=study.id),
@@ -73,11 +78,14 @@ def import_codebook(study_id: int, session: SessionDep, user: Annotated[User, re
 
 
 @router.get("/studies/{study_id}/codebook/export")
-def export_codebook(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.view_coding)],
-                    format: str = "yaml"):
+def export_codebook(request: Request, study_id: int, session: SessionDep,
+                    user: Annotated[User, require(Permission.view_coding)], format: str = "yaml"):
     """Download the codebook as YAML or CSV."""
     study = study_service.get_study(session, study_id)
-    content = codebook_service.export_codebook(session, study=study, fmt=format)
+    content = codebook_service.export_codebook(session, study=study, fmt=format,
+                                               redaction=redaction_service.redactor(session, study=study, user=user))
+    audit.record_request(request, session, user=user, action="export", study_id=study_id, target=f"study:{study_id}",
+                         detail={"file": f"codebook.{format}"})
     return Response(content, media_type=codebook_service.EXPORT_FORMATS[format], headers={
         "Content-Disposition": f'attachment; filename="codebook-study-{study_id}.{format}"'})
 
@@ -158,6 +166,8 @@ def read_review_queue(request: Request, study_id: int, session: SessionDep,
         coding_service.queue_size(session, study_id=study_id)
     return render(request, "coding/review.html", {
         "study": study, "queue": queue, "views": queue.views,
+        "redaction": redaction_service.redactor(session, study=study, user=user,
+                                                interview_ids={v.unit.interview_id for v in queue.views}),
         "codes": codebook_service.codes_of(session, study_id),
         "interviews": {i.id: i for i in interview_service.list_interviews(session, study_id=study_id)},
         "pending": pending, "reviewed": total - pending, "total": total, "code_filter": code,
@@ -179,8 +189,10 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
                                  code_id=code_id, new_code_id=new_code_id, sentiment=sentiment or None)
     if is_htmx(request):
         [view] = coding_service.views_of(session, [unit])
+        study = study_service.get_study(session, study_id)
         return render(request, "coding/_unit.html", {
-            "view": view, "study": study_service.get_study(session, study_id),
+            "view": view, "study": study,
+            "redaction": redaction_service.redactor(session, study=study, user=user, interview_ids=[unit.interview_id]),
             "codes": codebook_service.codes_of(session, study_id), "reviewing": True,
             "interviews": {unit.interview_id: session.get(Interview, unit.interview_id)},
             "sentiments": coding_service.SENTIMENTS})
@@ -220,6 +232,7 @@ def read_answers_by_question(request: Request, study_id: int, session: SessionDe
     study = study_service.get_study(session, study_id)
     return render(request, "coding/questions.html", {
         "study": study, "groups": coding_service.answers_by_question(session, study_id=study_id),
+        "redaction": redaction_service.redactor(session, study=study, user=user),
         "ratings": coding_service.ratings_by_question(session, study_id=study_id)})
 
 

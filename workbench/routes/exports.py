@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from workbench.deps import SessionDep, require
 from workbench.models import User
 from workbench.permissions import Permission
 from workbench.routes.api import error_responses
+from workbench.services import audit
 from workbench.services import exports as export_service
 from workbench.services import interviews as interview_service
+from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 
 router = APIRouter(tags=["exports"])
@@ -59,28 +61,51 @@ def _attachment(export: export_service.Export) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
 
 
+def _logged(request: Request, session, user: User, export: export_service.Export, *, study_id: int, target: str,
+            file: str) -> Response:
+    """The attachment, with the download in the audit log (the file's kind, never its name: it holds the account)."""
+    audit.record_request(request, session, user=user, action="export", study_id=study_id, target=target,
+                         detail={"file": file})
+    return _attachment(export)
+
+
+def _redaction(session, interview, user: User) -> redaction_service.Redactor:
+    """Personal data as the user may see it (a study that redacts it shows placeholders to managers)."""
+    study = study_service.get_study(session, interview.study_id)
+    return redaction_service.redactor(session, study=study, user=user, interview_ids=[interview.id])
+
+
 def _transcript_route(fmt: str):
     if fmt == "txt":
-        def read_transcript_file(interview_id: int, session: SessionDep,
+        def read_transcript_file(request: Request, interview_id: int, session: SessionDep,
                                  user: Annotated[User, require(Permission.view_interviews)],
                                  format: Annotated[Literal["f4"] | None, Query(
                                      description="f4: the f4/MAXQDA text (the same as transcript.f4.txt).")] = None,
                                  ) -> Response:
             interview = interview_service.get_interview(session, interview_id)
-            return _attachment(export_service.export_transcript(session, interview=interview, fmt=format or "txt"))
+            export = export_service.export_transcript(session, interview=interview, fmt=format or "txt",
+                                                      redaction=_redaction(session, interview, user))
+            return _logged(request, session, user, export, study_id=interview.study_id,
+                           target=f"interview:{interview_id}", file=f"transcript.{format or 'txt'}")
     else:
-        def read_transcript_file(interview_id: int, session: SessionDep,  # type: ignore[misc]
+        def read_transcript_file(request: Request, interview_id: int, session: SessionDep,  # type: ignore[misc]
                                  user: Annotated[User, require(Permission.view_interviews)]) -> Response:
             interview = interview_service.get_interview(session, interview_id)
-            return _attachment(export_service.export_transcript(session, interview=interview, fmt=fmt))
+            export = export_service.export_transcript(session, interview=interview, fmt=fmt,
+                                                      redaction=_redaction(session, interview, user))
+            return _logged(request, session, user, export, study_id=interview.study_id,
+                           target=f"interview:{interview_id}", file=f"transcript.{fmt}")
     return read_transcript_file
 
 
 def _table_route(table: str, fmt: str):
-    def read_table_export(study_id: int, session: SessionDep,
+    def read_table_export(request: Request, study_id: int, session: SessionDep,
                           user: Annotated[User, require(Permission.view_coding)]) -> Response:
         study = study_service.get_study(session, study_id)
-        return _attachment(export_service.export_table(session, study=study, table=table, fmt=fmt))
+        redaction = redaction_service.redactor(session, study=study, user=user)
+        export = export_service.export_table(session, study=study, table=table, fmt=fmt, redaction=redaction)
+        return _logged(request, session, user, export, study_id=study_id, target=f"study:{study_id}",
+                       file=f"{table}.{fmt}")
     return read_table_export
 
 

@@ -12,10 +12,12 @@ from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
 from workbench.models import User
 from workbench.permissions import Permission
+from workbench.services import audit
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
 from workbench.services import interviews as interview_service
 from workbench.services import jobs as job_service
+from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 from workbench.services import transcripts as transcript_service
 from workbench.uploads import receive_upload
@@ -46,12 +48,15 @@ async def create_interview(request: Request, study_id: int, session: SessionDep,
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
 
 
-def _interview_context(session, settings, interview_id: int) -> dict:
+def _interview_context(session, settings, interview_id: int, user: User | None) -> dict:
     interview = interview_service.get_interview(session, interview_id)
     speakers = transcript_service.speakers_of(session, interview_id=interview_id)
+    study = study_service.get_study(session, interview.study_id)
     return {
         "interview": interview,
-        "study": study_service.get_study(session, interview.study_id),
+        "study": study,
+        "redaction": redaction_service.redactor(session, study=study, user=user, interview_ids=[interview_id]),
+        "entity_labels": redaction_service.ENTITY_LABELS,
         "recording": interview_service.find_recording(session, interview_id),
         "segments": transcript_service.segments_of(session, interview_id=interview_id),
         "speakers": {s.id: s for s in speakers},
@@ -76,21 +81,28 @@ def _interview_context(session, settings, interview_id: int) -> dict:
 def read_interview(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
                    user: Annotated[User, require(Permission.view_interviews)]):
     """The interview: transcript beside the audio, speakers, metadata."""
-    return render(request, "interviews/detail.html", _interview_context(session, settings, interview_id))
+    context = _interview_context(session, settings, interview_id, user)
+    audit.record_request(request, session, user=user, action="transcript.view", study_id=context["study"].id,
+                         target=f"interview:{interview_id}", detail={"via": "web"})
+    return render(request, "interviews/detail.html", context)
 
 
 @router.get("/interviews/{interview_id}/transcript")
 def read_transcript_fragment(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
                              user: Annotated[User, require(Permission.view_interviews)]):
     """The transcript panel alone (htmx reloads it when the job finishes)."""
-    return render(request, "interviews/_transcript.html", _interview_context(session, settings, interview_id))
+    return render(request, "interviews/_transcript.html", _interview_context(session, settings, interview_id, user))
 
 
 @router.get("/interviews/{interview_id}/audio")
-def read_audio(interview_id: int, session: SessionDep, settings: SettingsDep,
+def read_audio(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
                user: Annotated[User, require(Permission.view_interviews)]) -> FileResponse:
     """The recording, with range requests so the player can seek."""
     recording = interview_service.get_recording(session, interview_id)
+    if request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
+        # once per listening: a player's later range requests (seeking) are the same download
+        audit.record_request(request, session, user=user, action="audio.download", study_id=recording.study_id,
+                             target=f"interview:{interview_id}", detail={"what": "recording"})
     return FileResponse(storage.path_of(settings, recording.storage_key), filename=recording.original_filename,
                         content_disposition_type="inline")
 
@@ -110,7 +122,7 @@ async def update_metadata(request: Request, interview_id: int, session: SessionD
 def _segment_response(request: Request, session: SessionDep, interview_id: int, segment):
     """The segment's fragment for htmx, or back to the page at that segment."""
     if is_htmx(request):
-        context = _interview_context(session, None, interview_id)
+        context = _interview_context(session, None, interview_id, request.state.user)
         return render(request, "interviews/_segment.html", {**context, "segment": segment, "interview_id": interview_id})
     return RedirectResponse(f"/interviews/{interview_id}#segment-{segment.id}", status_code=303)
 
@@ -125,7 +137,24 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
     segment = transcript_service.correct_segment(session, interview_id=interview_id, segment_id=segment_id,
                                                  text=text, user=user)
     if segment.text != before:
+        # the line's personal data is found again now; the analysts' marks follow their words or go
+        redaction_service.segment_corrected(session, segment=segment, before=before)
         coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
+    return _segment_response(request, session, interview_id, segment)
+
+
+@router.post("/interviews/{interview_id}/segments/{segment_id}/redaction")
+def mark_redaction(request: Request, interview_id: int, segment_id: int, session: SessionDep,
+                   user: Annotated[User, require(Permission.view_personal_data)],
+                   start: Annotated[int | None, Form()] = None, end: Annotated[int | None, Form()] = None,
+                   entity: Annotated[str, Form()] = "PERSON", action: Annotated[str, Form()] = "redact"):
+    """Mark personal data the detector missed ("redact") or undo an over-redaction ("keep"); logged."""
+    interview_service.get_interview(session, interview_id)
+    if start is None or end is None:
+        raise BadRequest("Select the words in the line first, then choose Redact or Not personal data.")
+    segment = transcript_service.get_segment(session, interview_id=interview_id, segment_id=segment_id)
+    redaction_service.mark(session, user=user, segment=segment, start_char=start, end_char=end, entity=entity,
+                           action=action, address=request.client.host if request.client else "")
     return _segment_response(request, session, interview_id, segment)
 
 

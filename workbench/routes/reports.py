@@ -16,6 +16,7 @@ from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import NotFound
 from workbench.models import User
 from workbench.permissions import Permission, can
+from workbench.services import audit
 from workbench.services import interviews as interview_service
 from workbench.services import reports as report_service
 from workbench.services import studies as study_service
@@ -69,6 +70,8 @@ def read_report(request: Request, study_id: int, session: SessionDep,
                "loop": report.close_the_loop, "loop_statuses": report_service.LOOP_STATUSES}
     template = "reports/_report.html" if is_htmx(request) and request.headers.get("hx-target") == "report" \
         else "reports/report.html"
+    audit.record_request(request, session, user=user, action="report.view", study_id=study_id,
+                         target=f"study:{study_id}", detail={"format": "html", "filtered": bool(filters)})
     return render(request, template, context)
 
 
@@ -80,8 +83,12 @@ def read_report_pdf(request: Request, study_id: int, session: SessionDep,
 
     study = study_service.get_study(session, study_id)
     lang = report_service.report_language(session, study=study, requested=request.query_params.get("lang"))
-    report = report_service.build_study_report(session, study=study, filters=_filters(request), language=lang)
-    return _pdf_response(lambda path: render_report_pdf(report, path), f"report-study-{study_id}.pdf")
+    filters = _filters(request)
+    report = report_service.build_study_report(session, study=study, filters=filters, language=lang)
+    response = _pdf_response(lambda path: render_report_pdf(report, path), f"report-study-{study_id}.pdf")
+    audit.record_request(request, session, user=user, action="report.view", study_id=study_id,
+                         target=f"study:{study_id}", detail={"format": "pdf", "filtered": bool(filters)})
+    return response
 
 
 @router.get("/studies/{study_id}/report/quotes")
@@ -101,10 +108,12 @@ def read_report_quotes(request: Request, study_id: int, session: SessionDep,
 
 
 @router.get("/studies/{study_id}/units/{unit_id}/clip")
-def read_unit_clip(study_id: int, unit_id: int, session: SessionDep, settings: SettingsDep,
+def read_unit_clip(request: Request, study_id: int, unit_id: int, session: SessionDep, settings: SettingsDep,
                    user: Annotated[User, require(Permission.view_reports)]) -> Response:
     """The audio of one quote (a WAV of just that stretch), for the play buttons of stories and quotes."""
     content = report_service.unit_clip(session, study_id=study_id, unit_id=unit_id, settings=settings)
+    audit.record_request(request, session, user=user, action="audio.download", study_id=study_id,
+                         target=f"unit:{unit_id}", detail={"what": "clip"})
     return Response(content, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
 
 

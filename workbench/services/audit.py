@@ -15,12 +15,16 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from workbench.errors import Unprocessable
 from workbench.models import AuditEvent, User, utcnow
 
 log = logging.getLogger("perche.audit")
@@ -100,3 +104,112 @@ def _run() -> None:
 
 
 atexit.register(flush)
+
+
+# --- reading the log: the admin page, its CSV and GET /api/audit -----------------------------------------
+
+PAGE_SIZE = 50
+CSV_LIMIT = 100_000
+
+
+@dataclass
+class AuditFilters:
+    """What the log is narrowed to; every field optional. Dates are whole UTC days, both included."""
+
+    user: str = ""  # part of the user's e-mail, any case
+    action: str = ""  # an action, or its object (`token` is token.create and token.revoke)
+    study_id: int | None = None
+    target: str = ""  # exact, e.g. interview:12
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def query_string(self) -> str:
+        values = {"user": self.user, "action": self.action, "study": self.study_id or "", "target": self.target,
+                  "date_from": self.date_from or "", "date_to": self.date_to or ""}
+        return urlencode({k: str(v) for k, v in values.items() if v})
+
+
+def parse_filters(raw: dict[str, Any]) -> AuditFilters:
+    """Filters from a query string (`user`, `action`, `study`, `target`, `date_from`, `date_to`); 422 when malformed."""
+    def text(key: str, limit: int) -> str:
+        value = str(raw.get(key) or "").strip()
+        if len(value) > limit or "\x00" in value:
+            raise Unprocessable(f"{key}: at most {limit} characters, without NUL.")
+        return value
+
+    def day(key: str) -> date | None:
+        value = text(key, 10)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise Unprocessable(f"{key}: a date as YYYY-MM-DD, not '{value}'.") from exc
+
+    study = text("study", 18)
+    if study and not study.isdigit():
+        raise Unprocessable(f"study: a study's number, not '{study}'.")
+    filters = AuditFilters(user=text("user", 254), action=text("action", 40), study_id=int(study) if study else None,
+                           target=text("target", 200), date_from=day("date_from"), date_to=day("date_to"))
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise Unprocessable("date_from: the first day comes before date_to.")
+    return filters
+
+
+def _filtered(query, filters: AuditFilters):
+    if filters.user:
+        query = query.where(func.lower(AuditEvent.user_email).contains(filters.user.lower(), autoescape=True))
+    if filters.action:
+        query = query.where((AuditEvent.action == filters.action)
+                            | AuditEvent.action.startswith(filters.action + ".", autoescape=True))
+    if filters.study_id is not None:
+        query = query.where(AuditEvent.study_id == filters.study_id)
+    if filters.target:
+        query = query.where(AuditEvent.target == filters.target)
+    if filters.date_from:
+        query = query.where(AuditEvent.at >= datetime.combine(filters.date_from, time(), UTC))
+    if filters.date_to:
+        query = query.where(AuditEvent.at < datetime.combine(filters.date_to + timedelta(days=1), time(), UTC))
+    return query
+
+
+def events(session: Session, *, filters: AuditFilters, before: int | None = None,
+           limit: int = PAGE_SIZE) -> tuple[list[AuditEvent], int | None]:
+    """A page of events, newest first, and the cursor of the next (older) page, or None at the end.
+
+    `before` is the cursor: events with a smaller id than it.
+    """
+    query = _filtered(select(AuditEvent), filters)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = list(session.exec(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)
+
+
+def actions(session: Session) -> list[str]:
+    """The actions the log holds, for the filter's choices."""
+    return sorted(session.exec(select(AuditEvent.action).distinct()))
+
+
+CSV_HEADERS = ["id", "at (UTC)", "user id", "user e-mail", "action", "study", "target", "address", "detail"]
+
+
+def events_csv(session: Session, *, filters: AuditFilters) -> bytes:
+    """Every event the filters keep, newest first, as CSV (UTF-8 with BOM, formula-like cells kept as text)."""
+    import json
+
+    from workbench.services.exports import Table, to_csv
+
+    rows = list(session.exec(_filtered(select(AuditEvent), filters).order_by(AuditEvent.id.desc())
+                             .limit(CSV_LIMIT + 1)))
+    if len(rows) > CSV_LIMIT:
+        raise Unprocessable(f"More than {CSV_LIMIT:,} events match; narrow the dates or another filter and export "
+                            "again, one part at a time.")
+    table = Table(title="Audit log", headers=CSV_HEADERS)
+    for e in rows:
+        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
+        table.rows.append([e.id, at.astimezone(UTC).isoformat(timespec="seconds"), e.user_id, e.user_email, e.action,
+                           e.study_id, e.target, e.address, json.dumps(e.detail, ensure_ascii=False, sort_keys=True)])
+    return to_csv(table)

@@ -9,27 +9,22 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, select
 
 from transcription.schema import AudioInfo, Transcript
 from workbench import storage
 from workbench.errors import Conflict, NotFound, Unprocessable, UnsupportedMedia
 from workbench.models import (
     CodedUnit,
-    CodingEvent,
     Interview,
     InterviewStatus,
     Job,
-    JobStatus,
-    LoopStatus,
     Rating,
     Recording,
     Speaker,
-    StoryRecord,
     Study,
-    ThemeProposal,
     TranscriptSegment,
     User,
 )
@@ -147,13 +142,31 @@ def find_duplicate(session: Session, *, study_id: int, sha256: str) -> Recording
     ).first()
 
 
-def duplicate_error(recording: Recording) -> Conflict:
+def find_imported_transcript(session: Session, *, study_id: int, sha256: str) -> Interview | None:
+    """The study's interview imported from a transcript with this digest (a file's bytes, a REFI-QDA source's text)."""
+    if not sha256:
+        return None
+    return session.exec(select(Interview).where(Interview.study_id == study_id, Interview.transcript_sha256 == sha256)
+                        .order_by(Interview.id)).first()
+
+
+def already_there(what: str, *, interview_id: int, filename: str, again: str, title: str) -> Conflict:
+    """A 409 naming the interview that already holds this recording or transcript, with a link to it."""
     return Conflict(
-        f"This recording is already in the study as interview #{recording.interview_id} "
-        f"('{recording.original_filename}'). Open that interview instead of uploading it again.",
-        title="Already uploaded",
-        link=(f"/interviews/{recording.interview_id}", f"Open interview #{recording.interview_id}"),
+        f"This {what} is already in the study as interview #{interview_id}"
+        + (f" ('{filename}')" if filename else "") + f". Open that interview instead of {again} it again.",
+        title=title, link=(f"/interviews/{interview_id}", f"Open interview #{interview_id}"),
     )
+
+
+def duplicate_error(recording: Recording) -> Conflict:
+    return already_there("recording", interview_id=recording.interview_id, filename=recording.original_filename,
+                         again="uploading", title="Already uploaded")
+
+
+def duplicate_transcript_error(interview: Interview) -> Conflict:
+    return already_there("transcript", interview_id=interview.id, filename=interview.transcript_file,
+                         again="importing", title="Already imported")
 
 
 def store_recording(session: Session, settings: Settings, *, study: Study,
@@ -217,18 +230,20 @@ def create_interview(session: Session, settings: Settings, *, study: Study, stag
 
 
 def add_transcribed_interview(session: Session, *, study: Study, transcript: Transcript, meta: InterviewMeta,
-                              transcript_file: str, created_by: User | None) -> Interview:
+                              transcript_file: str, created_by: User | None, transcript_sha256: str = "") -> Interview:
     """An interview whose transcript was made elsewhere (a file, a REFI-QDA project): no recording needed.
 
     Adds the interview, its speakers and segments, flushed but not committed: the caller commits once
-    everything it imports is in place, or rolls back and nothing is left half-made.
+    everything it imports is in place, or rolls back and nothing is left half-made. `transcript_sha256`
+    is what `find_imported_transcript` looks for to refuse the same transcript twice.
     """
     from workbench.services.transcripts import replace_transcript
 
     if not transcript.segments:
         raise Unprocessable(f"'{transcript_file}' holds no transcript text.", title="Empty transcript")
     interview = Interview(study_id=study.id, created_by=created_by.id if created_by else None,
-                          transcript_file=transcript_file[:255], **meta.model_dump())
+                          transcript_file=transcript_file[:255], transcript_sha256=transcript_sha256,
+                          **meta.model_dump())
     session.add(interview)
     session.flush()
     replace_transcript(session, interview=interview, transcript=transcript)
@@ -359,50 +374,14 @@ def _cursor_id(cursor: str) -> int:
 
 
 def delete_interview(session: Session, settings: Settings, *, interview: Interview) -> None:
-    """Remove the interview and everything that hangs off it, then its stored recording; all or nothing.
+    """Remove the interview and every trace of it (workbench.services.erasure); all or nothing.
 
     Refused (409) while one of its jobs runs: the worker would write rows for an interview that is gone.
-    The analysts' logged decisions (CodingEvent) stay in the study's history with the interview unset,
-    as the log is append-only and agreement figures read it.
+    The analysts' logged decisions on it go too (the log copies each unit's text).
     """
-    from workbench.services.coding import delete_coding
+    from workbench.services.erasure import erase_interviews
 
-    interview_id = interview.id
-    try:
-        # Queued jobs go with the interview (a worker given one later finds nothing to claim); a running
-        # one is left in place, and seen below, so a job claimed meanwhile cannot be deleted under it.
-        session.exec(delete(Job).where(Job.interview_id == interview_id,  # type: ignore[call-overload]
-                                       Job.status != JobStatus.running))
-        running = session.exec(select(Job).where(Job.interview_id == interview_id)).first()
-        if running is not None:
-            raise Conflict(f"Interview #{interview_id} has a {running.kind} job running (job #{running.id}). "
-                           f"Wait until GET /api/jobs/{running.id} says done or failed, then delete it.",
-                           title="A job is running")
-        session.exec(update(CodingEvent).where(CodingEvent.interview_id == interview_id)  # type: ignore[call-overload]
-                     .values(interview_id=None))
-        unit_ids = set(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id == interview_id)))
-        delete_coding(session, interview_id=interview_id)
-        if unit_ids:
-            for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == interview.study_id)):
-                kept = [u for u in proposal.unit_ids if u not in unit_ids]
-                if len(kept) != len(proposal.unit_ids):
-                    proposal.unit_ids = kept
-                    session.add(proposal)
-        for table in (Rating, TranscriptSegment, Speaker, StoryRecord, LoopStatus):
-            session.exec(delete(table).where(table.interview_id == interview_id))  # type: ignore[call-overload]
-        recording = find_recording(session, interview_id)
-        key = recording.storage_key if recording is not None else None
-        if recording is not None:
-            session.delete(recording)
-            session.flush()
-        session.delete(interview)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    # The file is named by its content, so another study holding the same recording shares it.
-    if key is not None and session.exec(select(Recording.id).where(Recording.storage_key == key)).first() is None:
-        storage.remove(settings, key)
+    erase_interviews(session, settings, interviews=[interview])
 
 
 def transcribed_ids(session: Session, *, study_id: int) -> list[int]:

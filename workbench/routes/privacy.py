@@ -1,0 +1,150 @@
+"""Admins' privacy pages: the audit log (page, CSV, GET /api/audit), erasure on request, the retention rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from workbench.deps import SessionDep, SettingsDep, require
+from workbench.errors import BadRequest
+from workbench.models import User
+from workbench.permissions import Permission
+from workbench.routes.api import error_responses
+from workbench.services import audit
+from workbench.services import erasure as erasure_service
+from workbench.services import retention as retention_service
+from workbench.web import render
+
+router = APIRouter(tags=["audit"])
+Admin = Annotated[User, require(Permission.audit)]
+BIGINT = 2**63 - 1
+
+
+# --- the audit log -----------------------------------------------------------------------------------------
+
+@router.get("/admin/audit", include_in_schema=False)
+def read_audit(request: Request, session: SessionDep, user: Admin):
+    """The audit log, newest first, filtered by user, action, study, target and dates."""
+    filters = audit.parse_filters(dict(request.query_params))
+    before = request.query_params.get("before", "")
+    cursor = int(before) if before.isdigit() and len(before) < 19 else None
+    events, older = audit.events(session, filters=filters, before=cursor)
+    return render(request, "admin/audit.html", {
+        "events": events, "older": older, "filters": filters, "query": filters.query_string(),
+        "paged": cursor is not None, "actions": audit.actions(session)})
+
+
+@router.get("/admin/audit.csv", include_in_schema=False)
+def export_audit(request: Request, session: SessionDep, user: Admin) -> Response:
+    """The filtered audit log as CSV."""
+    filters = audit.parse_filters(dict(request.query_params))
+    content = audit.events_csv(session, filters=filters)
+    audit.record_request(request, session, user=user, action="export", target="audit",
+                         detail={"format": "csv", "filters": filters.query_string()})
+    name = f"perche-audit-{date.today().isoformat()}.csv"
+    return Response(content, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class AuditEventPublic(BaseModel):
+    id: int
+    at: datetime = Field(description="When it happened (UTC).")
+    user_id: int | None = Field(description="Who did it; null for the command line and the daily retention run.")
+    user_email: str
+    action: str = Field(description="transcript.view, report.view, audio.download, export, user.create, user.role, "
+                                    "user.deactivate, token.create, token.revoke, interview.delete, erase, retention, "
+                                    "redaction.mark…")
+    study_id: int | None
+    target: str = Field(description="What it was done to, e.g. interview:12, user:3, token:7.")
+    address: str = Field(description="The client's IP address, when over HTTP.")
+    detail: dict[str, Any] = Field(description="Ids and counts; never the erased or viewed text itself.")
+
+
+class AuditPage(BaseModel):
+    events: list[AuditEventPublic]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page; null at the end.")
+
+
+@router.get("/api/audit", response_model=AuditPage, responses=error_responses(422, notes={
+    403: "Only admins (the `audit` permission) read the audit log."}))
+def read_audit_api(session: SessionDep, user: Admin,
+                   user_email: Annotated[str, Query(alias="user", max_length=254,
+                                                    description="Part of the user's e-mail, any case.")] = "",
+                   action: Annotated[str, Query(max_length=40, description="An action (erase) or its object "
+                                                                           "(token: token.create and token.revoke).")] = "",
+                   study: Annotated[int | None, Query(ge=0, le=BIGINT)] = None,
+                   target: Annotated[str, Query(max_length=200, description="Exactly, e.g. interview:12.")] = "",
+                   date_from: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
+                   date_to: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
+                   before: Annotated[int | None, Query(ge=0, le=BIGINT, description="The cursor of a page.")] = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = audit.PAGE_SIZE) -> AuditPage:
+    """The audit log, newest first, with the admin page's filters; pages by the `before` cursor."""
+    filters = audit.parse_filters({"user": user_email, "action": action, "study": "" if study is None else str(study),
+                                   "target": target, "date_from": date_from.isoformat() if date_from else "",
+                                   "date_to": date_to.isoformat() if date_to else ""})
+    events, older = audit.events(session, filters=filters, before=before, limit=limit)
+    return AuditPage(events=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
+                     next_before=older)
+
+
+# --- erasure -------------------------------------------------------------------------------------------------
+
+@router.get("/admin/erase", include_in_schema=False)
+def read_erase(request: Request, session: SessionDep, user: Admin, kind: str = "respondent", q: str = ""):
+    """Find what a data-subject request covers: the interviews of a respondent or an account, or one interview."""
+    matches = None
+    if q.strip():
+        matches = erasure_service.describe(session, erasure_service.find_interviews(session, kind=kind, query=q))
+    return render(request, "admin/erase.html", {"kind": kind, "q": q, "matches": matches,
+                                                "kinds": erasure_service.KINDS})
+
+
+@router.post("/admin/erase", include_in_schema=False)
+def erase(request: Request, session: SessionDep, settings: SettingsDep, user: Admin,
+          kind: Annotated[str, Form()] = "", q: Annotated[str, Form()] = "", ids: Annotated[str, Form()] = "",
+          confirm: Annotated[str, Form()] = ""):
+    """Erase the interviews listed, once the admin typed the name (or ERASE) to confirm."""
+    interviews = erasure_service.find_interviews(session, kind=kind, query=q)
+    shown = sorted(int(i) for i in ids.split(",") if i.strip().isdigit())
+    if shown != sorted(i.id for i in interviews):
+        raise BadRequest("The interviews this request matches changed since the list was shown. Search again and "
+                         "check the list before erasing.", link=(f"/admin/erase?kind={kind}", "Search again"))
+    if not erasure_service.confirms(kind, q, confirm):
+        raise BadRequest(f"To confirm, type the {kind if kind != 'interview' else 'interview number'} exactly as "
+                         "searched, or ERASE.", title="Not confirmed")
+    summary = erasure_service.erase_interviews(session, settings, interviews=interviews)
+    audit.record_request(request, session, user=user, action="erase",
+                         study_id=summary.study_ids[0] if len(summary.study_ids) == 1 else None,
+                         target=f"{kind}:" + ",".join(str(i) for i in summary.interview_ids)[:180],
+                         detail=summary.audit_detail(by=kind))
+    return render(request, "admin/erase.html", {"kind": kind, "q": "", "matches": None, "summary": summary,
+                                                "kinds": erasure_service.KINDS})
+
+
+# --- the retention rule --------------------------------------------------------------------------------------
+
+@router.get("/admin/retention", include_in_schema=False)
+def read_retention(request: Request, session: SessionDep, settings: SettingsDep, user: Admin):
+    """What the retention rule would delete now."""
+    return render(request, "admin/retention.html", {"preview": retention_service.preview(session, settings)})
+
+
+@router.post("/admin/retention", include_in_schema=False)
+def apply_retention(request: Request, session: SessionDep, settings: SettingsDep, user: Admin,
+                    expected: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = ""):
+    """Apply the retention rule now, once the admin confirmed the count shown."""
+    preview = retention_service.preview(session, settings)
+    if confirm != "yes":
+        raise BadRequest("Tick the box to confirm, then apply.", title="Not confirmed")
+    if expected != str(preview.count):
+        raise BadRequest(f"{preview.count} interviews are due now, not {expected or 'the number shown'}. "
+                         "Check the page again before applying.", link=("/admin/retention", "Back to retention"))
+    result = retention_service.apply(session, settings)
+    if result.interview_ids:
+        audit.record_request(request, session, user=user, action="retention", detail=result.audit_detail())
+    return render(request, "admin/retention.html", {"preview": retention_service.preview(session, settings),
+                                                    "result": result})

@@ -1,0 +1,381 @@
+"""Erasure: an interview, or everything about one respondent or account, removed with every trace.
+
+A data-subject request names a respondent or an account; `find_interviews` lists the interviews it
+matches (case- and accent-insensitive, every word of the request a whole word of the name) and
+`erase_interviews` removes them in one transaction: the recording (the file too, unless another
+interview holds the same bytes), transcript lines, speakers, units and their codes, ratings,
+personal-data spans, the analysts' logged decisions (the log copies each unit's text), stories and
+close-the-loop statuses, jobs, the erased units in theme proposals and examples copied from their
+text. A study classifier trained on their decisions is marked stale (not used any more), its file
+deleted, and a retrain is queued when enough decisions remain.
+
+On SQLite the deleting connection runs with `secure_delete` (freed pages are zeroed) and the WAL is
+checkpointed and truncated afterwards, so the words do not linger in the database files either.
+The audit entry holds interview ids and counts, never the names searched for.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, delete, select
+
+from workbench import storage
+from workbench.errors import BadRequest, Conflict, NotFound
+from workbench.models import (
+    Code,
+    CodedUnit,
+    CodingEvent,
+    Interview,
+    Job,
+    JobStatus,
+    LoopStatus,
+    PiiSpan,
+    Rating,
+    Recording,
+    Speaker,
+    StoryRecord,
+    Study,
+    StudyClassifier,
+    ThemeProposal,
+    TranscriptSegment,
+    UnitCode,
+)
+from workbench.settings import Settings
+
+log = logging.getLogger("perche.erasure")
+
+KINDS = ("respondent", "account", "interview")
+MAX_MATCHES = 500  # a request matching more is too broad to confirm by reading the list
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, words separated by single spaces ('Niccolò  D'Amico' -> 'niccolo d amico')."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[\W_]+", " ", plain.casefold()).split())
+
+
+def _matches(query_words: list[str], value: str) -> bool:
+    words = set(fold(value).split())
+    return bool(words) and all(word in words for word in query_words)
+
+
+def find_interviews(session: Session, *, kind: str, query: str) -> list[Interview]:
+    """The interviews a request names, oldest first.
+
+    `kind` is respondent or account (every word of `query` must be a whole word of the name, in any order,
+    whatever the case and accents: "rossi" finds "Mario Rossi" but not "Rossini") or interview (an id).
+    """
+    if kind not in KINDS:
+        raise BadRequest(f"Erase by one of: {', '.join(KINDS)} (not '{kind}').")
+    query = (query or "").strip()
+    if kind == "interview":
+        if not query.lstrip("#").isdigit():
+            raise BadRequest(f"An interview is named by its number, e.g. 12 (not '{query}').")
+        interview = session.get(Interview, int(query.lstrip("#"))) if len(query) < 19 else None
+        if interview is None:
+            raise NotFound(f"There is no interview #{query.lstrip('#')}.")
+        return [interview]
+    words = fold(query).split()
+    if not words:
+        raise BadRequest(f"Type the {kind}'s name (at least one letter or digit) to search for.")
+    column = Interview.respondent_name if kind == "respondent" else Interview.account
+    rows = session.exec(select(Interview.id, column).where(column != "").order_by(Interview.id)).all()
+    ids = [row_id for row_id, value in rows if _matches(words, value)]
+    if len(ids) > MAX_MATCHES:
+        raise BadRequest(f"'{query}' matches {len(ids)} interviews; type more of the {kind}'s name.")
+    return list(session.exec(select(Interview).where(Interview.id.in_(ids or [0])).order_by(Interview.id)))
+
+
+def confirms(kind: str, query: str, typed: str) -> bool:
+    """Whether what the admin typed confirms erasing: ERASE, or the name (or number) as searched."""
+    typed = typed.strip()
+    if typed == "ERASE":
+        return True
+    if kind == "interview":
+        return bool(typed) and typed.lstrip("#") == query.strip().lstrip("#")
+    return bool(fold(typed)) and fold(typed) == fold(query)
+
+
+@dataclass
+class Match:
+    """An interview a request matched, with what erasing it would remove (shown before confirming)."""
+
+    interview: Interview
+    study_name: str
+    segments: int
+    units: int
+    has_recording: bool
+
+
+def describe(session: Session, interviews: list[Interview]) -> list[Match]:
+    ids = [i.id for i in interviews] or [0]
+    segments = dict(session.exec(select(TranscriptSegment.interview_id, func.count()).where(
+        TranscriptSegment.interview_id.in_(ids)).group_by(TranscriptSegment.interview_id)).all())
+    units = dict(session.exec(select(CodedUnit.interview_id, func.count()).where(
+        CodedUnit.interview_id.in_(ids)).group_by(CodedUnit.interview_id)).all())
+    recorded = set(session.exec(select(Recording.interview_id).where(Recording.interview_id.in_(ids))))
+    studies = {s.id: s.name for s in session.exec(select(Study).where(
+        Study.id.in_({i.study_id for i in interviews} or {0})))}
+    return [Match(interview=i, study_name=studies.get(i.study_id, ""), segments=segments.get(i.id, 0),
+                  units=units.get(i.id, 0), has_recording=i.id in recorded) for i in interviews]
+
+
+@dataclass
+class ErasureSummary:
+    """What an erasure removed: ids and counts only (this is what the audit log keeps)."""
+
+    interview_ids: list[int] = field(default_factory=list)
+    study_ids: list[int] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    stale_classifiers: list[int] = field(default_factory=list)  # study ids
+    retrain_job_ids: list[int] = field(default_factory=list)
+    files_removed: int = 0
+
+    def audit_detail(self, **extra: Any) -> dict[str, Any]:
+        return {"interviews": self.interview_ids, "studies": self.study_ids,
+                "counts": {k: v for k, v in sorted(self.counts.items()) if v},
+                "files_removed": self.files_removed, "stale_classifiers": self.stale_classifiers, **extra}
+
+    def lines(self) -> list[str]:
+        c = self.counts
+        out = [f"Erased {len(self.interview_ids)} interview{'s' if len(self.interview_ids) != 1 else ''} "
+               f"({', '.join('#' + str(i) for i in self.interview_ids)})." if self.interview_ids
+               else "Nothing to erase."]
+        if self.interview_ids:
+            out.append(f"{c['recordings']} recording(s) ({self.files_removed} file(s) deleted), "
+                       f"{c['segments']} transcript line(s), {c['units']} unit(s), {c['codes']} code(s) on them, "
+                       f"{c['ratings']} rating(s), {c['pii_spans']} personal-data span(s), "
+                       f"{c['coding_events']} logged decision(s), {c['stories']} stor(ies), "
+                       f"{c['jobs']} job(s).")
+        if c["proposals"] or c["examples"]:
+            out.append(f"{c['proposals']} theme proposal(s) cleaned or removed, "
+                       f"{c['examples']} codebook example(s) taken from the erased answers removed.")
+        for study_id in self.stale_classifiers:
+            queued = "a retrain is queued" if self.retrain_job_ids else \
+                "it is retrained once the analysts have enough decisions again"
+            out.append(f"Study #{study_id}'s classifier was trained on them: it is no longer used; {queued}.")
+        return out
+
+
+def refuse_while_running(session: Session, interviews: list[Interview]) -> None:
+    """Refuse while a job of these interviews, or a retrain or discovery of their studies, runs: it would
+    write back what is being erased."""
+    ids = [i.id for i in interviews] or [0]
+    studies = list({i.study_id for i in interviews}) or [0]
+    job = session.exec(select(Job).where(Job.status == JobStatus.running).where(
+        Job.interview_id.in_(ids) | (Job.interview_id.is_(None) & Job.study_id.in_(studies)))).first()
+    if job is not None:
+        where = f"interview #{job.interview_id}" if job.interview_id else f"study #{job.study_id}"
+        raise Conflict(f"A {job.kind} job of {where} is running (job #{job.id}); it would write back what is "
+                       "being erased. Wait until it is done or failed, then erase again.", title="A job is running")
+
+
+def _texts(session: Session, ids: list[int]) -> list[str]:
+    """Every text of these interviews that other rows may have copied, folded."""
+    texts: list[str] = []
+    for text, asr in session.exec(select(TranscriptSegment.text, TranscriptSegment.asr_text)
+                                  .where(TranscriptSegment.interview_id.in_(ids))):
+        texts += [text, asr]
+    for text, reason in session.exec(select(CodedUnit.text, CodedUnit.reason).where(CodedUnit.interview_id.in_(ids))):
+        texts += [text, reason or ""]
+    texts += list(session.exec(select(Rating.quote).where(Rating.interview_id.in_(ids))))
+    return [f for f in (fold(t) for t in texts) if f]
+
+
+def _copied(value: str, erased: list[str], remaining: str) -> bool:
+    """Whether `value` (an example or keyphrase) was taken from the erased texts and from nothing that stays."""
+    folded = fold(value)
+    return bool(folded) and any(folded in text for text in erased) and folded not in remaining
+
+
+def _clean_study_copies(session: Session, *, study_id: int, unit_ids: set[int], erased: list[str],
+                        remaining_ids: list[int], counts: Counter) -> None:
+    """Theme proposals and codebook examples holding the erased answers' units or words."""
+    remaining = "\n".join(fold(t) for t in session.exec(
+        select(CodedUnit.text).where(CodedUnit.interview_id.in_(remaining_ids or [0]))))
+    for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == study_id)):
+        touched = unit_ids.intersection(proposal.unit_ids) or any(_copied(e, erased, remaining)
+                                                                  for e in proposal.examples)
+        if not touched:
+            continue
+        counts["proposals"] += 1
+        if proposal.status != "accepted":
+            # A proposal is a reading of its members; discovery is run again on what stays.
+            session.delete(proposal)
+            continue
+        # Accepted: its label is a code of the codebook now (the analysts' choice); its evidence goes.
+        proposal.unit_ids = [u for u in proposal.unit_ids if u not in unit_ids]
+        proposal.examples = [e for e in proposal.examples if not _copied(e, erased, remaining)]
+        proposal.keyphrases = [k for k in proposal.keyphrases if not _copied(k, erased, remaining)]
+        session.add(proposal)
+    for code in session.exec(select(Code).where(Code.study_id == study_id)):
+        kept = [e for e in code.examples if not _copied(e, erased, remaining)]
+        if len(kept) != len(code.examples):
+            counts["examples"] += len(code.examples) - len(kept)
+            code.examples = kept
+            session.add(code)
+
+
+def _stale_classifiers(session: Session, *, ids: list[int], study_ids: list[int]) -> list[StudyClassifier]:
+    """Study classifiers fitted after an analyst decided on one of these interviews' units."""
+    stale = []
+    for classifier in session.exec(select(StudyClassifier).where(StudyClassifier.study_id.in_(study_ids))):
+        decided = session.exec(select(CodingEvent.id).where(
+            CodingEvent.interview_id.in_(ids), CodingEvent.created_at <= classifier.trained_at)).first()
+        if decided is not None:
+            stale.append(classifier)
+    return stale
+
+
+def secure_delete(session: Session) -> bool:
+    """On SQLite, zero what this transaction frees; returns whether the database is SQLite."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    connection.exec_driver_sql("PRAGMA secure_delete=ON")
+    return True
+
+
+def checkpoint(session: Session) -> None:
+    """Copy SQLite's write-ahead log into the database and truncate it, so old page images go too."""
+    with session.get_bind().connect() as connection:
+        busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            log.warning("The SQLite write-ahead log could not be truncated now (a reader holds it); "
+                        "it is overwritten as the database is used.")
+
+
+def forget_in_process_caches() -> None:
+    """Embeddings and small-talk decisions cached by text in this process."""
+    from workbench.services import coding as coding_service
+
+    coding_service.is_substantive.cache_clear()
+    embeddings = sys.modules.get("coding.embeddings")
+    if embeddings is not None:
+        embeddings.clear_cache()
+
+
+def gone_jobs(session: Session, ids: list[int]) -> int:
+    return session.exec(delete(Job).where(Job.interview_id.in_(ids),  # type: ignore[call-overload]
+                                          Job.status != JobStatus.running)).rowcount or 0
+
+
+def remove_interviews(session: Session, *, interviews: list[Interview], counts: Counter) -> tuple[list[str], list]:
+    """Delete the interviews' rows (the caller commits); returns the recording keys and stale classifiers.
+
+    Refused (409) while one of their jobs, or a retrain or discovery of their studies, runs.
+    """
+    ids = [i.id for i in interviews]
+    study_ids = sorted({i.study_id for i in interviews})
+    # Queued jobs go first (a worker given one later finds nothing to claim); one that runs is seen
+    # below, so a job claimed meanwhile is never deleted under its worker.
+    counts["jobs"] += gone_jobs(session, ids)
+    refuse_while_running(session, interviews)
+    erased = _texts(session, ids)
+    unit_ids = set(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id.in_(ids))))
+    unit_texts = list(session.exec(select(CodedUnit.text).where(CodedUnit.interview_id.in_(ids))))
+    stale = _stale_classifiers(session, ids=ids, study_ids=study_ids)
+    accounts = {(i.study_id, i.account) for i in interviews if i.account}
+
+    def gone(table, *where) -> int:
+        return session.exec(delete(table).where(*where)).rowcount or 0  # type: ignore[call-overload]
+
+    counts["coding_events"] += gone(CodingEvent, CodingEvent.interview_id.in_(ids))
+    if unit_texts:
+        # Decisions whose interview an earlier deletion unset: the copied text is all that links them.
+        counts["coding_events"] += gone(CodingEvent, CodingEvent.interview_id.is_(None),
+                                        CodingEvent.study_id.in_(study_ids), CodingEvent.unit_text.in_(unit_texts))
+    counts["pii_spans"] += gone(PiiSpan, PiiSpan.interview_id.in_(ids))
+    if unit_ids:
+        counts["codes"] += gone(UnitCode, UnitCode.unit_id.in_(unit_ids))
+    counts["units"] += gone(CodedUnit, CodedUnit.interview_id.in_(ids))
+    counts["ratings"] += gone(Rating, Rating.interview_id.in_(ids))
+    counts["stories"] += gone(StoryRecord, StoryRecord.interview_id.in_(ids))
+    for study_id, account in accounts:  # an account's story quotes every respondent of the account
+        counts["stories"] += gone(StoryRecord, StoryRecord.study_id == study_id, StoryRecord.account == account)
+    counts["loop_statuses"] += gone(LoopStatus, LoopStatus.interview_id.in_(ids))
+    counts["segments"] += gone(TranscriptSegment, TranscriptSegment.interview_id.in_(ids))
+    counts["speakers"] += gone(Speaker, Speaker.interview_id.in_(ids))
+    keys = list(session.exec(select(Recording.storage_key).where(Recording.interview_id.in_(ids))))
+    counts["recordings"] += gone(Recording, Recording.interview_id.in_(ids))
+    counts["interviews"] += gone(Interview, Interview.id.in_(ids))
+    for study_id in study_ids:
+        remaining_ids = list(session.exec(select(Interview.id).where(Interview.study_id == study_id)))
+        _clean_study_copies(session, study_id=study_id, unit_ids=unit_ids, erased=erased,
+                            remaining_ids=remaining_ids, counts=counts)
+    for classifier in stale:
+        classifier.stale = True
+        session.add(classifier)
+    return keys, [(c.study_id, c.storage_key) for c in stale]
+
+
+def remove_files(session: Session, settings: Settings, *, recording_keys: list[str],
+                 classifier_keys: list[str]) -> int:
+    """Delete stored files no row refers to any more (a file is named by its content and may be shared)."""
+    removed = 0
+    for key in set(recording_keys):
+        if session.exec(select(Recording.id).where(Recording.storage_key == key)).first() is None:
+            if storage.path_of(settings, key).exists():
+                removed += 1
+            storage.remove(settings, key)
+    for key in set(classifier_keys):
+        still = session.exec(select(StudyClassifier.id).where(StudyClassifier.storage_key == key,
+                                                              StudyClassifier.stale.is_(False))).first()
+        if still is None:
+            path = storage.artefact_path(settings, key)
+            if path.exists():
+                removed += 1
+            path.unlink(missing_ok=True)
+    return removed
+
+
+def queue_retrains(session: Session, study_ids: list[int]) -> list[int]:
+    """A retrain job for each study that still has enough analyst decisions (the caller enqueues them)."""
+    from workbench.coding_jobs import retrain_refusal
+    from workbench.services.jobs import create_job
+
+    ids = []
+    for study_id in study_ids:
+        waiting = session.exec(select(Job.id).where(Job.kind == "retrain", Job.study_id == study_id,
+                                                    Job.status == JobStatus.queued)).first()
+        if waiting is None and retrain_refusal(session, study_id=study_id) is None:
+            ids.append(create_job(session, kind="retrain", interview_id=None, study_id=study_id).id)
+    session.commit()
+    return ids
+
+
+def erase_interviews(session: Session, settings: Settings, *, interviews: list[Interview],
+                     enqueue: bool = True) -> ErasureSummary:
+    """Remove the interviews and every copy of their text and audio; all of it, or nothing (409 while a job runs)."""
+    summary = ErasureSummary(interview_ids=sorted(i.id for i in interviews),
+                             study_ids=sorted({i.study_id for i in interviews}))
+    if not interviews:
+        return summary
+    try:
+        sqlite = secure_delete(session)
+        keys, stale = remove_interviews(session, interviews=interviews, counts=summary.counts)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    summary.files_removed = remove_files(session, settings, recording_keys=keys,
+                                         classifier_keys=[key for _study, key in stale])
+    summary.stale_classifiers = sorted(study for study, _key in stale)
+    if summary.stale_classifiers:
+        summary.retrain_job_ids = queue_retrains(session, summary.stale_classifiers)
+    forget_in_process_caches()
+    if sqlite:
+        checkpoint(session)
+    if enqueue and summary.retrain_job_ids:
+        from workbench.coding_jobs import enqueue_all
+
+        enqueue_all(summary.retrain_job_ids)
+    return summary
