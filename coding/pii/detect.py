@@ -49,4 +49,11 @@ def detect_pii(text: str, language: str, *, names: Iterable[str] = ()) -> list[P
     found += person_names(text, lang)
     if lang == "en":
         found += spacy_persons(text)
-    return [PiiEntity(s, e, t, round(score, 2), text[s:e]) for s, e, t, score in _resolve(found)]
+    trimmed = []
+    for start, end, entity, score in found:
+        value = text[start:end]
+        start += len(value) - len(value.lstrip(" ,.;:"))
+        end -= len(value) - len(value.rstrip(" ,;:"))
+        if end > start:
+            trimmed.append((start, end, entity, score))
+    return [PiiEntity(s, e, t, round(score, 2), text[s:e]) for s, e, t, score in _resolve(trimmed)]

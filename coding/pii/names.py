@@ -62,7 +62,16 @@ _TITLE = {
 _ELIDED_TITLE = re.compile(r"\bl['’](?:ingegner|ingegnere|ing|avvocato|avv|architetto|arch|amministratore)\s*$",
                            re.IGNORECASE)
 
-_COMPANY_WORDS = frozenset(["srl", "spa", "sas", "snc", "srls", "spa", "s.p.a", "s.r.l", "ltd", "limited", "inc", "plc", "llc", "gmbh", "group", "gruppo", "holding", "forniture", "logistica", "logistics", "trasporti", "edilizia", "edil", "costruzioni", "impianti", "industria", "industrie", "company", "co", "corp", "corporation", "sistemi", "systems", "servizi", "services", "tech", "solutions", "consulting", "partners", "italia", "italy", "international", "engineering", "distribuzione", "commerciale", "foods", "alimentari", "meccanica", "elettronica"])
+_COMPANY_WORDS = frozenset(["srl", "spa", "sas", "snc", "srls", "spa", "s.p.a", "s.r.l", "ltd", "limited", "inc", "plc", "llc", "gmbh", "group", "gruppo", "holding", "forniture", "logistica", "logistics", "trasporti", "edilizia", "edil", "costruzioni", "impianti", "industria", "industrie", "company", "co", "corp", "corporation", "sistemi", "systems", "servizi", "services", "tech", "solutions", "consulting", "partners", "italia", "italy", "international", "engineering", "distribuzione", "commerciale", "foods", "alimentari", "meccanica", "elettronica", "freight", "haulage", "supplies", "supply", "transport", "construction",
+    "brothers", "bros", "associates", "steel", "metals", "plastics", "packaging", "pharma", "motors", "automotive",
+    "chemicals", "manufacturing", "industries"])
+
+
+_MONTHS = frozenset(["april", "may", "june", "august"])
+# A capitalised everyday given name that starts a sentence is a name when a reporting verb follows.
+_REPORTING = re.compile(
+    r"['’]?s?\s+(?:said|says|told|asked|called|sent|mentioned|confirmed|promised|wrote|replied|explained|"
+    r"ha|mi|ci|dice|diceva|aveva|scrive|conferma)\b", re.IGNORECASE)
 
 
 @functools.cache
@@ -165,7 +174,10 @@ def person_names(text: str, language: str) -> Iterator[Found]:
         cue = _CUE[language].search(before) or _ELIDED_TITLE.search(before)
         title = _TITLE[language].search(before) or _ELIDED_TITLE.search(before)
         capital = word[0].isupper() and not word.isupper()
-        is_given = folded in given and (folded not in _AMBIGUOUS_GIVEN or (capital and not _sentence_initial(text, start)))
+        after = text[end:end + 20]
+        is_given = folded in given and folded not in _MONTHS and (
+            folded not in _AMBIGUOUS_GIVEN
+            or (capital and (not _sentence_initial(text, start) or _REPORTING.match(after))))
         name_like = False
         score = 0.0
         if folded in stops or len(folded) < 2 or _is_company(words, i):
@@ -236,10 +248,14 @@ def spacy_persons(text: str) -> Iterator[Found]:
         if ent.label_ != "PERSON":
             continue
         tokens = [t for t in ent if t.is_alpha]
+        start = ent.start_char
+        while tokens and _TITLE["en"].search(tokens[0].text + " "):
+            tokens.pop(0)
+            start = tokens[0].idx if tokens else ent.end_char
         if not tokens:
             continue
         if any(fold(t.text) in _COMPANY_WORDS for t in tokens) or all(_place(t.text) for t in tokens):
             continue
         if len(tokens) == 1 and (is_everyday(tokens[0].text, "en") and fold(tokens[0].text) not in gazetteer()[0]):
             continue
-        yield ent.start_char, ent.end_char, "PERSON", 0.6
+        yield start, ent.end_char, "PERSON", 0.6

@@ -99,6 +99,16 @@ def valid_iban(value: str) -> bool:
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
+def _vat_ok(text: str, start: int, digits: str) -> bool:
+    """A partita IVA: its check digit holds, and a VAT cue precedes it or it cannot be a phone number."""
+    if not valid_it_vat(digits):
+        return False
+    if _VAT_CUES.search(text[max(0, start - 40):start]):
+        return True
+    return not _phone_ok(digits.removeprefix("IT"), "en", cue=False) and not _phone_ok(
+        digits.removeprefix("IT"), "it", cue=False)
+
+
 def presidio_matches(text: str) -> Iterator[Found]:
     """Presidio's recognisers on `text` as written; checksum types only when the checksum holds."""
     for entity, recognizer in _recognizers().items():
@@ -106,7 +116,7 @@ def presidio_matches(text: str) -> Iterator[Found]:
             value = text[result.start:result.end]
             if entity == "FISCAL_CODE" and not valid_fiscal_code(value):
                 continue
-            if entity == "VAT" and not valid_it_vat(re.sub(r"[\s_-]", "", value)):
+            if entity == "VAT" and not _vat_ok(text, result.start, re.sub(r"[\s_-]", "", value)):
                 continue
             if entity == "IBAN" and not valid_iban(re.sub(r"[\s-]", "", value)):
                 continue
@@ -117,6 +127,21 @@ def presidio_matches(text: str) -> Iterator[Found]:
 
 _LOCAL_BEFORE = re.compile(r"(?<![\w.+-])\w[\w.+-]*$")
 _DOMAIN_AFTER = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+
+
+_LOCAL_STOP = re.compile(
+    r"^(?:a|ad|al|alla|è|e|di|the|to|is|at|me|us|him|her|them|mail|email|e-mail|indirizzo|address|scriva|"
+    r"scrivere|scrivete|write|send|invii|inviare|mandi|mandare|su|on|or|o|oppure|it|pure)$", re.IGNORECASE)
+
+
+def _extend_local_part(text: str, start: int) -> int:
+    """A local part said in words ("accounts payable at ..."): take back up to two plain words."""
+    for _ in range(2):
+        match = re.search(r"([^\W\d_]+)\s+$", text[:start])
+        if match is None or _LOCAL_STOP.match(match.group(1)):
+            break
+        start = match.start(1)
+    return start
 
 
 def spoken_emails(text: str) -> Iterator[Found]:
@@ -133,11 +158,11 @@ def spoken_emails(text: str) -> Iterator[Found]:
         if not has_public_suffix(host):
             continue
         start, end = norm.to_original(local.start(), at + 1 + len(host))
-        yield start, end, "EMAIL", 0.85
+        yield _extend_local_part(text, start), end, "EMAIL", 0.85
 
 
 # A phone number: digits in groups separated by spaces, dots, dashes or slashes.
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[ .\-/]?\(?\d\)?){5,15}(?![\w])")
+_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d(?:(?:,\s|[ .\-/])?\(?\d\)?){5,15}(?![\w])")
 _NOT_PHONE_CUES = re.compile(
     r"\b(ordine|ordini|order|fattura|invoice|pratica|ticket|codice|code|matricola|serial|seriale|lotto|batch|"
     r"tracking|spedizione|shipment|contratto|contract|riferimento|reference|ref|case|articolo|item|sku|"
@@ -218,7 +243,7 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
             continue
         glued = ""
         best: tuple[int, str, float] | None = None
-        for j in range(i, min(i + 12, len(pieces))):
+        for j in range(i, min(i + 40, len(pieces))):
             if j > i:
                 gap = norm.text[pieces[j - 1][1]:pieces[j][0]]
                 if gap.strip(" -./") or len(gap) > 3:
@@ -234,8 +259,9 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
                 kind = ("IBAN", 0.9)
             elif re.fullmatch(r"(IT)?\d{11}", upper) and valid_it_vat(upper):
                 orig_start = norm.to_original(p_start, pieces[j][1])[0]
-                cue = bool(_VAT_CUES.search(text[max(0, orig_start - 40):orig_start]))
-                kind = ("VAT", 0.85 if cue else 0.5)
+                if _vat_ok(text, orig_start, upper):
+                    cue = bool(_VAT_CUES.search(text[max(0, orig_start - 40):orig_start]))
+                    kind = ("VAT", 0.85 if cue else 0.5)
             elif re.fullmatch(r"(GB)?\d{9}", upper) and valid_gb_vat(upper):
                 orig_start = norm.to_original(p_start, pieces[j][1])[0]
                 if _VAT_CUES.search(text[max(0, orig_start - 40):orig_start]):

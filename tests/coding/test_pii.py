@@ -1,0 +1,142 @@
+"""Personal-data detection and redaction (coding.pii): each entity type in both languages,
+spoken forms, sentences that stay unchanged, placeholders, merging, offsets, known names."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from coding.pii import ENTITY_TYPES, PiiEntity, detect_pii, merge_spans, placeholder, redact_text
+from coding.pii.spoken import italian_number, normalise_numbers, normalise_symbols
+
+
+def redacted(text: str, language: str, **kwargs) -> str:
+    found = detect_pii(text, language, **kwargs)
+    return redact_text(text, [(e.start, e.end, e.entity) for e in found], language)
+
+
+def kinds(text: str, language: str, **kwargs) -> list[tuple[str, str]]:
+    return [(e.entity, e.text) for e in detect_pii(text, language, **kwargs)]
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("it", "mi può scrivere a mario punto rossi chiocciola gmail punto com",
+     "mi può scrivere a [EMAIL]"),
+    ("it", "la mia mail è a.bianchi@edilnord.it ma la leggo poco", "la mia mail è [EMAIL] ma la leggo poco"),
+    ("en", "email me at john dot smith at acme dot co dot uk", "email me at [EMAIL]"),
+    ("it", "il cellulare è tre quattro otto uno due tre quattro cinque sei sette",
+     "il cellulare è [TELEFONO]"),
+    ("it", "può richiamarmi al 348 123 4567 dopo le cinque", "può richiamarmi al [TELEFONO] dopo le cinque"),
+    ("it", "l'ufficio è +39 02 1234 5678 interno ventidue", "l'ufficio è [TELEFONO] interno ventidue"),
+    ("it", "mi contatti al più trentanove tre due nove uno due tre quattro cinque sei sette",
+     "mi contatti al [TELEFONO]"),
+    ("en", "my mobile is oh seven seven double oh nine double oh one two three", "my mobile is [PHONE]"),
+    ("en", "call our office on 020 7946 0321 tomorrow", "call our office on [PHONE] tomorrow"),
+    ("it", "l'iban è IT44 J182 4891 2135 9075 9572 895 intestato a noi", "l'iban è [IBAN] intestato a noi"),
+    ("en", "the iban is GB17KEMU01815908301661 thanks", "the iban is [IBAN] thanks"),
+    ("it", "il codice fiscale è LRUPTZ19T68F526S", "il codice fiscale è [CODICE FISCALE]"),
+    ("en", "the tax code is bff nnn 43a55 c561m", "the tax code is [TAX CODE]"),
+    ("it", "partita iva 617 028 604 30 grazie", "partita iva [PARTITA IVA] grazie"),
+    ("en", "our VAT number is GB331343342", "our VAT number is [VAT NUMBER]"),
+    ("it", "la sede è in via Roma 12 a Brescia", "la sede è in [INDIRIZZO] a Brescia"),
+    ("it", "consegnate in corso Buenos Aires, 45 a Milano", "consegnate in [INDIRIZZO] a Milano"),
+    ("en", "our head office is at 221 Baker Street in London", "our head office is at [ADDRESS] in London"),
+    ("it", "sono nato il 3 marzo 1975 a Verona", "sono nato il [DATA DI NASCITA] a Verona"),
+    ("it", "sono nata il ventidue settembre millenovecentottantotto", "sono nata il [DATA DI NASCITA]"),
+    ("en", "I was born on 12/05/1980 if you need it", "I was born on [DATE OF BIRTH] if you need it"),
+    ("it", "ho parlato con la signora Bianchi ieri", "ho parlato con la signora [NOME] ieri"),
+    ("it", "mi chiamo giulia martinelli e lavoro in amministrazione",
+     "mi chiamo [NOME] e lavoro in amministrazione"),
+    ("it", "l'ingegner Marchetti ha seguito il collaudo", "l'ingegner [NOME] ha seguito il collaudo"),
+    ("en", "hi this is john smith from Acme Logistics", "hi this is [NAME] from Acme Logistics"),
+    ("en", "I spoke to Mrs Thompson in customer service", "I spoke to Mrs [NAME] in customer service"),
+])
+def test_each_entity_type_in_both_languages(language, text, expected):
+    assert redacted(text, language) == expected
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("it", "lavoriamo con Edilnord Forniture da quasi dieci anni"),
+    ("it", "la filiale di Milano è molto più veloce di quella di Roma"),
+    ("it", "direi un otto forse un nove se consegnassero prima"),
+    ("it", "abbiamo fatto l'ordine numero 4500123456 il dodici marzo"),
+    ("it", "la riunione era fissata per il 14 febbraio 2024 ma l'hanno spostata"),
+    ("it", "i conti non tornano e la rosa dei fornitori si è ristretta"),
+    ("it", "via email rispondete sempre in ritardo, il codice articolo è AB-4471"),
+    ("it", "abbiamo ordinato 1250 pezzi al prezzo di 3,40 euro l'uno"),
+    ("en", "I'd say an eight maybe a nine if deliveries were faster"),
+    ("en", "we placed order number 4500123456 on the twelfth of March"),
+    ("en", "will you be able to fix the portal by next week, I hope so"),
+    ("en", "the Manchester branch is much faster than the one in Birmingham"),
+    ("en", "we spent 15,000 dollars last year and the invoice was due on June 30th"),
+])
+def test_business_sentences_come_out_unchanged(language, text):
+    assert detect_pii(text, language) == []
+    assert redacted(text, language) == text
+
+
+def test_placeholders_follow_the_language():
+    assert placeholder("PHONE", "it") == "[TELEFONO]"
+    assert placeholder("PERSON", "it") == "[NOME]"
+    assert placeholder("PERSON", "en") == "[NAME]"
+    assert placeholder("PHONE", "en-GB") == "[PHONE]"
+    assert placeholder("SOMETHING", "en") == "[PERSONAL DATA]"
+    assert {placeholder(t, "it") for t in ENTITY_TYPES} and len({placeholder(t, "en") for t in ENTITY_TYPES}) == 8
+
+
+def test_overlapping_spans_are_merged_into_one_placeholder():
+    text = "scrivi a mario.rossi@acme.it oggi"
+    start = text.index("mario")
+    spans = [(start, start + 5, "PERSON"), (start, text.index(" oggi"), "EMAIL")]
+    assert redact_text(text, spans, "it") == "scrivi a [EMAIL] oggi"
+    assert merge_spans([(0, 4, "PERSON"), (2, 8, "PHONE"), (10, 12, "IBAN")]) == [(0, 8, "PHONE"), (10, 12, "IBAN")]
+    assert redact_text("abc", [(1, 99, "PHONE")], "en") == "a[PHONE]"
+
+
+def test_detections_do_not_overlap_and_carry_their_text():
+    text = "sono Mario Rossi, mail mario.rossi@gmail.com, tel 348 123 4567"
+    found = detect_pii(text, "it")
+    assert all(isinstance(e, PiiEntity) and text[e.start:e.end] == e.text for e in found)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+    assert [e.entity for e in found] == ["PERSON", "EMAIL", "PHONE"]
+
+
+def test_offsets_map_back_through_spoken_normalisation():
+    text = "il numero è tre quattro otto, uno due tre quattro cinque sei sette"
+    norm = normalise_numbers(text, "it")
+    assert norm.text == "il numero è 3 4 8, 1 2 3 4 5 6 7"
+    start, end = norm.to_original(norm.text.index("3"), len(norm.text))
+    assert text[start:end] == "tre quattro otto, uno due tre quattro cinque sei sette"
+    mail = normalise_symbols("a mario punto rossi chiocciola gmail punto com grazie")
+    assert mail.text == "a mario.rossi@gmail.com grazie"
+    a, b = mail.to_original(2, mail.text.index(" grazie"))
+    assert "a mario punto rossi chiocciola gmail punto com grazie"[a:b] == "mario punto rossi chiocciola gmail punto com"
+    assert [italian_number(w) for w in ("quarantotto", "trentuno", "millenovecentosettantacinque")] == [48, 31, 1975]
+    [found] = detect_pii(text, "it")
+    assert (found.entity, found.text) == ("PHONE", "tre quattro otto, uno due tre quattro cinque sei sette")
+
+
+def test_known_names_are_caught_in_any_case():
+    assert redacted("ok allora paolo conti mi ha detto che va bene", "it", names=["Paolo Conti"]) == \
+        "ok allora [NOME] mi ha detto che va bene"
+    assert redacted("then ZOE said it was fine", "en", names=["Zoe Okafor"]) == "then [NAME] said it was fine"
+    # a part that is an everyday word is caught only when capitalised or after a cue
+    assert redacted("i conti non tornano ma Conti lo sa", "it", names=["Paolo Conti"]) == \
+        "i conti non tornano ma [NOME] lo sa"
+
+
+def test_checksums_decide():
+    assert kinds("il codice fiscale è LRUPTZ19T68F526A", "it") == []  # wrong check letter
+    assert kinds("l'iban è IT65J3192376616446797684059", "it") == []  # wrong mod 97
+    assert kinds("partita iva 94563910523", "it") == [("VAT", "94563910523")]
+
+
+def test_only_dates_of_birth_are_dates():
+    assert kinds("la consegna del 3 marzo 1975 è saltata", "it") == []
+    assert kinds("data di nascita 1 gennaio 1990", "it") == [("BIRTH_DATE", "1 gennaio 1990")]
+
+
+def test_empty_text():
+    assert detect_pii("", "it") == [] and detect_pii("   ", "en") == []
+    assert redact_text("", [], "it") == ""
