@@ -9,13 +9,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
 from workbench.deps import SessionDep, require
-from workbench.errors import Unprocessable
+from workbench.errors import BadRequest, Unprocessable
 from workbench.models import User
 from workbench.permissions import Permission
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
 from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
+from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 from workbench.services.jobs import latest_job
 from workbench.web import is_htmx, render
@@ -81,6 +82,9 @@ def read_study(request: Request, study_id: int, session: SessionDep,
         "summary": coding_service.study_summary(session, study_id=study_id),
         "code_names": {c.path: c.name for c in codebook_service.codes_of(session, study_id)},
         "glossary": glossary_service.study_glossary(study),
+        "redaction": redaction_service.redactor(session, study=study, user=user, interview_ids=[]),
+        "redacted_counts": redaction_service.count_spans(session, study_id=study_id),
+        "entity_labels": redaction_service.ENTITY_LABELS,
     }
     template = "studies/_interviews.html" if is_htmx(request) and request.headers.get("hx-target") == "interviews" \
         else "studies/detail.html"
@@ -97,3 +101,16 @@ def update_glossary(request: Request, study_id: int, session: SessionDep,
         return RedirectResponse(f"/studies/{study_id}#glossary", status_code=303)
     study = study_service.get_study(session, study_id)
     return render(request, "studies/_glossary.html", {"study": study, "glossary": saved, "saved": True})
+
+
+@router.post("/{study_id}/redaction")
+def update_redaction_setting(request: Request, study_id: int, session: SessionDep,
+                             user: Annotated[User, require(Permission.code)],
+                             enabled: Annotated[str, Form()] = ""):
+    """Turn *Redact personal data* on or off (analysts and admins); logged in the audit log."""
+    if enabled not in ("true", "false"):
+        raise BadRequest("Say whether to redact personal data: enabled=true or enabled=false.")
+    study = study_service.get_study(session, study_id)
+    redaction_service.set_setting(session, study=study, user=user, enabled=enabled == "true",
+                                  address=request.client.host if request.client else "")
+    return RedirectResponse(f"/studies/{study_id}#redaction", status_code=303)

@@ -245,10 +245,13 @@ def import_codebook(session: Session, *, study_id: int, filename: str, content: 
     return added, updated
 
 
-def export_codebook(session: Session, *, study: Study, fmt: str) -> bytes:
+def export_codebook(session: Session, *, study: Study, fmt: str, redaction=None) -> bytes:
+    """The codebook as YAML or CSV; with an active `redaction` (a `Redactor`) its examples are redacted."""
     if fmt not in EXPORT_FORMATS:
         raise BadRequest(f"Export as one of: {', '.join(EXPORT_FORMATS)}.")
     codebook = library_codebook(session, study)
+    if redaction is not None and redaction.active:
+        codebook = Codebook.from_dict(redaction.codebook_dict(codebook.to_dict()))
     with tempfile.TemporaryDirectory() as folder:
         path = dump_codebook(codebook, Path(folder) / f"codebook.{fmt}")
         return Path(path).read_bytes()

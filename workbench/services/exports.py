@@ -42,6 +42,7 @@ from workbench.models import (
     Study,
     UnitCode,
 )
+from workbench.services.redaction import Redactor, passthrough
 
 TRANSCRIPT_FORMATS: dict[str, tuple[str, str]] = {
     "docx": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -97,14 +98,18 @@ def slug(text: str, fallback: str) -> str:
 
 # --- one interview's transcript ------------------------------------------------------------------
 
-def interview_transcript(session: Session, *, interview: Interview) -> Transcript:
-    """The interview's transcript as stored (corrections included), speakers by their display names."""
+def interview_transcript(session: Session, *, interview: Interview, redaction: Redactor | None = None) -> Transcript:
+    """The interview's transcript as stored (corrections included), speakers by their display names.
+
+    With an active `redaction`, personal data in lines and speakers' names is shown as placeholders.
+    """
+    redaction = redaction or passthrough()
     from workbench.services.interviews import find_recording
     from workbench.services.transcripts import segments_of, speakers_of
 
     speakers = speakers_of(session, interview_id=interview.id)
     labels = {s.id: s.label for s in speakers}
-    segments = [Segment(start=seg.start, end=seg.end, text=seg.text, speaker=labels.get(seg.speaker_id),
+    segments = [Segment(start=seg.start, end=seg.end, text=redaction.segment_text(seg), speaker=labels.get(seg.speaker_id),
                         overlap=seg.overlap)
                 for seg in segments_of(session, interview_id=interview.id)]
     recording = find_recording(session, interview.id)
@@ -113,20 +118,23 @@ def interview_transcript(session: Session, *, interview: Interview) -> Transcrip
     return Transcript(
         language=interview.transcript_language or interview.language, duration=float(duration), segments=segments,
         speakers=[TranscriptSpeaker(id=s.label, role=s.role if s.role in SPEAKER_ROLES else "unknown",
-                                    name=s.display_name) for s in speakers])
+                                    name=redaction.speaker_name(s)) for s in speakers])
 
 
-def transcript_header(session: Session, *, interview: Interview, transcript: Transcript) -> TranscriptHeader:
+def transcript_header(session: Session, *, interview: Interview, transcript: Transcript,
+                      redaction: Redactor | None = None) -> TranscriptHeader:
     """The interview's data for the top of a transcript document."""
     from workbench.services.studies import get_study
+
+    redaction = redaction or passthrough()
 
     study = get_study(session, interview.study_id)
     title = interview.account or f"Interview #{interview.id}"
     timed = any(seg.end is not None for seg in transcript.segments)
     return TranscriptHeader(
-        title=f"{title} — {study.name}", account=interview.account, respondent=interview.respondent_name,
+        title=f"{title} — {study.name}", account=interview.account, respondent=redaction.name(interview.respondent_name),
         role=interview.respondent_role, date=interview.interview_date.isoformat() if interview.interview_date else "",
-        interviewer=interview.interviewer_name, segment=interview.segment, region=interview.region,
+        interviewer=redaction.name(interview.interviewer_name), segment=interview.segment, region=interview.region,
         product_line=interview.product_line, journey_stage=interview.journey_stage, channel=interview.channel,
         language=LANGUAGE_NAMES.get(transcript.language, transcript.language if transcript.language != "auto" else ""),
         duration=clock(transcript.duration) if timed and transcript.duration else "")
@@ -142,14 +150,14 @@ def transcript_filename(session: Session, *, interview: Interview, fmt: str) -> 
     return "-".join(parts) + TRANSCRIPT_FORMATS[fmt][0]
 
 
-def export_transcript(session: Session, *, interview: Interview, fmt: str) -> Export:
+def export_transcript(session: Session, *, interview: Interview, fmt: str, redaction: Redactor | None = None) -> Export:
     """The interview's transcript as docx, srt, vtt, txt ([hh:mm:ss] lines) or f4 (MAXQDA's #hh:mm:ss-d# marks).
 
     An interview not transcribed yet is a Conflict, and so are subtitles of a transcript without timestamps.
     """
     if fmt not in TRANSCRIPT_FORMATS:
         raise BadRequest(f"Unknown transcript format '{fmt}'. Use one of: {', '.join(TRANSCRIPT_FORMATS)}.")
-    transcript = interview_transcript(session, interview=interview)
+    transcript = interview_transcript(session, interview=interview, redaction=redaction)
     if not any(seg.text.strip() for seg in transcript.segments):
         raise Conflict(f"Interview #{interview.id} has no transcript yet. Download it once the transcription is done.",
                        title="No transcript yet")
@@ -157,7 +165,8 @@ def export_transcript(session: Session, *, interview: Interview, fmt: str) -> Ex
         if fmt == "docx":
             from transcription.export_docx import to_docx
 
-            content = to_docx(transcript, transcript_header(session, interview=interview, transcript=transcript))
+            content = to_docx(transcript, transcript_header(session, interview=interview, transcript=transcript,
+                                                            redaction=redaction))
         else:
             writer = {"srt": to_srt, "vtt": to_vtt, "txt": to_timestamped_text, "f4": to_f4_text}[fmt]
             content = writer(transcript).encode("utf-8")
@@ -173,10 +182,10 @@ META_HEADERS = ["interview id", "account", "respondent", "segment", "region", "p
                 "channel", "date", "interviewer"]
 
 
-def _meta(interview: Interview) -> list[Any]:
-    return [interview.id, interview.account, interview.respondent_name, interview.segment, interview.region,
-            interview.product_line, interview.journey_stage, interview.channel, interview.interview_date,
-            interview.interviewer_name]
+def _meta(interview: Interview, redaction: Redactor) -> list[Any]:
+    return [interview.id, interview.account, redaction.name(interview.respondent_name), interview.segment,
+            interview.region, interview.product_line, interview.journey_stage, interview.channel,
+            interview.interview_date, redaction.name(interview.interviewer_name)]
 
 
 def _interviews(session: Session, study: Study) -> dict[int, Interview]:
@@ -194,7 +203,7 @@ def _trusted(session: Session, study: Study) -> list:
     return trusted_interviews(corpus.interviews, corpus.study.confidence_threshold)
 
 
-def segments_table(session: Session, *, study: Study) -> Table:
+def segments_table(session: Session, *, study: Study, redaction: Redactor) -> Table:
     """One row per coded unit and code (rejected codes included, with their status), and one per unit with no code."""
     interviews = _interviews(session, study)
     counted = {(int(unit.id), code.path) for data in _trusted(session, study) for unit in data.units
@@ -207,7 +216,7 @@ def segments_table(session: Session, *, study: Study) -> Table:
                                    .where(UnitCode.unit_id.in_(unit_ids))
                                    .order_by(UnitCode.unit_id, Code.path)):
         links[link.unit_id].append((link, code))
-    speakers = {s.id: s.display_name for s in session.exec(
+    speakers = {s.id: redaction.speaker_name(s) for s in session.exec(
         select(Speaker).where(Speaker.interview_id.in_(list(interviews) or [0])))}
     questions = {q.id: q.text for q in session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study.id))}
     order = {iid: n for n, iid in enumerate(interviews)}
@@ -215,14 +224,15 @@ def segments_table(session: Session, *, study: Study) -> Table:
         *META_HEADERS, "unit id", "speaker", "question", "text", "code path", "code name", "sentiment", "reason",
         "confidence", "status", "assigned by", "counted in report", "start (s)", "end (s)"])
     for unit in sorted(units, key=lambda u: (order[u.interview_id], u.position)):
-        head = [*_meta(interviews[unit.interview_id]), unit.id, speakers.get(unit.speaker_id, ""),
-                questions.get(unit.question_id, ""), unit.text]
+        head = [*_meta(interviews[unit.interview_id], redaction), unit.id, speakers.get(unit.speaker_id, ""),
+                questions.get(unit.question_id, ""), redaction.unit_text(unit)]
+        reason = redaction.unit_reason(unit)
         tail = [_seconds(unit.start), _seconds(unit.end)]
         if not links.get(unit.id):
-            table.rows.append([*head, "", "", unit.sentiment or "", unit.reason or "", round(unit.confidence, 4),
+            table.rows.append([*head, "", "", unit.sentiment or "", reason, round(unit.confidence, 4),
                                "", "", "", *tail])
         for link, code in links.get(unit.id, []):
-            table.rows.append([*head, code.path, code.name, link.sentiment or unit.sentiment or "", unit.reason or "",
+            table.rows.append([*head, code.path, code.name, link.sentiment or unit.sentiment or "", reason,
                                round(link.confidence, 4), link.status, link.source,
                                "yes" if (unit.id, code.path) in counted else "no", *tail])
     return table
@@ -232,7 +242,7 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def ratings_table(session: Session, *, study: Study) -> Table:
+def ratings_table(session: Session, *, study: Study, redaction: Redactor) -> Table:
     """Every rating of every interview: the headline scale first, an analyst's before the model's."""
     from workbench.services.coding import headline_scale, nps_group, rating_order
 
@@ -246,10 +256,11 @@ def ratings_table(session: Session, *, study: Study) -> Table:
                               "source", "quote"])
     for rating in sorted(rows, key=lambda r: (order[r.interview_id], rating_order(r, headline, positions))):
         question = questions.get(rating.question_id)
-        table.rows.append([*_meta(interviews[rating.interview_id]), rating.scale, _number(rating.value),
+        table.rows.append([*_meta(interviews[rating.interview_id], redaction), rating.scale, _number(rating.value),
                            _number(rating.scale_min), _number(rating.scale_max),
                            nps_group(rating.value, rating.scale) or "", question.text if question else "",
-                           "analyst" if rating.source == "analyst" else "model", rating.quote.strip()])
+                           "analyst" if rating.source == "analyst" else "model",
+                           redaction.text(rating.quote.strip(), interview_id=rating.interview_id)])
     return table
 
 
@@ -257,7 +268,7 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def codebook_table(session: Session, *, study: Study) -> Table:
+def codebook_table(session: Session, *, study: Study, redaction: Redactor) -> Table:
     """The codebook with what the report counts per code: units, interviews and sentiments."""
     from storytelling.trust import felt
 
@@ -286,13 +297,14 @@ BUILDERS = {"segments": segments_table, "ratings": ratings_table, "codebook": co
 TABLE_NAMES = {"segments": "coded-segments", "ratings": "ratings", "codebook": "codebook"}
 
 
-def export_table(session: Session, *, study: Study, table: str, fmt: str, today: dt.date | None = None) -> Export:
-    """One of the study's tables (segments, ratings, codebook) as XLSX or CSV."""
+def export_table(session: Session, *, study: Study, table: str, fmt: str, today: dt.date | None = None,
+                 redaction: Redactor | None = None) -> Export:
+    """One of the study's tables (segments, ratings, codebook) as XLSX or CSV; personal data as `redaction` says."""
     if table not in BUILDERS:
         raise BadRequest(f"Unknown table '{table}'. Export one of: {', '.join(TABLES)}.")
     if fmt not in TABLE_FORMATS:
         raise BadRequest(f"Unknown format '{fmt}'. Export as {' or '.join(TABLE_FORMATS)}.")
-    data = BUILDERS[table](session, study=study)
+    data = BUILDERS[table](session, study=study, redaction=redaction or passthrough())
     now = dt.datetime.now().replace(microsecond=0)
     content = to_xlsx(data, about=about_rows(study, data, now)) if fmt == "xlsx" else to_csv(data)
     filename = f"{slug(study.name, f'study-{study.id}')}-{TABLE_NAMES[table]}-{(today or now.date()).isoformat()}.{fmt}"

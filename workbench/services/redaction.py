@@ -14,7 +14,9 @@ export and API response that shows transcript text builds one `Redactor` per req
 each text through it; when `.active` is False everything passes through unchanged.
 
     must_redact(study, user) -> bool
+    refuse_originals(study, user, *, what)  # a 403 for files that only exist as said (the REFI-QDA project)
     redactor(session, *, study, user, interview_ids=None) -> Redactor     # the spans in one query
+    passthrough() -> Redactor           # changes nothing
     Redactor.active, .language          # placeholders' language: the study's, 'en' when it is auto
     Redactor.segment_text(segment) -> str
     Redactor.unit_text(unit) -> str     # the quote with its line's spans (and the next lines' when it runs on)
@@ -22,12 +24,13 @@ each text through it; when `.active` is False everything passes through unchange
     Redactor.text(text, *, language=None, interview_id=None) -> str
         # free text (a story's prose, a rating's quote): detect_pii now, with the interviews' known
         # names and the items found or marked in their transcripts; analysts' "not personal data" kept
+    Redactor.codebook_dict(data) -> dict    # a codebook's examples (often quotes) through text()
     Redactor.name(value) -> str         # a person's name in metadata (respondent, interviewer)
     Redactor.speaker_name(speaker) -> str   # a speaker's display name when it is a person's
     Redactor.spans_for_segment(segment_id) -> list[(start, end, entity)]  # redacted spans
     Redactor.marks_for_segment(segment_id) -> list[PiiSpan]  # both statuses: the analysts' marks
-    Redactor.cut(text, at, marks) -> list[(piece, PiiSpan | None)]       # for templates
-    detect_for_interview(session, *, interview) -> int      # redacted spans on the interview now
+    Redactor.cut(text, at, marks) -> list[(piece, PiiSpan | None, offset)]   # for templates
+    detect_for_interview(session, *, interview, commit=True) -> int   # redacted spans on the interview now
     segment_corrected(session, *, segment, before) -> None
     mark(session, *, user, segment, start_char, end_char, entity, action) -> PiiSpan   # logged
     set_setting(session, *, study, user, enabled, address="") -> Study                   # logged
@@ -42,7 +45,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, delete, select
 
-from workbench.errors import BadRequest, NotFound
+from workbench.errors import BadRequest, Forbidden, NotFound
 from workbench.models import (
     CodedUnit,
     Interview,
@@ -58,8 +61,8 @@ from workbench.services import audit
 
 ACTIONS = ("redact", "keep")
 ENTITY_LABELS = {
-    "PERSON": "name", "EMAIL": "e-mail address", "PHONE": "phone number", "IBAN": "IBAN",
-    "FISCAL_CODE": "codice fiscale", "VAT": "VAT number", "ADDRESS": "street address", "BIRTH_DATE": "date of birth",
+    "PERSON": "Name", "EMAIL": "E-mail address", "PHONE": "Phone number", "IBAN": "IBAN",
+    "FISCAL_CODE": "Codice fiscale", "VAT": "VAT number", "ADDRESS": "Street address", "BIRTH_DATE": "Date of birth",
 }
 # Speaker names the pipeline or an analyst gives that are roles, not people.
 _ROLE_WORDS = {
@@ -75,6 +78,14 @@ def must_redact(study: Study, user: User | None) -> bool:
     if not study.redact_personal_data:
         return False
     return user is None or not can(user.role, Permission.view_personal_data)
+
+
+def refuse_originals(study: Study, user: User | None, *, what: str) -> None:
+    """A 403 for a file that can only carry personal data as said (a REFI-QDA project, whose codings point
+    at character offsets of the original text), asked for by someone who must not see it."""
+    if must_redact(study, user):
+        raise Forbidden(f"{what} carries the transcripts as they were said, and this study redacts personal data "
+                        "for your role. Download the coded segments (Excel or CSV) instead, or ask an analyst.")
 
 
 def placeholder_language(study: Study) -> str:
@@ -148,7 +159,7 @@ class Redactor:
         return placeholder(entity, self.language)
 
     def label(self, entity: str) -> str:
-        return ENTITY_LABELS.get(entity, entity.lower())
+        return ENTITY_LABELS.get(entity, entity.title())
 
     def marks_for_segment(self, segment_id: int) -> list[PiiSpan]:
         return self.spans.get(segment_id, [])
@@ -157,20 +168,23 @@ class Redactor:
         return [(s.start_char, s.end_char, s.entity) for s in self.spans.get(segment_id, []) if s.status == "redacted"]
 
     @staticmethod
-    def cut(text: str, at: int, marks: list[PiiSpan]) -> list[tuple[str, PiiSpan | None]]:
-        """`text`, which starts at offset `at` of its line, cut into plain pieces and marked spans."""
-        pieces: list[tuple[str, PiiSpan | None]] = []
+    def cut(text: str, at: int, marks: list[PiiSpan]) -> list[tuple[str, PiiSpan | None, int]]:
+        """`text`, which starts at offset `at` of its line, cut into plain pieces and marked spans.
+
+        Each piece comes with its own offset in the line (the transcript page's marking needs them).
+        """
+        pieces: list[tuple[str, PiiSpan | None, int]] = []
         cursor = 0
         for span in sorted(marks, key=lambda s: (s.start_char, -s.end_char)):
             start, end = max(span.start_char - at, cursor), min(span.end_char - at, len(text))
             if end <= start:
                 continue
             if start > cursor:
-                pieces.append((text[cursor:start], None))
-            pieces.append((text[start:end], span))
+                pieces.append((text[cursor:start], None, at + cursor))
+            pieces.append((text[start:end], span, at + start))
             cursor = end
         if cursor < len(text):
-            pieces.append((text[cursor:], None))
+            pieces.append((text[cursor:], None, at + cursor))
         return pieces
 
     # -- transcript text --
@@ -270,6 +284,20 @@ class Redactor:
                 spans.append((match.start(), match.end(), redacted.get(found, "PERSON")))
         return self._apply(text, spans)
 
+    def codebook_dict(self, data: dict) -> dict:
+        """A codebook's dict (`coding.codebook.Codebook.to_dict`) with its examples, often quotes, redacted."""
+        if not self.active:
+            return data
+        codes = []
+        for code in data.get("codes", []):
+            code = {**code, "examples": [self.text(e) for e in code.get("examples", [])]}
+            if code.get("translations"):
+                code["translations"] = {lang: {**text, "examples": [self.text(e, language=lang)
+                                                                    for e in text.get("examples", [])]}
+                                        for lang, text in code["translations"].items()}
+            codes.append(code)
+        return {**data, "codes": codes}
+
     def name(self, value: str | None) -> str:
         """A person's name from the interview's metadata (respondent, interviewer)."""
         if not self.active or not value or not value.strip():
@@ -282,6 +310,11 @@ class Redactor:
         if self.active and looks_like_person(speaker.display_name):
             return self.placeholder("PERSON")
         return speaker.display_name
+
+
+def passthrough() -> Redactor:
+    """A Redactor that changes nothing (callers that were given none)."""
+    return Redactor(active=False, language="en")
 
 
 def redactor(session: Session, *, study: Study, user: User | None,
@@ -404,11 +437,15 @@ def _store_line(session: Session, *, segment: TranscriptSegment, spans: list[Pii
     return sum(1 for s in now if s.status == "redacted")
 
 
-def detect_for_interview(session: Session, *, interview: Interview) -> int:
-    """(Re)compute the detector's spans on every line of the interview, keeping analysts' decisions; commits."""
+def detect_for_interview(session: Session, *, interview: Interview, commit: bool = True) -> int:
+    """(Re)compute the detector's spans on every line of the interview, keeping analysts' decisions.
+
+    Commits unless `commit` is False (an import that commits everything at once).
+    """
     inputs = detection_inputs(session, interview=interview)
     count = store_detections(session, inputs=inputs, found=detect_spans(inputs))
-    session.commit()
+    if commit:
+        session.commit()
     return count
 
 
@@ -488,14 +525,13 @@ def mark(session: Session, *, user: User, segment: TranscriptSegment, start_char
             span.status, span.decided_by, span.decided_at = "kept", user.id, now
             session.add(span)
         result = touched[0]
-    session.flush()
+    session.commit()
     interview = session.get(Interview, segment.interview_id)
     audit.record(session, user=user, action="redaction.mark", study_id=interview.study_id if interview else None,
                  target=f"interview {segment.interview_id} segment {segment.id}",
                  detail={"action": action, "entities": sorted({s.entity for s in touched}),
                          "start": start_char, "end": end_char, "spans": [s.id for s in touched]},
                  address=address)
-    session.commit()
     return result
 
 
@@ -504,10 +540,10 @@ def set_setting(session: Session, *, study: Study, user: User, enabled: bool, ad
     if study.redact_personal_data != enabled:
         study.redact_personal_data = enabled
         session.add(study)
-        audit.record(session, user=user, action="redaction.setting", study_id=study.id, target=f"study {study.id}",
-                     detail={"redact_personal_data": enabled}, address=address)
         session.commit()
         session.refresh(study)
+        audit.record(session, user=user, action="redaction.setting", study_id=study.id, target=f"study {study.id}",
+                     detail={"redact_personal_data": enabled}, address=address)
     return study
 
 

@@ -27,8 +27,10 @@ def replace_transcript(session: Session, *, interview: Interview, transcript: Tr
     follows re-codes the new transcript and re-applies the analysts' logged decisions.
     """
     from workbench.services.coding import delete_coding
+    from workbench.services.redaction import delete_spans
 
     delete_coding(session, interview_id=interview.id)
+    delete_spans(session, interview_id=interview.id)  # they point into the old lines; the coding job finds them anew
     old_segments = delete(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)
     session.exec(old_segments)  # type: ignore[call-overload]
     session.exec(delete(Speaker).where(Speaker.interview_id == interview.id))  # type: ignore[call-overload]
@@ -71,17 +73,20 @@ def speaker_colours(speakers: list[Speaker]) -> dict[int, int]:
     return {speaker.id: index % 6 for index, speaker in enumerate(speakers)}
 
 
-def transcript_json(session: Session, *, interview: Interview, duration: float) -> dict:
-    """The public shape of a transcript (REST API and exports)."""
+def transcript_json(session: Session, *, interview: Interview, duration: float, redaction=None) -> dict:
+    """The public shape of a transcript (REST API and exports); personal data as `redaction` (a Redactor) says."""
+    from workbench.services.redaction import passthrough
+
+    redaction = redaction or passthrough()
     speakers = {s.id: s for s in speakers_of(session, interview_id=interview.id)}
     return {
         "language": interview.transcript_language,
         "duration": duration,
-        "speakers": [{"id": s.label, "name": s.display_name, "role": s.role} for s in speakers.values()],
+        "speakers": [{"id": s.label, "name": redaction.speaker_name(s), "role": s.role} for s in speakers.values()],
         "segments": [
             {"start": seg.start, "end": seg.end,
              "speaker": speakers[seg.speaker_id].label if seg.speaker_id in speakers else None,
-             "text": seg.text, "overlap": seg.overlap}
+             "text": redaction.segment_text(seg), "overlap": seg.overlap}
             for seg in segments_of(session, interview_id=interview.id)
         ],
     }
