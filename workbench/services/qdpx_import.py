@@ -44,6 +44,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.services import codebook as codebook_service
+from workbench.services import redaction as redaction_service
 from workbench.services.interviews import add_transcribed_interview, parse_meta
 
 MODES = ("merge", "replace")
@@ -435,6 +436,8 @@ def import_project(session: Session, *, study: Study, content: bytes | BinaryIO,
                         codes=codes, user=user, summary=summary)
             summary.ratings += _add_ratings(session, study=study, interview=interview, ratings=ratings)
             summary.interviews.append(interview.id)
+            # no coding job runs for an interview coded elsewhere: its personal data is found here
+            redaction_service.detect_for_interview(session, interview=interview, commit=False)
         if not summary.interviews:
             raise Unprocessable(f"{filename} holds no text source Perché can import"
                                 + (f" ({'; '.join(summary.ignored)})" if summary.ignored else "") + ".",
