@@ -129,6 +129,22 @@ def test_codes_cases_variables_and_stories(session, settings, coded):
     assert values["NPS"] == 9 and variables[next(g for g, v in variables.items() if v.name == "NPS")].kind == "Integer"
     account_case = next(c for c in project.cases if c.name == META["account"])
     assert account_case.source_guids == interview_case.source_guids
+    # the people of an interview are its case's variables, not the account's
+    assert values["Respondent"] == META["respondent_name"] and variables[next(
+        g for g, v in variables.items() if v.name == "Respondent")].kind == "Text"
+    assert "Respondent" not in {variables[v.variable_guid].name for v in account_case.values}
+
+
+def test_respondent_role_and_interviewer_are_text_variables(session, settings, coded):
+    coded.hand.respondent_role, coded.hand.interviewer_name = "Responsabile acquisti", "Marco Ferri"
+    session.add(coded.hand)
+    session.commit()
+    project = build_project(session, study=coded.study)
+    names = {v.guid: v.name for v in project.variables}
+    case = next(c for c in project.cases if c.name.startswith(f"Interview {coded.hand.id}"))
+    values = {names[v.variable_guid]: v.value for v in case.values}
+    assert (values["Respondent"], values["Respondent role"], values["Interviewer"]) == (
+        META["respondent_name"], "Responsabile acquisti", "Marco Ferri")
     assert [n.name for n in project.notes] == ["Story: Caffè Àrabo: consegne in ritardo"]
     assert "Il caffè piace" in project.notes[0].text
     assert {u.name for u in project.users} >= {"Analyst", "Perché (automatic coding)"}

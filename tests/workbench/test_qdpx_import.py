@@ -12,11 +12,12 @@ from sqlmodel import select
 
 from tests.factories import bearer, make_study, make_user, sign_in
 from tests.workbench.qdpx_fixtures import META, build_study
+from transcription.schema import Segment
 from workbench.interop.qdpx_model import Code as QdpxCode
 from workbench.interop.qdpx_write import write_codebook_xml
 from workbench.models import Code, CodedUnit, CodingEvent, Interview, Job, Rating, Speaker, UnitCode
 from workbench.services.qdpx_export import build_project, qdpx_bytes
-from workbench.services.qdpx_import import row_counts
+from workbench.services.qdpx_import import _roles, row_counts
 
 G = "{:08x}-0000-4000-8000-000000000000".format
 
@@ -95,6 +96,9 @@ def analyst_headers(session):
 def test_round_trip_keeps_codes_coded_texts_and_variables(client, session, settings, crlf):
     analyst = make_user(session, "analyst")
     coded = build_study(session, settings, analyst)
+    coded.hand.respondent_role, coded.hand.interviewer_name = "Responsabile acquisti", "Marco Ferri"
+    session.add(coded.hand)
+    session.commit()
     exported = build_project(session, study=coded.study, crlf=crlf)
     data = qdpx_bytes(session, settings, study=coded.study, crlf=crlf)
     fresh = make_study(session, name="Ritorno")
@@ -122,13 +126,19 @@ def test_round_trip_keeps_codes_coded_texts_and_variables(client, session, setti
     assert len(events) == sum(len(p) for _, p in received.elements()) and {e.action for e in events} == {"add"}
 
     hand = next(i for i in interviews if i.account == META["account"])
-    for field in ("segment", "region", "product_line", "journey_stage", "channel"):
+    for field in ("segment", "region", "product_line", "journey_stage", "channel", "respondent_name"):
         assert getattr(hand, field) == META[field]
+    assert (hand.respondent_role, hand.interviewer_name) == ("Responsabile acquisti", "Marco Ferri")
     assert str(hand.interview_date) == META["interview_date"] and hand.transcript_file.startswith("caffe.qdpx")
     rating = session.exec(select(Rating).where(Rating.interview_id == hand.id)).one()
     assert (rating.value, rating.scale, rating.source) == (9, "nps", "analyst")
-    speakers = {s.display_name: s.role for s in session.exec(select(Speaker).where(Speaker.interview_id == hand.id))}
-    assert speakers == {"Intervistatore": "interviewer", "Anna": "unknown"}
+    def roles(interview):
+        return {s.display_name: s.role for s in session.exec(select(Speaker).where(Speaker.interview_id == interview.id))}
+
+    # a line label that says the role keeps it; a speaker called by name is the other one of the two
+    assert roles(hand) == {"Intervistatore": "interviewer", "Anna": "respondent"}
+    piped = next(i for i in interviews if i.account == "Acme")
+    assert roles(piped) == {"Interviewer": "interviewer", "Respondent": "respondent"}
     assert not session.exec(select(Job).where(Job.interview_id.in_([i.id for i in interviews]))).all()
 
 
@@ -151,7 +161,81 @@ def test_a_project_shaped_like_maxqdas(client, session, analyst_headers):
     assert {"consegne", "consegne/ritardi-nelle-consegne", "prezzo"} <= set(codes)
     assert codes["consegne"].description == "Tutto sulle consegne"
     speakers = session.exec(select(Speaker).where(Speaker.interview_id == interview.id)).all()
-    assert {(s.display_name, s.role) for s in speakers} == {("I", "interviewer"), ("B", "unknown")}
+    assert {(s.display_name, s.role) for s in speakers} == {("I", "interviewer"), ("B", "respondent")}
+
+
+def _segments(*turns: tuple[str, str]) -> list[Segment]:
+    return [Segment(start=None, end=None, text=text, speaker=speaker) for speaker, text in turns]
+
+
+def test_speaker_roles_from_line_labels_else_from_what_they_say():
+    named = {"S0": "Cliente", "S1": "Intervistatore"}
+    assert _roles(_segments(("S1", "Come va?"), ("S0", "Bene.")), named, []) == {"S0": "respondent",
+                                                                                 "S1": "interviewer"}
+    # one labelled respondent: the other of two asks the questions
+    assert _roles(_segments(("S0", "Tutto bene?"), ("S1", "Sì.")), {"S0": "Marco", "S1": "Rispondente"}, []) == \
+        {"S0": "interviewer", "S1": "respondent"}
+    # a focus group with a named moderator: the others are participants
+    assert _roles(_segments(("S0", "Cosa ne pensate?"), ("S1", "Bene."), ("S2", "Male.")),
+                  {"S0": "Moderatore", "S1": "Anna", "S2": "Luca"}, []) == \
+        {"S0": "interviewer", "S1": "participant", "S2": "participant"}
+    # no label says a role: what each says decides (detect_roles)
+    talk = _segments(("S0", "How is the relationship going? Why do you say so?"),
+                     ("S1", "Deliveries are late and support never answers our calls."),
+                     ("S0", "What should we improve first?"), ("S1", "The invoices, they are often wrong."))
+    assert _roles(talk, {"S0": "Marco Ferri", "S1": "Laura Bianchi"}, []) == {"S0": "interviewer",
+                                                                               "S1": "respondent"}
+
+
+def test_importing_a_project_twice_adds_nothing_twice(client, session, settings):
+    analyst = make_user(session, "analyst")
+    analyst_headers = bearer(session, analyst)
+    coded = build_study(session, settings, analyst)
+    data = qdpx_bytes(session, settings, study=coded.study)
+    fresh = make_study(session, name="Ritorno")
+    first = _import(client, analyst_headers, fresh.id, "caffe.qdpx", data).json()
+    before = row_counts(session, fresh.id)
+    # the same project again, and with MAXQDA's CRLF line endings: refused, nothing added
+    for name, again in (("caffe.qdpx", data), ("caffe-crlf.qdpx", qdpx_bytes(session, settings, study=coded.study,
+                                                                              crlf=True))):
+        response = _import(client, analyst_headers, fresh.id, name, again)
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["error"] == "Already imported" and body["link"] == f"/interviews/{first['interviews'][0]}"
+        assert all(f"#{number}" in body["detail"] for number in first["interviews"]), body
+        session.expire_all()
+        assert row_counts(session, fresh.id) == before
+    # a later export with one new interview: only that one comes in, the codebook is not duplicated
+    from tests.workbench.qdpx_fixtures import SEGMENTS
+    from transcription.schema import Speaker as TranscriptSpeaker
+    from transcription.schema import Transcript
+    from workbench.services.interviews import add_transcribed_interview, parse_meta
+
+    add_transcribed_interview(session, study=coded.study, meta=parse_meta({"account": "Nuovo"}), transcript_file="",
+                              created_by=analyst, transcript=Transcript(
+                                  language="it", duration=4.0, speakers=[TranscriptSpeaker(id="A", role="respondent")],
+                                  segments=[Segment(start=1.0, end=2.0, text=SEGMENTS[1][2], speaker="A")]))
+    session.commit()
+    response = _import(client, analyst_headers, fresh.id, "caffe-2.qdpx", qdpx_bytes(session, settings,
+                                                                                    study=coded.study))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["interviews"]) == 1 and body["codes_added"] == 0
+    assert sorted(s["interview"] for s in body["already_there"]) == sorted(first["interviews"])
+    assert sum("already in the study as interview #" in line for line in body["summary"]) == 2
+    session.expire_all()
+    after = row_counts(session, fresh.id)
+    assert (after["interviews"], after["codes"]) == (before["interviews"] + 1, before["codes"])
+
+
+def test_a_maxqda_project_imported_twice_keeps_one_codebook(client, session, analyst_headers):
+    study = make_study(session)
+    assert _import(client, analyst_headers, study.id, "rossi.qdpx", foreign_qdpx()).status_code == 200
+    codes = row_counts(session, study.id)["codes"]
+    response = _import(client, analyst_headers, study.id, "rossi (1).qdpx", foreign_qdpx())
+    assert response.status_code == 409 and "rossi (1).qdpx" in response.json()["detail"]
+    session.expire_all()
+    assert row_counts(session, study.id)["codes"] == codes
 
 
 def test_the_model_never_recodes_an_interview_coded_elsewhere(client, session, settings, analyst_headers):
@@ -165,6 +249,9 @@ def test_the_model_never_recodes_an_interview_coded_elsewhere(client, session, s
     assert coding_jobs.request_recoding(session, interview_id=interview_id, settings=settings) is None
     page = client.get(f"/interviews/{interview_id}", headers=analyst_headers)
     assert page.status_code == 200 and "does not re-code this interview" in page.text
+    # its codes are not the model's, and without a recording speakers are people, not voices
+    assert "the model's codes" not in page.text and "with the codes it came with" in page.text
+    assert "Same person as" in page.text and "Same voice as" not in page.text
 
 
 def _bomb() -> bytes:
@@ -274,9 +361,36 @@ def test_import_roles_size_and_the_codebook_page(client, session, settings, anal
         client.app.state.settings.max_upload_mb = settings.max_upload_mb
     sign_in(client, "analyst@example.com")
     page = client.get(f"/studies/{study.id}/codebook")
-    assert f'action="/studies/{study.id}/import"' in page.text
-    response = client.post(f"/studies/{study.id}/import", files={"file": ("rossi.qdpx", foreign_qdpx())})
-    assert response.status_code == 200 and "1 interview imported from rossi.qdpx" in response.text
+    assert f'action="/studies/{study.id}/import"' in page.text and f'hx-post="/studies/{study.id}/import"' in page.text
+
+
+def test_the_codebook_page_import_redirects_and_shows_the_summary_once(client, session):
+    study = make_study(session)
+    make_user(session, "analyst")
+    sign_in(client, "analyst@example.com")
+    codebook = f"/studies/{study.id}/codebook"
+    # a plain form (no JavaScript): 303 to the codebook page, which shows the summary once; a reload imports nothing
+    response = client.post(f"/studies/{study.id}/import", files={"file": ("rossi.qdpx", foreign_qdpx())},
+                           follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == codebook
+    assert "1 interview imported from rossi.qdpx" in client.get(codebook).text
+    assert "1 interview imported" not in client.get(codebook).text
+    assert row_counts(session, study.id)["interviews"] == 1
+    # the same file again: the error page, with a link to the interview it already is
+    again = client.post(f"/studies/{study.id}/import", files={"file": ("rossi.qdpx", foreign_qdpx())})
+    assert again.status_code == 409 and "already in the study" in again.text and 'href="/interviews/' in again.text
+    # htmx: the refusal is a fragment for the form's error slot; a success answers HX-Redirect
+    htmx = {"HX-Request": "true"}
+    refused = client.post(f"/studies/{study.id}/import", headers=htmx, files={"file": ("rossi.qdpx", foreign_qdpx())})
+    assert refused.status_code == 409 and refused.text.startswith('<div class="alert alert-error"')
+    book = _qdc(QdpxCode(guid=G(1), name="Price"))
+    done = client.post(f"/studies/{study.id}/import", headers=htmx, files={"file": ("book.qdc", book)})
+    assert done.status_code == 200 and done.headers["HX-Redirect"] == codebook
+    assert "Codebook merged from book.qdc" in client.get(codebook).text
+    # a summary kept for another study is not shown here
+    other = make_study(session, name="Altro")
+    client.post(f"/studies/{study.id}/import", headers=htmx, files={"file": ("book.qdc", book)})
+    assert "Codebook merged" not in client.get(f"/studies/{other.id}/codebook").text
 
 
 def test_cli_import(session, settings, monkeypatch, tmp_path):

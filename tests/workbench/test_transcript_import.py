@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 
@@ -240,6 +241,40 @@ def test_api_transcript_over_the_size_limit_is_413(session, settings, api, monke
                      "file": ("call.wav", wav_bytes(2.0), "audio/wav")})
     assert response.status_code == 413 and "call.txt" in response.json()["detail"]
     _nothing_left(session, settings)
+
+
+def test_the_same_transcript_twice_is_a_conflict_naming_its_interview(client, session, settings, api):
+    headers, send = api
+    first = send({"transcript": ("call.txt", TIMED.encode(), "text/plain")})
+    assert first.status_code == 202, first.text
+    interview_id = first.json()["id"]
+    assert session.get(Interview, interview_id).transcript_sha256 == hashlib.sha256(TIMED.encode()).hexdigest()
+    counts = {model: len(session.exec(select(model)).all()) for model in (Interview, Job, Recording, TranscriptSegment)}
+    # the same bytes under another name, and with its audio this time: refused, nothing stored
+    for files in ({"transcript": ("copy of call.txt", TIMED.encode(), "text/plain")},
+                  {"transcript": ("call.txt", TIMED.encode(), "text/plain"),
+                   "file": ("call.wav", wav_bytes(4.0, seed=5), "audio/wav")}):
+        response = send(files)
+        assert response.status_code == 409, response.text
+        body = response.json()
+        assert body["error"] == "Already imported" and body["link"] == f"/interviews/{interview_id}"
+        assert f"already in the study as interview #{interview_id} ('call.txt')" in body["detail"]
+        session.expire_all()
+        assert {model: len(session.exec(select(model)).all()) for model in counts} == counts
+    assert [p for p in settings.recordings_dir.rglob("*") if p.is_file()] == []
+    assert list((settings.data_dir / "tmp").iterdir()) == []
+    # another study may have it
+    other = make_study(session, name="Other")
+    response = client.post(f"/api/studies/{other.id}/interviews", headers=headers,
+                           files={"transcript": ("call.txt", TIMED.encode(), "text/plain")})
+    assert response.status_code == 202, response.text
+
+
+def test_the_form_shows_a_duplicate_transcript_in_place(session, form):
+    _, send = form
+    assert send({"transcript": ("rossi.txt", TIMED.encode(), "text/plain")}, source="transcript").status_code == 201
+    again = send({"transcript": ("rossi.txt", TIMED.encode(), "text/plain")}, source="transcript")
+    assert again.status_code == 409 and "Already imported" in again.text and 'href="/interviews/' in again.text
 
 
 def test_api_needs_a_file_or_a_transcript_and_the_upload_permission(client, session, api):

@@ -12,8 +12,8 @@ What goes in:
   A quote that runs on into the next transcript line becomes one selection per line, so each
   selection is the customer's own words with no timestamp or speaker label inside. Sentiment and
   reason go in the selection's Description;
-- cases per account and per interview, with variables (metadata as Text, the date as Date, each
-  rating question as Integer);
+- cases per account and per interview, with variables (metadata as Text, among them the respondent,
+  their role and the interviewer; the date as Date; each rating question as Integer);
 - approved stories as Notes; with `audio`, each recording as an AudioSource with its transcript
   and sync points in milliseconds.
 
@@ -60,8 +60,13 @@ log = logging.getLogger("perche.qdpx")
 
 # The workbench's theme colours (static/app.css, theme-0 … theme-7), indexed by coding.code_colour.
 THEME_COLOURS = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#e15759", "#9c755f"]
-TEXT_VARIABLES = [("account", "Account"), ("segment", "Segment"), ("region", "Region"),
-                  ("product_line", "Product line"), ("journey_stage", "Journey stage"), ("channel", "Channel")]
+# Variables an account's case shares when all its interviews agree, and those only an interview's case has
+# (the people in it); the import reads each name back into its field.
+ACCOUNT_VARIABLES = [("account", "Account"), ("segment", "Segment"), ("region", "Region"),
+                     ("product_line", "Product line"), ("journey_stage", "Journey stage"), ("channel", "Channel")]
+PERSON_VARIABLES = [("respondent_name", "Respondent"), ("respondent_role", "Respondent role"),
+                    ("interviewer_name", "Interviewer")]
+TEXT_VARIABLES = ACCOUNT_VARIABLES + PERSON_VARIABLES
 DATE_VARIABLE = "Interview date"
 MEDIA_TYPE = "application/zip"
 _WORD = re.compile(r"\S+")
@@ -316,7 +321,7 @@ def build_project(session: Session, *, study: Study, audio: bool = False, crlf: 
         if not account:
             continue
         shared = [v for v in members[0][1] if all(v in other for _, other, _ in members[1:])
-                  and v.variable_guid in {variables[f].guid for f, _ in TEXT_VARIABLES}]
+                  and v.variable_guid in {variables[f].guid for f, _ in ACCOUNT_VARIABLES}]
         project.cases.append(qm.Case(guid=guid("case", "account", account), name=account, values=shared,
                                      source_guids=[g for _, _, g in members],
                                      description=f"{len(members)} interview{'s' if len(members) > 1 else ''}"))

@@ -12,6 +12,7 @@ is queued: the codes came from the other tool. One transaction: all of it, or no
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -23,6 +24,7 @@ from sqlmodel import Session, select
 from coding.codebook import Code as LibraryCode
 from coding.codebook import Codebook
 from coding.schema import RATING_SCALES
+from transcription.roles import detect_roles
 from transcription.schema import Segment, Transcript
 from transcription.schema import Speaker as TranscriptSpeaker
 from transcription.text_format import TextLine, read_lines
@@ -45,7 +47,12 @@ from workbench.models import (
 )
 from workbench.services import codebook as codebook_service
 from workbench.services import redaction as redaction_service
-from workbench.services.interviews import add_transcribed_interview, parse_meta
+from workbench.services import studies as study_service
+from workbench.services.interviews import (
+    add_transcribed_interview,
+    find_imported_transcript,
+    parse_meta,
+)
 
 MODES = ("merge", "replace")
 PATH_LINE = re.compile(r"^Perché path: ([\w-]+(?:/[\w-]+)*)\s*$", re.MULTILINE)
@@ -57,7 +64,8 @@ FIELD_NAMES = {
     "account": {"account", "customer", "client", "company", "organisation", "organization", "cliente",
                 "azienda", "societa", "ragione sociale", "impresa"},
     "respondent_name": {"respondent", "interviewee", "intervistato", "intervistata", "rispondente"},
-    "respondent_role": {"role", "respondent role", "job title", "ruolo", "mansione"},
+    "respondent_role": {"role", "respondent role", "job title", "ruolo", "ruolo intervistato", "ruolo rispondente",
+                        "mansione"},
     "segment": {"segment", "customer segment", "segmento", "segmento cliente"},
     "region": {"region", "area", "territory", "regione", "zona", "territorio"},
     "product_line": {"product line", "product", "linea prodotto", "linea di prodotto", "linea prodotti", "prodotto"},
@@ -67,9 +75,11 @@ FIELD_NAMES = {
     "interview_date": {"date", "interview date", "data", "data intervista", "data dell intervista"},
     "interviewer_name": {"interviewer", "intervistatore", "intervistatrice", "moderator", "moderatore"},
 }
+# Line labels that say a speaker's role (folded); "B" is MAXQDA's Befragte/r, "D"/"R" domanda/risposta.
 INTERVIEWER_NAMES = {"interviewer", "intervistatore", "intervistatrice", "moderator", "moderatore", "moderatrice",
-                     "int", "i", "q"}
-RESPONDENT_NAMES = {"respondent", "interviewee", "intervistato", "intervistata", "rispondente", "r"}
+                     "facilitator", "researcher", "ricercatore", "ricercatrice", "int", "i", "q", "d"}
+RESPONDENT_NAMES = {"respondent", "interviewee", "intervistato", "intervistata", "rispondente", "customer", "client",
+                    "cliente", "r", "b"}
 
 
 @dataclass
@@ -80,6 +90,7 @@ class ImportSummary:
     filename: str
     mode: str = "merge"
     interviews: list[int] = field(default_factory=list)
+    already_there: list[dict] = field(default_factory=list)  # {"source": name, "interview": id} skipped sources
     codes_added: int = 0
     codes_updated: int = 0
     codes_removed: int = 0
@@ -111,6 +122,8 @@ class ImportSummary:
                     f"{name} → {target.replace('_', ' ')}" for name, target in sorted(self.variables.items())) + ".")
             if self.ratings:
                 result.append(f"{self.ratings} ratings taken from rating variables.")
+            result += [f"Not imported again: '{skipped['source']}' is already in the study as interview "
+                       f"#{skipped['interview']}." for skipped in self.already_there]
         return result + self.notes + [f"Not imported: {item}" for item in self.ignored]
 
 
@@ -294,7 +307,27 @@ def _speaker_role(name: str) -> str:
     return "respondent" if folded in RESPONDENT_NAMES else "unknown"
 
 
-def _transcript(lines: list[TextLine], language: str) -> Transcript:
+def _roles(segments: list[Segment], names: dict[str, str], guide: list[str]) -> dict[str, str]:
+    """Each speaker's role: from the line label where it says one ("Intervistatore", "Respondent", "Cliente");
+    a speaker labelled by name ("Anna") is the other one of two, a participant beside a named interviewer,
+    else what `detect_roles` reads in what they say."""
+    labelled = {sid: _speaker_role(name) for sid, name in names.items()}
+    unnamed = [sid for sid, role in labelled.items() if role == "unknown"]
+    if not unnamed:
+        return labelled
+    named = {role for role in labelled.values() if role != "unknown"}
+    if len(names) == 2 and len(named) == 1:
+        other = "respondent" if named == {"interviewer"} else "interviewer"
+        return {sid: other if role == "unknown" else role for sid, role in labelled.items()}
+    if "interviewer" in named:
+        return {sid: "participant" if role == "unknown" else role for sid, role in labelled.items()}
+    guessed = detect_roles(segments, guide)
+    if named:  # respondents named among three or more: the others are participants, or the interviewer
+        guessed = {sid: "interviewer" if role == "interviewer" else "participant" for sid, role in guessed.items()}
+    return {sid: guessed.get(sid, "unknown") if role == "unknown" else role for sid, role in labelled.items()}
+
+
+def _transcript(lines: list[TextLine], language: str, guide: list[str]) -> Transcript:
     labels: dict[str, str] = {}
     for line in lines:
         if line.speaker and line.speaker not in labels:
@@ -306,11 +339,16 @@ def _transcript(lines: list[TextLine], language: str) -> Transcript:
             else line.start
         segments.append(Segment(start=line.start, end=end, text=line.text,
                                 speaker=labels.get(line.speaker) if line.speaker else None))
-    speakers = [TranscriptSpeaker(id=label, role=_speaker_role(name), name=name[:200])
-                for name, label in labels.items()]
+    roles = _roles(segments, {label: name for name, label in labels.items()}, guide)
+    speakers = [TranscriptSpeaker(id=label, role=roles[label], name=name[:200]) for name, label in labels.items()]
     duration = max((s.end or s.start or 0.0 for s in segments), default=0.0)
     return Transcript(language=language, duration=float(duration), segments=segments, speakers=speakers,
                       engine="REFI-QDA import")
+
+
+def text_sha256(text: str) -> str:
+    """A source's digest, the same whatever line endings the tool wrote (MAXQDA's CRLF, another's LF)."""
+    return hashlib.sha256(text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")).hexdigest()
 
 
 def _language(study: Study, text: str) -> str:
@@ -402,7 +440,12 @@ def _add_ratings(session: Session, *, study: Study, interview: Interview, rating
 
 def import_project(session: Session, *, study: Study, content: bytes | BinaryIO, filename: str, user: User | None,
                    limits: Limits | None = None) -> ImportSummary:
-    """A .qdpx project's text sources, codes, codings and variables into the study, all or nothing."""
+    """A .qdpx project's text sources, codes, codings and variables into the study, all or nothing.
+
+    A source whose text is already in the study (imported before, from this file or another) is skipped
+    and named in the summary; a project whose every source is there is a 409 and nothing is imported.
+    Its codes are merged by path, so importing it again adds none twice.
+    """
     try:
         project = read_qdpx(content, limits or Limits())
     except qm.QdpxError as exc:
@@ -414,6 +457,7 @@ def import_project(session: Session, *, study: Study, content: bytes | BinaryIO,
         summary.ignored.append(f"{len(project.notes)} note{'s' if len(project.notes) > 1 else ''} (memos): Perché "
                                "has no place for them.")
     variables = _Variables(project, summary)
+    guide = [q.text for q in study_service.get_guide(session, study.id)]
     try:
         summary.codes_added, _, summary.codes_existing = _merge_codes(session, study=study, codes=library_codes,
                                                                       update=False)
@@ -423,14 +467,20 @@ def import_project(session: Session, *, study: Study, content: bytes | BinaryIO,
             if not lines:
                 summary.ignored.append(f"'{source.name}': the source has no text.")
                 continue
+            digest = text_sha256(source.text)
+            existing = find_imported_transcript(session, study_id=study.id, sha256=digest)
+            if existing is not None:
+                summary.already_there.append({"source": source.name, "interview": existing.id})
+                continue
             raw_meta, ratings = variables.for_source(project, source, summary)
             try:
                 meta = parse_meta(raw_meta)
             except Unprocessable as exc:
                 raise Unprocessable(f"'{source.name}': {exc.message}") from None
-            transcript = _transcript(lines, _language(study, source.text))
+            transcript = _transcript(lines, _language(study, source.text), guide)
             interview = add_transcribed_interview(session, study=study, transcript=transcript, meta=meta,
-                                                  transcript_file=f"{filename}: {source.name}", created_by=user)
+                                                  transcript_file=f"{filename}: {source.name}", created_by=user,
+                                                  transcript_sha256=digest)
             interview.coded_elsewhere = True
             _code_units(session, study=study, interview=interview, source=source, lines=lines, paths=paths,
                         codes=codes, user=user, summary=summary)
@@ -438,6 +488,8 @@ def import_project(session: Session, *, study: Study, content: bytes | BinaryIO,
             summary.interviews.append(interview.id)
             # no coding job runs for an interview coded elsewhere: its personal data is found here
             redaction_service.detect_for_interview(session, interview=interview, commit=False)
+        if not summary.interviews and summary.already_there:
+            raise _already_imported(filename, summary.already_there)
         if not summary.interviews:
             raise Unprocessable(f"{filename} holds no text source Perché can import"
                                 + (f" ({'; '.join(summary.ignored)})" if summary.ignored else "") + ".",
@@ -447,6 +499,15 @@ def import_project(session: Session, *, study: Study, content: bytes | BinaryIO,
         session.rollback()
         raise
     return summary
+
+
+def _already_imported(filename: str, already_there: list[dict]) -> Conflict:
+    """409: every text source of the project is in the study already (the same text, whatever its line endings)."""
+    ids = list(dict.fromkeys(skipped["interview"] for skipped in already_there))
+    listed = ("interview " if len(ids) == 1 else "interviews ") + ", ".join(f"#{number}" for number in ids)
+    return Conflict(f"Every text source of {filename} is already in the study, as {listed}; nothing was imported. "
+                    "Open those interviews instead of importing the project again.", title="Already imported",
+                    link=(f"/interviews/{ids[0]}", f"Open interview #{ids[0]}"))
 
 
 MAX_CODEBOOK_BYTES = 20 * 1024 * 1024

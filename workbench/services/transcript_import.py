@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import PurePath
 
 from sqlmodel import Session
@@ -25,9 +26,10 @@ def import_transcript(session: Session, settings: Settings, *, study: Study, dat
                       staged_audio: storage.StagedFile | None = None) -> tuple[Interview, list[Job]]:
     """Read the transcript, create its interview (and recording, when the audio comes too) and its coding job.
 
-    All or nothing: a file that cannot be read is a 422 naming its line, and on any failure the rows are
-    rolled back and the stored audio removed. The caller enqueues the jobs returned (none when coding after
-    transcription is switched off).
+    All or nothing: a file that cannot be read is a 422 naming its line, a file already imported into the
+    study (the same bytes) a 409 naming its interview, and on any failure the rows are rolled back and the
+    stored audio removed. The caller enqueues the jobs returned (none when coding after transcription is
+    switched off).
     """
     from transcription.errors import TranscriptFileError
     from transcription.transcript_files import read_transcript
@@ -37,6 +39,10 @@ def import_transcript(session: Session, settings: Settings, *, study: Study, dat
         if len(data) > MAX_TRANSCRIPT_BYTES:
             raise TooLarge(f"'{name}' is larger than {MAX_TRANSCRIPT_MB} MB, the largest transcript accepted. "
                            "Split it into one file per interview.")
+        digest = hashlib.sha256(data).hexdigest()
+        existing = interview_service.find_imported_transcript(session, study_id=study.id, sha256=digest)
+        if existing is not None:
+            raise interview_service.duplicate_transcript_error(existing)
         guide = [q.text for q in study_service.get_guide(session, study.id)]
         try:
             transcript = read_transcript(data, name, guide_questions=guide)
@@ -59,7 +65,8 @@ def import_transcript(session: Session, settings: Settings, *, study: Study, dat
                 f"'{staged_audio.filename}' lasts {_clock(info.duration)}. Check that they belong together, "
                 "or import the transcript without the audio.", title="Transcript and recording differ")
         interview = interview_service.add_transcribed_interview(
-            session, study=study, transcript=transcript, meta=meta, transcript_file=name, created_by=created_by)
+            session, study=study, transcript=transcript, meta=meta, transcript_file=name, created_by=created_by,
+            transcript_sha256=digest)
         if staged_audio is not None and key is not None and info is not None:
             interview_service.add_recording(session, interview=interview, staged=staged_audio, key=key, info=info)
         jobs = [create_job(session, kind="code", interview_id=interview.id, study_id=study.id)] \
