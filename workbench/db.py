@@ -27,6 +27,8 @@ def _engine_for(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # deleted rows are overwritten with zeros, so an erased transcript leaves no bytes in free pages
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

@@ -359,6 +359,7 @@ def erase_interviews(session: Session, settings: Settings, *, interviews: list[I
                              study_ids=sorted({i.study_id for i in interviews}))
     if not interviews:
         return summary
+    refuse_while_running(session, interviews)  # before any write: nothing to roll back in the usual refusal
     try:
         sqlite = secure_delete(session)
         keys, stale = remove_interviews(session, interviews=interviews, counts=summary.counts)
