@@ -199,6 +199,13 @@ def test_analysts_see_the_originals_with_the_redacted_items_marked(client, sessi
                      r'data-pii-entity="PHONE" data-pii-status="redacted" title="Phone number: shown as \[PHONE\]',
                      page)
     assert 'id="redact-form"' in page and "data-redact=" in page
+    # every piece of a line says where it starts in the line (static/app.js turns a selection into offsets)
+    line = line_saying(session, interview.id, COLLEAGUE)
+    html = re.search(rf'<li class="segment" id="segment-{line.id}".*?<p class="text"[^>]*>(.*?)</p>', page,
+                     re.DOTALL)[1]
+    pieces = re.findall(r'data-at="(\d+)"[^>]*>([^<]*)<', html)
+    assert "".join(piece for _, piece in pieces) == line.text
+    assert all(line.text[int(at):int(at) + len(piece)] == piece for at, piece in pieces)
     assert "<script>" not in page
     csv = client.get(f"/studies/{study.id}/export/segments.csv").text
     assert PHONE in csv and "[PHONE]" not in csv
