@@ -1,4 +1,9 @@
-"""`perche report` and `perche story`: the management report and customer stories as PDF or HTML."""
+"""`perche report` and `perche story`: the management report and customer stories as PDF or HTML.
+
+Whoever runs the CLI operates the installation (they can read the database), so files show personal
+data as said; `--redact` writes them as a role without *view personal data* (a manager) sees them,
+in a study that redacts it.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,28 @@ def _check_out(path: Path | None, suffix: str) -> None:
         check_output(path, (suffix,), code=2)
 
 
+def _redaction(session, *, study, redact: bool, interview_ids: list[int] | None = None):
+    """None (personal data as said: the operator's files), or the redaction a manager gets with --redact."""
+    from workbench.services import reports as report_service
+
+    if not redact:
+        return None
+    if not study.redact_personal_data:
+        _fail(f"Study #{study.id} does not redact personal data, so --redact has nothing to apply. Turn on "
+              "'Redact personal data' on the study page first, or leave out --redact.", 2)
+    return report_service.redaction_for(session, study=study, user=None, interview_ids=interview_ids)
+
+
 def report(study_id: int,
            pdf: Annotated[Path | None, typer.Option(help="Write the report as an A4 PDF here.")] = None,
            html: Annotated[Path | None, typer.Option(help="Write the report as a standalone HTML file here.")] = None,
            lang: Annotated[str | None, typer.Option(help="it or en (default: the study's language).")] = None,
            filter: Annotated[list[str] | None, typer.Option(
                "--filter", help="key=value: segment, region, product_line, journey_stage, interviewer, "
-                                "date_from, date_to (repeat for several).")] = None) -> None:
+                                "date_from, date_to (repeat for several).")] = None,
+           redact: Annotated[bool, typer.Option(
+               "--redact", help="Personal data as placeholders, as a manager sees it (the study must redact "
+                                "personal data).")] = False) -> None:
     """Build a study's management report."""
     from storytelling.errors import StorytellingError
     from storytelling.render import render_report_document, render_report_pdf
@@ -48,8 +68,10 @@ def report(study_id: int,
     try:
         with scope as session:
             study = get_study(session, study_id)
+            redaction = _redaction(session, study=study, redact=redact)
             result = report_service.build_study_report(session, study=study,
-                                                       filters=report_service.clean_filters(raw), language=lang)
+                                                       filters=report_service.clean_filters(raw), language=lang,
+                                                       redaction=redaction)
     except (PercheError, StorytellingError) as exc:
         _fail(getattr(exc, "message", str(exc)))
     if html is not None:
@@ -66,6 +88,9 @@ def report(study_id: int,
 def story(interview_id: int,
           pdf: Annotated[Path | None, typer.Option(help="Write the story as an A4 PDF here.")] = None,
           html: Annotated[Path | None, typer.Option(help="Write the story as a standalone HTML file here.")] = None,
+          redact: Annotated[bool, typer.Option(
+              "--redact", help="Personal data as placeholders, as a manager sees it (the study must redact "
+                               "personal data).")] = False,
           ) -> None:
     """Write one interview's customer story (the analyst's version when there is one)."""
     from storytelling.errors import StorytellingError
@@ -74,6 +99,7 @@ def story(interview_id: int,
     from workbench.errors import PercheError
     from workbench.services import reports as report_service
     from workbench.services.interviews import get_interview
+    from workbench.services.studies import get_study
 
     if pdf is None and html is None:
         _fail("Say where to write the story: --pdf OUT.pdf and/or --html OUT.html.", 2)
@@ -83,7 +109,9 @@ def story(interview_id: int,
     try:
         with scope as session:
             interview = get_interview(session, interview_id)
-            result, record = report_service.story_for(session, interview=interview)
+            redaction = _redaction(session, study=get_study(session, interview.study_id), redact=redact,
+                                   interview_ids=[interview.id])
+            result, record = report_service.story_for(session, interview=interview, redaction=redaction)
     except (PercheError, StorytellingError) as exc:
         _fail(getattr(exc, "message", str(exc)))
     if record is None or record.status != "approved":

@@ -137,6 +137,7 @@ def _study_public(session, study) -> StudyPublic:
                  "type": "object",
                  "description": "A recording (`file`), or a transcript made elsewhere (`transcript`) with or "
                                 "without its recording (`file`); at least one of the two.",
+                 "anyOf": [{"required": ["file"]}, {"required": ["transcript"]}],
                  "properties": {
                      "file": {"type": "string", "format": "binary",
                               "description": "The recording: mp3, m4a, wav, ogg, opus, flac or mp4."},
@@ -279,7 +280,7 @@ def read_coding(request: Request, interview_id: int, session: SessionDep,
 
 _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
     "name": {"type": "string"}, "language": {"type": "string"},
-    "codes": {"type": "array", "items": {"type": "object", "required": ["path"], "properties": {
+    "codes": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["path"], "properties": {
         "path": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
         "examples": {"type": "array", "items": {"type": "string"}}}}}}}
 
@@ -352,7 +353,9 @@ class ReportPublic(BaseModel):
     methodology: dict[str, Any]
 
 
-@router.get("/studies/{study_id}/report", response_model=ReportPublic, responses=error_responses(404, 422))
+@router.get("/studies/{study_id}/report", response_model=ReportPublic, responses=error_responses(400, 404, 422, notes={
+    400: "A filter cannot be applied: a date not written YYYY-MM-DD, or an interviewer where the study redacts "
+         "personal data for your role."}))
 def read_report_data(request: Request, study_id: int, session: SessionDep,
                      user: Annotated[User, require(Permission.view_reports)],
                      segment: str | None = None, region: str | None = None, product_line: str | None = None,
@@ -370,7 +373,8 @@ def read_report_data(request: Request, study_id: int, session: SessionDep,
            "interviewer": interviewer, "date_from": date_from, "date_to": date_to}
     filters = report_service.clean_filters({k: v for k, v in raw.items() if v is not None})
     language = report_service.report_language(session, study=study, requested=lang)
-    report = report_service.build_study_report(session, study=study, filters=filters, language=language)
+    report = report_service.build_study_report(session, study=study, filters=filters, language=language,
+                                               redaction=report_service.redaction_for(session, study=study, user=user))
     data = report.to_dict()
     data["summary"]["rating"]["indicative"] = report.summary.rating.indicative
     for item, scale in zip(data["other_ratings"], report.other_ratings, strict=True):
@@ -680,7 +684,11 @@ def read_story(story_id: int, session: SessionDep,
 
     record = report_service.get_story_record(session, story_id,
                                              approved_only=not can(user.role, Permission.edit_stories))
-    return StoryPublic(**_story_summary(record), text=Story.from_dict(record.data).text, story=record.data)
+    study = study_service.get_study(session, record.study_id)
+    redaction = report_service.redaction_for(session, study=study, user=user,
+                                             interview_ids=[record.interview_id] if record.interview_id else None)
+    story = report_service.redact_story(session, Story.from_dict(record.data), redaction)
+    return StoryPublic(**_story_summary(record), text=story.text, story=story.to_dict())
 
 
 # --- the codebook, read -------------------------------------------------------------------------------

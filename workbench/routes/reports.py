@@ -59,10 +59,13 @@ def read_report(request: Request, study_id: int, session: SessionDep,
     filters = _filters(request)
     asked = request.query_params.get("lang")
     lang = report_service.report_language(session, study=study, requested=asked)
-    report = report_service.build_study_report(session, study=study, filters=filters, language=lang)
+    redaction = report_service.redaction_for(session, study=study, user=user)
+    report = report_service.build_study_report(session, study=study, filters=filters, language=lang,
+                                               redaction=redaction)
     keep = lang if asked else None
     link_base = f"/studies/{study_id}/report/quotes" + _query(filters, keep)
-    context = {"study": study, "filters": filters, "choices": report_service.filter_choices(session, study_id=study_id),
+    choices = report_service.filter_choices(session, study_id=study_id, redaction=redaction)
+    context = {"study": study, "filters": filters, "choices": choices,
                "report_html": Markup(render_report_html(report, link_base=link_base)),
                "pdf_link": f"/studies/{study_id}/report.pdf" + _query(filters, keep),
                "lang": lang, "asked_lang": keep, "rt": _translator(lang),
@@ -84,7 +87,8 @@ def read_report_pdf(request: Request, study_id: int, session: SessionDep,
     study = study_service.get_study(session, study_id)
     lang = report_service.report_language(session, study=study, requested=request.query_params.get("lang"))
     filters = _filters(request)
-    report = report_service.build_study_report(session, study=study, filters=filters, language=lang)
+    report = report_service.build_study_report(session, study=study, filters=filters, language=lang,
+                                               redaction=report_service.redaction_for(session, study=study, user=user))
     response = _pdf_response(lambda path: render_report_pdf(report, path), f"report-study-{study_id}.pdf")
     audit.record_request(request, session, user=user, action="report.view", study_id=study_id,
                          target=f"study:{study_id}", detail={"format": "pdf", "filtered": bool(filters)})
@@ -99,7 +103,9 @@ def read_report_quotes(request: Request, study_id: int, session: SessionDep,
     params = dict(request.query_params)
     asked = params.get("lang")
     lang = report_service.report_language(session, study=study, requested=asked)
-    quotes, description = report_service.quotes_behind(session, study=study, params=params, language=lang)
+    quotes, description = report_service.quotes_behind(
+        session, study=study, params=params, language=lang,
+        redaction=report_service.redaction_for(session, study=study, user=user))
     back = {k: v for k, v in params.items() if k in report_service.FILTER_KEYS}
     return render(request, "reports/quotes.html", {
         "study": study, "quotes": quotes, "description": description, "lang": lang, "rt": _translator(lang),
@@ -110,11 +116,15 @@ def read_report_quotes(request: Request, study_id: int, session: SessionDep,
 @router.get("/studies/{study_id}/units/{unit_id}/clip")
 def read_unit_clip(request: Request, study_id: int, unit_id: int, session: SessionDep, settings: SettingsDep,
                    user: Annotated[User, require(Permission.view_reports)]) -> Response:
-    """The audio of one quote (a WAV of just that stretch), for the play buttons of stories and quotes."""
-    content = report_service.unit_clip(session, study_id=study_id, unit_id=unit_id, settings=settings)
+    """The audio of one quote (a WAV of just that stretch), for the play buttons of stories and quotes;
+    bleeped over personal data for those who must not hear it."""
+    study = study_service.get_study(session, study_id)
+    content = report_service.unit_clip(session, study_id=study_id, unit_id=unit_id, settings=settings, user=user)
     audit.record_request(request, session, user=user, action="audio.download", study_id=study_id,
                          target=f"unit:{unit_id}", detail={"what": "clip"})
-    return Response(content, media_type="audio/wav", headers={"Cache-Control": "private, max-age=3600"})
+    # where the clip depends on who asks, no browser keeps it: the next person at this computer may hear less
+    cache = "no-store" if study.redact_personal_data else "private, max-age=3600"
+    return Response(content, media_type="audio/wav", headers={"Cache-Control": cache})
 
 
 @router.post("/studies/{study_id}/loop/{interview_id}")
@@ -147,16 +157,20 @@ def read_stories(request: Request, study_id: int, session: SessionDep,
     if not can(user.role, Permission.edit_stories):
         interviews = [i for i in interviews if statuses.get(i.id) == "approved"]
     coded = report_service.coded_interview_ids(session, study_id=study_id)
+    redaction = report_service.redaction_for(session, study=study, user=user)
     return render(request, "reports/stories.html", {"study": study, "interviews": interviews, "statuses": statuses,
-                                                     "coded": coded})
+                                                     "coded": coded, "person": redaction.name})
 
 
 def _story_or_404(session, user: User, interview_id: int):
+    """The story as `user` may read it (redacted where the study says so), with the redaction used."""
     interview = interview_service.get_interview(session, interview_id)
-    story, record = report_service.story_for(session, interview=interview)
+    study = study_service.get_study(session, interview.study_id)
+    redaction = report_service.redaction_for(session, study=study, user=user, interview_ids=[interview.id])
+    story, record = report_service.story_for(session, interview=interview, redaction=redaction)
     if not can(user.role, Permission.edit_stories) and (record is None or record.status != "approved"):
         raise NotFound("This customer story has not been approved yet. It appears here once an analyst approves it.")
-    return interview, story, record
+    return interview, story, record, redaction
 
 
 @router.get("/interviews/{interview_id}/story")
@@ -165,13 +179,14 @@ def read_story(request: Request, interview_id: int, session: SessionDep,
     """One customer's story; analysts edit the text, pin quotes and approve it."""
     from storytelling.render import render_story_html
 
-    interview, story, record = _story_or_404(session, user, interview_id)
+    interview, story, record, redaction = _story_or_404(session, user, interview_id)
     study = study_service.get_study(session, interview.study_id)
     link_base = f"/studies/{study.id}/report/quotes" if can(user.role, Permission.view_reports) else None
     return render(request, "reports/story.html", {
         "study": study, "interview": interview, "story": story, "record": record,
         "story_html": Markup(render_story_html(story, link_base=link_base)),
         "candidates": report_service.quote_candidates(session, interview=interview),
+        "unit_text": redaction.unit_text,
         "pinned": set(record.pinned_quote_ids) if record else {q.unit_id for q in story.quotes}})
 
 
@@ -181,7 +196,7 @@ def read_story_pdf(interview_id: int, session: SessionDep,
     """One customer's story as a PDF."""
     from storytelling.render import render_story_pdf
 
-    _interview, story, _ = _story_or_404(session, user, interview_id)
+    _interview, story, _, _ = _story_or_404(session, user, interview_id)
     return _pdf_response(lambda path: render_story_pdf(story, path), f"story-interview-{interview_id}.pdf")
 
 

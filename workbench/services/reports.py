@@ -4,6 +4,12 @@ The database becomes a storytelling.CodedCorpus here (and nowhere else). Stories
 built by storytelling and kept as StoryRecord rows: a draft is rebuilt from the latest
 coding until an analyst edits or approves it; from then on the analyst's text stays.
 Managers see approved stories only. Close-the-loop statuses live in LoopStatus rows.
+
+Personal data: in a study that redacts it, viewers without `view_personal_data` get every value
+through a `redaction.Redactor` (`redaction_for`): the corpus is built from redacted quotes, reasons
+and names, so storytelling never sees an original; stored stories (analysts' prose) are redacted
+when read (`redact_story`); a quote's clip is bleeped over the redacted words (`unit_clip`).
+Nothing here is cached between requests, so one viewer's values never reach another.
 """
 
 from __future__ import annotations
@@ -35,13 +41,30 @@ from workbench.models import (
     Speaker,
     StoryRecord,
     Study,
+    TranscriptSegment,
     UnitCode,
     User,
     utcnow,
 )
+from workbench.services.redaction import (
+    Redactor,
+    looks_like_person,
+    must_redact,
+    passthrough,
+    redactor,
+)
 
 LOOP_STATUSES = ("open", "contacted", "resolved")
 FILTER_KEYS = ("segment", "region", "product_line", "journey_stage", "interviewer", "date_from", "date_to")
+
+
+def redaction_for(session: Session, *, study: Study, user: User | None,
+                  interview_ids: list[int] | None = None) -> Redactor:
+    """How `user` sees personal data of `study` in reports and stories: unchanged, unless the study
+    redacts it and their role lacks `view_personal_data` (None, the CLI's `--redact`: redacted)."""
+    if not must_redact(study, user):
+        return passthrough()
+    return redactor(session, study=study, user=user, interview_ids=interview_ids)
 
 
 def study_language(session: Session, study: Study) -> str:
@@ -95,12 +118,17 @@ def _other_ratings(session: Session, *, study: Study, ids: list[int], headline: 
 
 
 def build_corpus(session: Session, study: Study, *, language: str | None = None,
-                 interview_ids: list[int] | None = None) -> CodedCorpus:
+                 interview_ids: list[int] | None = None, redaction: Redactor | None = None) -> CodedCorpus:
     """The study's coded interviews (or only those of `interview_ids`) as storytelling's input.
 
     Every rating is kept: the headline scale's into `rating`, the others (e.g. CSAT beside
     NPS) into `other_ratings`. Codes carry their confidence and whether an analyst accepted
-    them; rejected codes are left out."""
+    them; rejected codes are left out.
+
+    With an active `redaction`, quotes and reasons carry placeholders, respondents and speakers
+    named like people are [NAME], and the interviewer's name is left out of the metadata (units the
+    interviewer spoke are labelled "interviewer", so storytelling still leaves them out)."""
+    hide = redaction is not None and redaction.active
     lang = language or study_language(session, study)
     scale, question = _scale(session, study)
     codes = {c.id: c for c in session.exec(select(Code).where(Code.study_id == study.id))}
@@ -119,7 +147,18 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
 
     ratings = headline_ratings(session, study_id=study.id, interview_ids=ids)
     others = _other_ratings(session, study=study, ids=ids, headline=scale)
-    speakers = {s.id: s.display_name for s in session.exec(select(Speaker).where(Speaker.interview_id.in_(ids)))}
+    speakers = {s.id: s for s in session.exec(select(Speaker).where(Speaker.interview_id.in_(ids)))}
+
+    def speaker_of(unit: CodedUnit, interview: Interview) -> str:
+        speaker = speakers.get(unit.speaker_id)
+        name = speaker.display_name if speaker else ""
+        if not hide:
+            return name
+        interviewer = " ".join((interview.interviewer_name or "").split()).casefold()
+        if interviewer and " ".join(name.split()).casefold() == interviewer:
+            return "interviewer"  # what storytelling.stories.is_respondent_unit said of the name
+        return redaction.speaker_name(speaker)
+
     recorded = set(session.exec(select(Recording.interview_id).where(Recording.interview_id.in_(ids))))
     units_by_interview: dict[int, list[CodedUnit]] = {}
     for unit in session.exec(select(CodedUnit).where(CodedUnit.interview_id.in_(ids)).order_by(CodedUnit.position)):
@@ -136,12 +175,14 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
         rating = ratings.get(interview.id)
         metadata = {key: value for key, value in {
             "segment": interview.segment, "region": interview.region, "product_line": interview.product_line,
-            "journey_stage": interview.journey_stage, "interviewer": interview.interviewer_name,
+            "journey_stage": interview.journey_stage, "interviewer": None if hide else interview.interviewer_name,
             "role": interview.respondent_role, "channel": interview.channel}.items() if value}
         units = [StoryUnit(
-            id=str(u.id), text=u.text, start=u.start, end=u.end, speaker=speakers.get(u.speaker_id, ""),
+            id=str(u.id), text=redaction.unit_text(u) if hide else u.text, start=u.start, end=u.end,
+            speaker=speaker_of(u, interview),
             question_id=str(u.question_id) if u.question_id else None, sentiment=u.sentiment or "neutral",
-            reason=u.reason, confidence=u.confidence, sentiment_score=u.sentiment_score,
+            reason=redaction.unit_reason(u) if hide and u.reason else u.reason, confidence=u.confidence,
+            sentiment_score=u.sentiment_score,
             language=u.language if u.language in ("it", "en") else None,
             codes=[StoryCode(path=codes[link.code_id].path, name=code_name(codes[link.code_id]),
                              sentiment=link.sentiment, assigned_by=link.source if link.source in ("model", "analyst")
@@ -150,7 +191,8 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             for u in units_by_interview[interview.id]]
         data.append(InterviewData(
             id=str(interview.id), account=interview.account or f"Interview #{interview.id}",
-            respondent=interview.respondent_name, metadata=metadata, date=interview.interview_date,
+            respondent=redaction.name(interview.respondent_name) if hide else interview.respondent_name,
+            metadata=metadata, date=interview.interview_date,
             rating=rating.value if rating is not None and rating.scale == scale else None, units=units,
             audio_url=f"/interviews/{interview.id}/audio" if interview.id in recorded else None,  # None: imported
             rating_unit_id=str(rating.unit_id) if rating is not None and rating.unit_id else None,
@@ -167,17 +209,21 @@ def _record(session: Session, *, interview: Interview) -> StoryRecord | None:
     return session.exec(select(StoryRecord).where(StoryRecord.interview_id == interview.id)).first()
 
 
-def story_for(session: Session, *, interview: Interview, language: str | None = None) -> tuple[Story, StoryRecord | None]:
-    """The interview's story: the analyst's version when there is one, else a fresh draft."""
+def story_for(session: Session, *, interview: Interview, language: str | None = None,
+              redaction: Redactor | None = None) -> tuple[Story, StoryRecord | None]:
+    """The interview's story: the analyst's version when there is one, else a fresh draft.
+
+    With an active `redaction` (a viewer who must not see personal data), the analyst's version is
+    redacted as read and a draft is built from the redacted corpus; never save a story read so."""
     from storytelling.stories import build_story
 
     record = _record(session, interview=interview)
     if record is not None and (record.edited_at or record.status == "approved"):
-        return Story.from_dict(record.data), record
+        return redact_story(session, Story.from_dict(record.data), redaction), record
     study = session.get(Study, interview.study_id)
     if language is None and study.language not in ("it", "en") and interview.transcript_language in ("it", "en"):
         language = interview.transcript_language  # a mixed study: each customer's story in their own language
-    corpus = build_corpus(session, study, language=language, interview_ids=[interview.id])
+    corpus = build_corpus(session, study, language=language, interview_ids=[interview.id], redaction=redaction)
     data = next((i for i in corpus.interviews if i.id == str(interview.id)), None)
     if data is None:
         raise NotFound("This interview has not been coded yet, so it has no story. Wait for the coding job, "
@@ -238,11 +284,60 @@ def set_story_status(session: Session, *, interview: Interview, status: str, use
     return record
 
 
-def approved_stories(session: Session, *, study_id: int) -> list[Story]:
+def approved_stories(session: Session, *, study_id: int, redaction: Redactor | None = None) -> list[Story]:
     records = session.exec(select(StoryRecord).where(StoryRecord.study_id == study_id,
                                                      StoryRecord.status == "approved")
                            .order_by(StoryRecord.approved_at)).all()
-    return [Story.from_dict(r.data) for r in records]
+    return [redact_story(session, Story.from_dict(r.data), redaction) for r in records]
+
+
+def redact_story(session: Session, story: Story, redaction: Redactor | None) -> Story:
+    """A stored story (an analyst's prose, or a draft built from the originals) as a viewer who must
+    not see personal data reads it; unchanged when `redaction` is None or inactive.
+
+    Quotes and reasons still equal to their unit's words get the unit's own spans (what the
+    transcript redacts, analysts' marks included); any other text — paragraphs, edited quotes,
+    actions — goes through `Redactor.text` (the detector now, plus the interview's names and the
+    items its transcript redacts). Names of people become [NAME]; the account, a company, stays.
+    """
+    if redaction is None or not redaction.active:
+        return story
+    ids = [int(i) for i in story.interview_ids if str(i).isdigit()]
+    own = ids[0] if len(ids) == 1 else None
+    wanted = {int(q.unit_id) for q in story.quotes if str(q.unit_id).isdigit()}
+    wanted |= {int(r.unit_id) for r in story.reasons if str(r.unit_id).isdigit()}
+    units = {str(u.id): u for u in session.exec(select(CodedUnit).where(CodedUnit.id.in_(wanted or [0])))
+             if not ids or u.interview_id in ids}
+
+    def free(text: str | None, interview_id: int | None = own) -> str | None:
+        return redaction.text(text, interview_id=interview_id) if text else text
+
+    def said(text: str | None, unit_id: str, *, reason: bool = False) -> str | None:
+        unit = units.get(str(unit_id))
+        if not text or unit is None:
+            return free(text)
+        if text == unit.text:
+            return redaction.unit_text(unit)
+        if reason and text == unit.reason:
+            return redaction.unit_reason(unit)
+        return free(text, unit.interview_id)
+
+    story.paragraphs = [free(p) or "" for p in story.paragraphs]
+    story.respondents = [redaction.name(r) for r in story.respondents]
+    if story.metadata.get("interviewer"):
+        story.metadata = {**story.metadata, "interviewer": redaction.name(story.metadata["interviewer"])}
+    for quote in story.quotes:
+        quote.text = said(quote.text, quote.unit_id) or ""
+        quote.reason = said(quote.reason, quote.unit_id, reason=True)
+        quote.respondent = redaction.name(quote.respondent)
+        quote.speaker = redaction.placeholder("PERSON") if looks_like_person(quote.speaker) else quote.speaker
+    for reason in story.reasons:
+        reason.text = said(reason.text, reason.unit_id, reason=True) or ""
+    for mention in (*story.pains, *story.delights):
+        mention.reasons = [free(r) or "" for r in mention.reasons]
+    for action in story.actions:
+        action.text = free(action.text) or ""
+    return story
 
 
 def story_records(session: Session, *, study_id: int, approved_only: bool) -> list[StoryRecord]:
@@ -328,27 +423,44 @@ def agreement_figures(session: Session, *, study_id: int, language: str = "en") 
 
 
 def build_study_report(session: Session, *, study: Study, filters: dict[str, str] | None = None,
-                       language: str | None = None):
+                       language: str | None = None, redaction: Redactor | None = None):
+    """The report as storytelling builds it; with an active `redaction`, from redacted values only."""
     from storytelling.errors import StorytellingError
     from storytelling.report import build_report
 
-    corpus = build_corpus(session, study, language=language)
+    refuse_hidden_filters(filters or {}, redaction)
+    corpus = build_corpus(session, study, language=language, redaction=redaction)
     try:
-        return build_report(corpus, filters=filters or {}, language=corpus.study.language,
-                            stories=approved_stories(session, study_id=study.id),
+        report = build_report(corpus, filters=filters or {}, language=corpus.study.language,
+                            stories=approved_stories(session, study_id=study.id, redaction=redaction),
                             loop_status=loop_statuses(session, study_id=study.id),
                             agreement=agreement_figures(session, study_id=study.id,
                                                         language=corpus.study.language))
     except StorytellingError as exc:
         raise BadRequest(str(exc)) from exc
+    if redaction is not None and redaction.active:
+        # every respondent is [NAME] in the corpus: count the people as storytelling would by their names
+        people = {str(i.id): (i.account or f"Interview #{i.id}", i.respondent_name or str(i.id))
+                  for i in session.exec(select(Interview).where(Interview.study_id == study.id))}
+        report.methodology.respondents = len({people[i] for i in report.summary.interview_ids if i in people})
+    return report
 
 
-def filter_choices(session: Session, *, study_id: int) -> dict[str, list[str]]:
-    """Values present in the study for each report filter."""
+def refuse_hidden_filters(filters: dict[str, str], redaction: Redactor | None) -> None:
+    """Interviewers are people: where their names are redacted, the report is not filtered by them."""
+    if redaction is not None and redaction.active and filters.get("interviewer"):
+        raise BadRequest("This study redacts personal data for your role, so the report cannot be filtered by "
+                         "interviewer. Remove the interviewer filter, or ask an analyst.")
+
+
+def filter_choices(session: Session, *, study_id: int, redaction: Redactor | None = None) -> dict[str, list[str]]:
+    """Values present in the study for each report filter (no interviewers' names for a redacted viewer)."""
     interviews = session.exec(select(Interview).where(Interview.study_id == study_id)).all()
     choices = {}
     for key, attribute in (("segment", "segment"), ("region", "region"), ("product_line", "product_line"),
                            ("journey_stage", "journey_stage"), ("interviewer", "interviewer_name")):
+        if key == "interviewer" and redaction is not None and redaction.active:
+            continue
         choices[key] = sorted({getattr(i, attribute) for i in interviews if getattr(i, attribute)})
     return choices
 
@@ -377,16 +489,17 @@ def report_language(session: Session, *, study: Study, requested: str | None) ->
 
 
 def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
-                  language: str | None = None) -> tuple[list[dict], str]:
+                  language: str | None = None, redaction: Redactor | None = None) -> tuple[list[dict], str]:
     """The units behind one figure of the report, and a sentence (in the report's language)
     saying which figure. Like the report, only confident or analyst-accepted codes count."""
     from storytelling.i18n import format_month, t
     from storytelling.report import filter_interviews
     from storytelling.trust import readable_reason, trusted_interviews
 
-    corpus = build_corpus(session, study, language=language)
-    lang = corpus.study.language
     filters = clean_filters(params)
+    refuse_hidden_filters(filters, redaction)
+    corpus = build_corpus(session, study, language=language, redaction=redaction)
+    lang = corpus.study.language
     interviews = trusted_interviews(filter_interviews(corpus.interviews, filters),
                                     corpus.study.confidence_threshold)
     theme, sentiment = params.get("theme", "").strip("/"), params.get("sentiment", "")
@@ -437,8 +550,96 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
     return quotes, description
 
 
-def unit_clip(session: Session, *, study_id: int, unit_id: int, settings) -> bytes:
-    """The unit's stretch of the recording (with a little air around it) as a WAV, for play buttons."""
+BLEEP_HZ = 1000.0
+BLEEP_LEVEL = 0.1
+"""The bleep's amplitude (-20 dBFS): a tone says "something was removed here", where silence sounds
+like a pause or a dropout; kept low so it does not startle someone listening on headphones."""
+BLEEP_PAD = 0.15
+"""Seconds added on each side of a redacted word: word timings are approximate (±0.1 s or so)."""
+BLEEP_FADE = 0.005
+
+
+def word_offsets(segment: TranscriptSegment) -> list[tuple[int, int, float, float]] | None:
+    """Each word's characters in the line and its time: (start_char, end_char, start, end).
+
+    None when the words cannot be trusted to place a span: no word timings (an imported
+    transcript), a corrected line (its timings belong to what the engine heard), or words that do
+    not spell the line exactly, in order, with only spaces between them.
+    """
+    if not segment.words or segment.text != segment.asr_text:
+        return None
+    text, cursor, found = segment.text, 0, []
+    for word in segment.words:
+        token = str(word.get("word", "")).strip()
+        if not token:
+            continue
+        at = text.find(token, cursor)
+        if at < 0 or text[cursor:at].strip() or word.get("start") is None or word.get("end") is None:
+            return None
+        found.append((at, at + len(token), float(word["start"]), float(word["end"])))
+        cursor = at + len(token)
+    return found if found and not text[cursor:].strip() else None
+
+
+def redacted_stretches(segments: list[TranscriptSegment], redaction: Redactor, *, start: float,
+                       end: float) -> list[tuple[float, float]]:
+    """The stretches of the recording between `start` and `end` (seconds) that say redacted words.
+
+    A redacted span is the time of the words it overlaps, padded by `BLEEP_PAD`; a line whose word
+    timings cannot place it (`word_offsets` is None) is covered whole: better too much than a phone
+    number heard. Overlapping stretches are merged.
+    """
+    stretches: list[tuple[float, float]] = []
+    for segment in segments:
+        spans = redaction.spans_for_segment(segment.id)
+        if not spans or segment.start is None:
+            continue
+        line = (segment.start, segment.end if segment.end is not None else end)
+        words = word_offsets(segment)
+        for first, last, _entity in spans:
+            hit = [(ws, we) for cs, ce, ws, we in words or () if cs < last and first < ce]
+            if not hit:
+                stretches.append(line)
+            else:
+                stretches.append((min(w[0] for w in hit) - BLEEP_PAD, max(w[1] for w in hit) + BLEEP_PAD))
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted((max(a, start), min(b, end)) for a, b in stretches):
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def bleep(samples, stretches: list[tuple[float, float]], *, rate: int):
+    """`samples` (starting at second 0) with each stretch replaced by a quiet 1 kHz tone, cross-faded
+    over 5 ms at each edge so the cut does not click."""
+    import numpy as np
+
+    out = np.array(samples, dtype=np.float32, copy=True)
+    for a, b in stretches:
+        first, last = max(0, int(a * rate)), min(len(out), int(np.ceil(b * rate)))
+        if last <= first:
+            continue
+        n = last - first
+        tone = BLEEP_LEVEL * np.sin(2 * np.pi * BLEEP_HZ * np.arange(first, last) / rate)
+        weight = np.ones(n, dtype=np.float32)
+        ramp = min(int(BLEEP_FADE * rate), n // 2)
+        if ramp:
+            weight[:ramp] = np.linspace(0.0, 1.0, ramp)
+            weight[n - ramp:] = np.linspace(1.0, 0.0, ramp)
+        out[first:last] = out[first:last] * (1 - weight) + tone * weight
+    return out
+
+
+def unit_clip(session: Session, *, study_id: int, unit_id: int, settings, user: User | None = None) -> bytes:
+    """The unit's stretch of the recording (with a little air around it) as a WAV, for play buttons.
+
+    When the study redacts personal data and `user` may not see it, the redacted words of every
+    line the clip covers are bleeped (`redacted_stretches`).
+    """
     import io
 
     import soundfile
@@ -456,6 +657,16 @@ def unit_clip(session: Session, *, study_id: int, unit_id: int, settings) -> byt
     samples = audio[0] if audio.ndim == 2 else audio
     start = max(0, int((unit.start - 0.3) * 16000))
     end = min(len(samples), int(((unit.end or unit.start + 10) + 0.4) * 16000))
+    clip = samples[start:end]
+    redaction = redaction_for(session, study=session.get(Study, study_id), user=user, interview_ids=[interview.id])
+    if redaction.active:
+        first, last = start / 16000, end / 16000
+        lines = session.exec(select(TranscriptSegment).where(
+            TranscriptSegment.interview_id == interview.id, TranscriptSegment.start.is_not(None),
+            TranscriptSegment.start < last)).all()
+        stretches = redacted_stretches([s for s in lines if s.end is None or s.end > first], redaction,
+                                       start=first, end=last)
+        clip = bleep(clip, [(a - first, b - first) for a, b in stretches], rate=16000)
     buffer = io.BytesIO()
-    soundfile.write(buffer, samples[start:end], 16000, format="WAV", subtype="PCM_16")
+    soundfile.write(buffer, clip, 16000, format="WAV", subtype="PCM_16")
     return buffer.getvalue()
