@@ -8,7 +8,7 @@ from coding.language import normalise_language
 
 from .context import addresses, birth_dates
 from .entities import PiiEntity
-from .names import known_names, person_names, spacy_persons
+from .names import known_names, person_names, spacy_persons, spelled_names
 from .patterns import Found, glued_codes, phone_numbers, presidio_matches, spoken_emails
 from .spoken import normalise_numbers
 
@@ -43,10 +43,11 @@ def detect_pii(text: str, language: str, *, names: Iterable[str] = ()) -> list[P
     found += spoken_emails(text)
     found += phone_numbers(text, lang, numbers)
     found += glued_codes(text, lang, numbers)
-    found += addresses(text, lang)
+    found += addresses(text, lang, numbers)
     found += birth_dates(text, lang, numbers)
     found += known_names(text, names, lang)
     found += person_names(text, lang)
+    found += spelled_names(text, lang)
     if lang == "en":
         found += spacy_persons(text)
     trimmed = []

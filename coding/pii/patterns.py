@@ -137,7 +137,7 @@ _LOCAL_STOP = re.compile(
 def _extend_local_part(text: str, start: int) -> int:
     """A local part said in words ("accounts payable at ..."): take back up to two plain words."""
     for _ in range(2):
-        match = re.search(r"([^\W\d_]+)\s+$", text[:start])
+        match = re.search(r"(?<![\w'’])([^\W\d_]+)\s+$", text[:start])
         if match is None or _LOCAL_STOP.match(match.group(1)):
             break
         start = match.start(1)
@@ -158,7 +158,9 @@ def spoken_emails(text: str) -> Iterator[Found]:
         if not has_public_suffix(host):
             continue
         start, end = norm.to_original(local.start(), at + 1 + len(host))
-        yield _extend_local_part(text, start), end, "EMAIL", 0.85
+        if "@" not in text[start:end]:  # said aloud: the local part may be words ("accounts payable at ...")
+            start = _extend_local_part(text, start)
+        yield start, end, "EMAIL", 0.85
 
 
 # A phone number: digits in groups separated by spaces, dots, dashes or slashes.
@@ -246,7 +248,7 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
         for j in range(i, min(i + 40, len(pieces))):
             if j > i:
                 gap = norm.text[pieces[j - 1][1]:pieces[j][0]]
-                if gap.strip(" -./") or len(gap) > 3:
+                if gap.strip(" -./,") or len(gap) > 3:
                     break
             glued += pieces[j][2]
             upper = glued.upper()
@@ -263,8 +265,10 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
                     cue = bool(_VAT_CUES.search(text[max(0, orig_start - 40):orig_start]))
                     kind = ("VAT", 0.85 if cue else 0.5)
             elif re.fullmatch(r"(GB)?\d{9}", upper) and valid_gb_vat(upper):
-                orig_start = norm.to_original(p_start, pieces[j][1])[0]
-                if _VAT_CUES.search(text[max(0, orig_start - 40):orig_start]):
+                orig_start, orig_end = norm.to_original(p_start, pieces[j][1])
+                # the GB prefix, or a VAT cue before or just after ("... is our VAT number")
+                if (upper.startswith("GB") or _VAT_CUES.search(text[max(0, orig_start - 40):orig_start])
+                        or _VAT_CUES.search(text[orig_end:orig_end + 30])):
                     kind = ("VAT", 0.85)
             if kind is not None:
                 best = (pieces[j][1], kind[0], kind[1])

@@ -140,3 +140,86 @@ def test_only_dates_of_birth_are_dates():
 def test_empty_text():
     assert detect_pii("", "it") == [] and detect_pii("   ", "en") == []
     assert redact_text("", [], "it") == ""
+
+
+# --- rules added after the blind set (own sentences, written for these tests) ----------------
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    # a capitalised word after a strong cue, even a common noun (Italian surnames often are)
+    ("it", "il conto è intestato a Moretti Chiara", "il conto è intestato a [NOME]"),
+    ("it", "il referente è un certo Novak, sloveno", "il referente è un certo [NOME], sloveno"),
+    ("it", "serve il cellulare di Gatti per la consegna", "serve il cellulare di [NOME] per la consegna"),
+    # a name of any country, capitalised inside a sentence; a name followed by its team
+    ("en", "I dealt with Mr O'Connor and later with Ngozi", "I dealt with Mr [NAME] and later with [NAME]"),
+    ("en", "Priya from finance approved the refund", "[NAME] from finance approved the refund"),
+    ("en", "Hope from procurement called me yesterday", "[NAME] from procurement called me yesterday"),
+    ("it", "poi ne ho parlato con Ferri dell'amministrazione", "poi ne ho parlato con [NOME] dell'amministrazione"),
+    ("it", "parlo spesso con giorgio del magazzino", "parlo spesso con [NOME] del magazzino"),
+    # surname particles, possessives, names spelled out
+    ("it", "mi chiamo Anna De Santis e sono la titolare", "mi chiamo [NOME] e sono la titolare"),
+    ("en", "Valentina's tax code is on the form", "[NAME]'s tax code is on the form"),
+    ("en", "the surname is M U R P H Y", "the surname is [NAME]"),
+])
+def test_names_from_cues_capitals_and_spelling(language, text, expected):
+    assert redacted(text, language) == expected
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "the Hudson model is still out of stock"),
+    ("en", "our Mayfair Road branch is closing"),
+    ("en", "the Chase Manhattan account was closed, a Ford Ranger replaced the van"),
+    ("en", "I spoke with Accounts Payable about the invoice"),
+    ("en", "we have depots across the Midlands and the North West"),
+    ("en", "the parcel was shipped from Rotterdam last week"),
+    ("en", "the bill from the supplier was wrong"),
+    ("it", "la consegna è arrivata a Santo Stefano"),
+    ("it", "il reparto commerciale di Brescia è lento"),
+    ("it", "la nostra azienda è nata nel 1985 a Sassuolo"),
+    ("en", "the company was born in 1992 in Sheffield"),
+    ("en", "it's a 5 minute walk from the station and 200 yards down the road"),
+    ("en", "order 88123 was split in 4 boxes, A B C D on the labels"),
+])
+def test_things_named_like_people_stay(language, text):
+    assert detect_pii(text, language) == []
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("it", "sono nata il tre aprile del '81", "sono nata il [DATA DI NASCITA]"),
+    ("it", "io sono del sessantanove", "io sono del [DATA DI NASCITA]"),
+    ("it", "sono nato nel settantadue a Lodi", "sono nato nel [DATA DI NASCITA] a Lodi"),
+    ("en", "born in '74, so I remember the old system", "born in [DATE OF BIRTH], so I remember the old system"),
+    ("en", "I was born on the twenty-first of October nineteen eighty-three",
+     "I was born on the [DATE OF BIRTH]"),
+    ("en", "my birthday is the second of July", "my birthday is the [DATE OF BIRTH]"),
+    ("en", "I'm a 1968 baby", "I'm a [DATE OF BIRTH] baby"),
+])
+def test_birth_dates_with_ordinals_spoken_and_short_years(language, text, expected):
+    assert redacted(text, language) == expected
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("it", "abito in viale dei Mille numero 15, Firenze", "abito in [INDIRIZZO]"),
+    ("it", "la sede è in via Quattro Novembre 22 a Lodi", "la sede è in [INDIRIZZO] a Lodi"),
+    ("it", "il magazzino è in via Garibaldi ventitré", "il magazzino è in [INDIRIZZO]"),
+    ("it", "sta in piazza Duomo, civico 3", "sta in [INDIRIZZO]"),
+    ("en", "our address is Suite 12, 400 Harbour Drive, Portsmouth PO1 3AX", "our address is [ADDRESS]"),
+    ("en", "ship it to 77 Elmwood Avenue, Buffalo, NY 14222", "ship it to [ADDRESS]"),
+    ("en", "we're at Unit 3, Kingsway Industrial Estate, Gloucester", "we're at [ADDRESS]"),
+    ("en", "it's seventeen Mill Lane, that's the old office", "it's [ADDRESS], that's the old office"),
+])
+def test_addresses_with_units_towns_postcodes_and_spoken_numbers(language, text, expected):
+    assert redacted(text, language) == expected
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    # codes read in comma-separated groups
+    ("it", "l'iban, IT44, J, uno otto due quattro, 8912 1359 0759 572 895", "l'iban, [IBAN]"),
+    ("it", "il codice fiscale, L R U P T Z, diciannove, T sessantotto, F526, S", "il codice fiscale, [CODICE FISCALE]"),
+    # a UK VAT number with its GB prefix, or a cue after it
+    ("en", "GB331 3433 42 is on every invoice", "[VAT NUMBER] is on every invoice"),
+    ("en", "331 3433 42 is our VAT registration", "[VAT NUMBER] is our VAT registration"),
+    # a written address keeps the word before it
+    ("en", "that's a.rossi@example.com", "that's [EMAIL]"),
+])
+def test_codes_in_groups_and_prefixes(language, text, expected):
+    assert redacted(text, language) == expected
