@@ -42,6 +42,8 @@ TITLE = "Redaction of personal data"
 DATA = Path(__file__).resolve().parent.parent / "tests" / "coding" / "data" / "pii_sentences.csv"
 # written by a second author who never saw the detector or the first set, and never tuned on
 BLIND = DATA.with_name("pii_sentences_blind.csv")
+# written by a third author after every rule change; only ever scored
+FINAL = DATA.with_name("pii_sentences_final.csv")
 PATTERN_TYPES = ("EMAIL", "PHONE", "IBAN", "FISCAL_CODE", "VAT")
 ALL_TYPES = ("PERSON", *PATTERN_TYPES, "ADDRESS", "BIRTH_DATE")
 _TOKEN = re.compile(r"\w+")
@@ -55,8 +57,8 @@ def load_rows(path: Path = DATA) -> list[dict]:
     return rows
 
 
-def load_blind_rows(path: Path = BLIND) -> list[dict]:
-    """The blind set's rows in load_rows' shape: each listed entity located in order of appearance."""
+def load_blind_rows(path: Path = BLIND, *, halves: bool = True) -> list[dict]:
+    """A second author's rows in load_rows' shape: each listed entity located in order of appearance."""
     with path.open(newline="", encoding="utf-8") as fh:
         raw = list(csv.DictReader(fh))
     rows = []
@@ -71,7 +73,8 @@ def load_blind_rows(path: Path = BLIND) -> list[dict]:
             taken.add(start)
             gold.append((start, start + len(item["text"]), item["entity"], item["text"]))
         # halves fixed by the id's digest: rules may be improved looking at blind-tune misses only
-        half = "blind-tune" if hashlib.sha256(row["id"].encode()).digest()[0] % 2 == 0 else "blind-test"
+        half = "final" if not halves else \
+            "blind-tune" if hashlib.sha256(row["id"].encode()).digest()[0] % 2 == 0 else "blind-test"
         rows.append({"id": f"blind-{row['id']}", "language": row["lang"], "split": half, "text": text,
                      "gold": gold})
     return rows
@@ -200,7 +203,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     detect_pii("John Smith, 07700 900123", "en")
     load_seconds = time.perf_counter() - began
     blind = load_blind_rows()
-    detections = detect_all(rows + blind)
+    final = load_blind_rows(FINAL, halves=False)
+    detections = detect_all(rows + blind + final)
     if args.split in ("blind-tune", "blind-test"):
         rows = blind
     if args.split:
@@ -224,6 +228,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     ]
     for half in ("blind-test", "blind-tune"):
         by_split[half] = score([r for r in blind if r["split"] == half], detections)
+    by_split["final"] = score(final, detections)
+    body.append(
+        f"### Final set\n\n`tests/coding/data/pii_sentences_final.csv`: {len(final)} sentences "
+        f"({sum(r['language'] == 'it' for r in final)} Italian, {sum(r['language'] == 'en' for r in final)} English, "
+        f"{sum(not r['gold'] for r in final)} without personal data), written by a third author after the last rule "
+        "change, who never saw the detector or the other sets (rules for ambiguous cases in "
+        "`pii_sentences_final.md`; they differ a little from the blind set's, e.g. a birth year alone is not "
+        "tagged). Nobody looked at its errors.\n\n"
+        + targets_table(by_split["final"]).replace("figure (test split)", "figure (final set)"))
     body.append(
         f"### Blind set\n\n`tests/coding/data/pii_sentences_blind.csv`: {len(blind)} sentences "
         f"({sum(r['language'] == 'it' for r in blind)} Italian, {sum(r['language'] == 'en' for r in blind)} English, "
@@ -232,10 +245,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "It is halved by a digest of each id: rules may be improved looking at blind-tune misses only; blind-test "
         "is only scored, the closest thing here to the independent held-out check.\n\n"
         + targets_table(by_split["blind-test"]).replace("figure (test split)", "figure (blind-test)"))
-    for name in ("blind-test", "blind-tune", "test", "tune"):
+    for name in ("final", "blind-test", "blind-tune", "test", "tune"):
         result = by_split[name]
         body.append(
-            f"### Per entity type, {name} {'half' if name.startswith('blind') else 'split'}\n\n"
+            f"### Per entity type, {name} {'half' if name.startswith('blind') else 'set' if name == 'final' else 'split'}\n\n"
             + per_type_table(result) + "\n\n"
             f"Non-personal words kept: {_pct(result['words_kept'], result['words'])} "
             f"({result['words_kept']} of {result['words']}); sentences without personal data left unchanged: "
