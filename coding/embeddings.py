@@ -150,7 +150,7 @@ class _VectorCache:
 
     @staticmethod
     def key(model: str, kind: str, text: str) -> tuple[str, str, str]:
-        return model, kind, hashlib.sha1(text.encode("utf-8")).hexdigest()
+        return model, kind, hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
     def get(self, key: tuple[str, str, str]) -> np.ndarray | None:
         with self._lock:

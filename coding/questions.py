@@ -167,7 +167,7 @@ def _similarity(questions: list[str], sentences: list[str]) -> Any:
     scores = []
     for vectorizer in (
         TfidfVectorizer(
-            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+"
+            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+"  # nosec B106  # a tokenizer's regular expression
         ),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
     ):

@@ -407,7 +407,7 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
             if tuple(tokens[i:i + len(phrase)]) == phrase:
                 value, span, label = weight, len(phrase), " ".join(phrase)
                 break
-        if not value and token == "too" and i + 1 < len(tokens):
+        if not value and token == "too" and i + 1 < len(tokens):  # nosec B105  # the English word 'too'
             # "too high", "too slow": excess is a complaint whatever the next word is
             value, span, label = min(-1.0, -abs(_word_value(tokens[i + 1]))), 2, \
                 f"too {tokens[i + 1]}"

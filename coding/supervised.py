@@ -82,7 +82,7 @@ class _Ngrams:
         common = {"n_features": cls.N_FEATURES, "alternate_sign": False, "norm": None,
                   "lowercase": True, "strip_accents": "unicode"}
         word = HashingVectorizer(analyzer="word", ngram_range=(1, 2),
-                                 token_pattern=r"(?u)\b\w+\b", **common)
+                                 token_pattern=r"(?u)\b\w+\b", **common)  # nosec B106  # a tokenizer's regular expression
         char = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
         texts = [str(t) for t in texts]
         return [word.transform(texts).tocsc(), char.transform(texts).tocsc()]

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406  # escape() writes SVG text; nothing is parsed
 
 from .i18n import format_month, format_percent, format_signed, t
 from .schema import (

@@ -442,7 +442,7 @@ def _prevalence(theme: _Theme, segment: int, region: int, month: float) -> float
 
 def synthetic_corpus(n_interviews: int = 200, seed: int = 0, language: str = "en") -> CodedCorpus:
     """A deterministic coded corpus of `n_interviews` B2B interviews in `language`."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # seeded synthetic test data, not a secret
     lang = language
     study = StudyInfo(id=f"synthetic-{seed}", title=TITLE[lang], language=lang,
                       rating_scale="nps", rating_question=QUESTION[lang])

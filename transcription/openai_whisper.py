@@ -317,7 +317,7 @@ def _alignment_heads(path: str, n_head: int) -> list[tuple[int, int]] | None:
         saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         if "alignment_heads" in saved:
             return [(int(layer), int(head)) for layer, head in saved["alignment_heads"]]
-    except Exception:  # noqa: BLE001, S110 - an unreadable extra key only loses the heads
+    except Exception:  # noqa: BLE001, S110 - an unreadable extra key only loses the heads  # nosec B110  # see the noqa reason
         pass
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

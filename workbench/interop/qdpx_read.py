@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError  # nosec B405  # types and the exception class; defusedxml parses
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring

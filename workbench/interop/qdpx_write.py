@@ -12,7 +12,7 @@ import re
 import shutil
 import zipfile
 from typing import BinaryIO
-from xml.etree import ElementTree as ET
+from xml.etree import ElementTree as ET  # nosec B405  # writes XML only; qdpx_read parses with defusedxml
 
 from workbench.interop.qdpx_model import (
     CODEBOOK_NAMESPACE,

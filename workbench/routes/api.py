@@ -281,7 +281,9 @@ def read_coding(request: Request, interview_id: int, session: SessionDep,
 _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
     "name": {"type": "string"}, "language": {"type": "string"},
     "codes": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["path"], "properties": {
-        "path": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
+        "path": {"type": "string", "maxLength": 200, "pattern": r"^[\w-]+(/[\w-]+)*$",
+                 "description": "Words of letters, digits and hyphens with / between levels; unique."},
+        "name": {"type": "string", "maxLength": 200, "pattern": r"^$|\S"}, "description": {"type": "string"},
         "examples": {"type": "array", "items": {"type": "string"}}}}}}}
 
 

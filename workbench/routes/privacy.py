@@ -21,7 +21,7 @@ from workbench.web import render
 
 router = APIRouter(tags=["audit"])
 Admin = Annotated[User, require(Permission.audit)]
-BIGINT = 2**63 - 1
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one is a 422, not a 404
 
 
 # --- the audit log -----------------------------------------------------------------------------------------
@@ -72,15 +72,15 @@ class AuditPage(BaseModel):
 @router.get("/api/audit", response_model=AuditPage, responses=error_responses(422, notes={
     403: "Only admins (the `audit` permission) read the audit log."}))
 def read_audit_api(session: SessionDep, user: Admin,
-                   user_email: Annotated[str, Query(alias="user", max_length=254,
+                   user_email: Annotated[str, Query(alias="user", max_length=254, pattern=r"^[^\x00]*$",
                                                     description="Part of the user's e-mail, any case.")] = "",
-                   action: Annotated[str, Query(max_length=40, description="An action (erase) or its object "
+                   action: Annotated[str, Query(max_length=40, pattern=r"^[^\x00]*$", description="An action (erase) or its object "
                                                                            "(token: token.create and token.revoke).")] = "",
-                   study: Annotated[int | None, Query(ge=0, le=BIGINT)] = None,
-                   target: Annotated[str, Query(max_length=200, description="Exactly, e.g. interview:12.")] = "",
+                   study: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+                   target: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Exactly, e.g. interview:12.")] = "",
                    date_from: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
                    date_to: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
-                   before: Annotated[int | None, Query(ge=0, le=BIGINT, description="The cursor of a page.")] = None,
+                   before: Annotated[int | None, Query(ge=0, le=MAX_ID, description="The cursor of a page.")] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = audit.PAGE_SIZE) -> AuditPage:
     """The audit log, newest first, with the admin page's filters; pages by the `before` cursor."""
     filters = audit.parse_filters({"user": user_email, "action": action, "study": "" if study is None else str(study),

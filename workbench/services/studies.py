@@ -16,8 +16,17 @@ SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
 class GuideQuestionIn(BaseModel):
+    # the schema says what the validators check: a rating question has a known scale or both bounds
+    model_config = {"json_schema_extra": {
+        "if": {"properties": {"kind": {"const": "rating"}}, "required": ["kind"]},
+        "then": {"anyOf": [{"properties": {"scale": {"enum": list(SCALES)}, "scale_min": {"type": "null"},
+                                           "scale_max": {"type": "null"}}, "required": ["scale"]},
+                           {"properties": {"scale_min": {"type": "integer"}, "scale_max": {"type": "integer"}},
+                            "required": ["scale_min", "scale_max"]}]}}}
+
     text: str = Field(min_length=1, max_length=1000)
-    kind: str = "open"
+    # enums in the schema only: the validators below keep their messages
+    kind: str = Field("open", json_schema_extra={"enum": ["open", "rating"]})
     scale: str | None = None
     scale_min: int | None = None
     scale_max: int | None = None
@@ -45,9 +54,9 @@ class GuideQuestionIn(BaseModel):
 
 
 class StudyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    language: str = "auto"
-    interview_type: str = "phone"
+    name: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"})
+    language: str = Field("auto", json_schema_extra={"enum": list(LANGUAGES)})
+    interview_type: str = Field("phone", json_schema_extra={"enum": list(INTERVIEW_TYPES)})
     guide: list[GuideQuestionIn] = Field(default_factory=list)
 
     @field_validator("name")
