@@ -4,7 +4,8 @@ Presidio's recognisers (e-mail, IBAN, codice fiscale, partita IVA, phone through
 `phonenumbers`) run on the text as written. The same validators then run on the text with
 spoken numbers and symbols normalised (`spoken.py`) and on runs of short tokens glued
 together, because ASR writes "IT 60 X 05428 11101 000000123456" or "rss mra 75 c03 f205 x".
-Every candidate that carries a checksum is kept only when the checksum holds.
+Every candidate that carries a checksum is kept only when the checksum holds, checked by
+python-stdnum (one implementation of each; VAT numbers of every country in `vat.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,16 @@ import re
 from collections.abc import Iterator
 
 from .spoken import Normalised, normalise_numbers, normalise_symbols
+from .vat import (
+    cue_after,
+    cue_before,
+    cue_right_before,
+    order_before,
+    prefixed_vat_country,
+    unprefixed_vat_countries,
+    valid_gb_vat,
+    valid_it_vat,
+)
 
 Found = tuple[int, int, str, float]  # start, end, entity, score
 
@@ -62,48 +73,29 @@ _PRESIDIO_ENTITY = {"EMAIL": "EMAIL_ADDRESS", "IBAN": "IBAN_CODE", "FISCAL_CODE"
 
 
 def valid_fiscal_code(value: str) -> bool:
-    value = value.upper()
-    recognizer = _recognizers()["FISCAL_CODE"]
-    pattern = recognizer.patterns[0].regex  # type: ignore[attr-defined]
-    return bool(re.fullmatch(pattern, value)) and recognizer.validate_result(value) is True  # type: ignore[attr-defined]
+    """A codice fiscale of 16 characters, its check letter and birth date right (stdnum.it.codicefiscale)."""
+    from stdnum.it import codicefiscale
 
-
-def valid_it_vat(value: str) -> bool:
-    digits = value.upper().removeprefix("IT")
-    if not re.fullmatch(r"\d{11}", digits) or digits == "00000000000":
-        return False
-    return bool(_recognizers()["VAT"].validate_result(digits))  # type: ignore[attr-defined]
-
-
-def valid_gb_vat(value: str) -> bool:
-    """A UK VAT number (9 digits, weighted sum mod 97, old and post-2010 schemes)."""
-    digits = value.upper().removeprefix("GB")
-    if not re.fullmatch(r"\d{9}", digits):
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:7], range(8, 1, -1), strict=True)) + int(digits[7:])
-    return total % 97 == 0 or (total + 55) % 97 == 0
-
-
-_IBAN_LENGTHS = {"IT": 27, "SM": 27, "GB": 22, "DE": 22, "FR": 27, "ES": 24, "CH": 21, "NL": 18, "BE": 16,
-                 "AT": 20, "IE": 22, "PT": 25, "LU": 20, "MT": 31, "PL": 28, "GR": 27, "DK": 18, "SE": 24}
+    return len(value) == 16 and codicefiscale.is_valid(value)
 
 
 def valid_iban(value: str) -> bool:
+    """An IBAN: its country's length and layout, and the mod-97 check (stdnum.iban).
+
+    The national check digits inside the BBAN are not required: a number read with one
+    of them misheard is still an account number.
+    """
+    from stdnum import iban
+
     value = value.upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", value):
-        return False
-    expected = _IBAN_LENGTHS.get(value[:2])
-    if expected is not None and len(value) != expected:
-        return False
-    moved = value[4:] + value[:4]
-    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+    return bool(re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{8,30}", value)) and iban.is_valid(value, check_country=False)
 
 
 def _vat_ok(text: str, start: int, digits: str) -> bool:
     """A partita IVA: its check digit holds, and a VAT cue precedes it or it cannot be a phone number."""
     if not valid_it_vat(digits):
         return False
-    if _VAT_CUES.search(text[max(0, start - 40):start]):
+    if cue_before(text, start):
         return True
     return not _phone_ok(digits.removeprefix("IT"), "en", cue=False) and not _phone_ok(
         digits.removeprefix("IT"), "it", cue=False)
@@ -225,8 +217,54 @@ def phone_numbers(text: str, language: str, norm: Normalised | None = None) -> I
 
 
 _PIECE = re.compile(r"[A-Za-z0-9]+")
-_VAT_CUES = re.compile(r"\b(partita\s+iva|p\.?\s?iva|piva|vat|codice\s+iva|tax\s+number)\b", re.IGNORECASE)
 _CF_CUES = re.compile(r"\b(codice\s+fiscale|c\.?\s?f\.?|fiscal\s+code|tax\s+code)\b", re.IGNORECASE)
+_SEPARATORS = " -./,"
+
+
+def _glued(gap: str) -> bool:
+    """Whether two pieces with `gap` between them are read as one code ("DE 136.695, 976")."""
+    return not gap.strip(_SEPARATORS) and len(gap) <= 3
+
+
+def _vat_kind(text: str, norm: Normalised, pieces: list[tuple[int, int, str]], i: int, j: int,
+              upper: str) -> float | None:
+    """The score of pieces i..j (glued: `upper`) as a VAT number, or None.
+
+    A partita IVA (11 digits) needs a cue or must not be a possible phone number; a UK
+    number of 9 digits needs its GB prefix or a cue. Any other country's number counts with
+    its prefix (a lower-case prefix said apart, like "de" or "se", only with a cue near),
+    without it only right after a VAT cue; a code that runs on in more digits, or comes
+    after an order, invoice or bank word, is not one.
+    """
+    orig_start, orig_end = norm.to_original(pieces[i][0], pieces[j][1])
+    if re.fullmatch(r"(IT)?\d{11}", upper) and valid_it_vat(upper):
+        if _vat_ok(text, orig_start, upper):
+            return 0.85 if cue_before(text, orig_start) else 0.5
+        return None
+    if re.fullmatch(r"(GB)?\d{9}", upper) and valid_gb_vat(upper):
+        if upper.startswith("GB") or cue_before(text, orig_start) or cue_after(text, orig_end):
+            return 0.85
+        return None
+    if _digits_go_on(norm, pieces, i, j) or order_before(text, orig_start):
+        return None
+    if prefixed_vat_country(upper):
+        prefix = text[orig_start:orig_start + 2]
+        said_apart = pieces[i][2].isalpha() and prefix.islower()
+        if not said_apart or cue_before(text, orig_start, 60) or cue_after(text, orig_end):
+            return 0.85
+        return None
+    if cue_right_before(text, orig_start) and unprefixed_vat_countries(upper):
+        could_be_phone = upper.isdigit() and (_phone_ok(upper, "en", cue=False) or _phone_ok(upper, "it", cue=False))
+        return 0.85 if not could_be_phone or cue_right_before(text, orig_start, strict=True) else None
+    return None
+
+
+def _digits_go_on(norm: Normalised, pieces: list[tuple[int, int, str]], i: int, j: int) -> bool:
+    """Whether pieces i..j sit inside a longer run of digits (part of an IBAN, a phone, an order number)."""
+    if j + 1 < len(pieces) and _glued(norm.text[pieces[j][1]:pieces[j + 1][0]]) and pieces[j + 1][2][0].isdigit():
+        return True
+    return (pieces[i][2][0].isdigit() and i > 0 and _glued(norm.text[pieces[i - 1][1]:pieces[i][0]])
+            and pieces[i - 1][2][-1].isdigit())
 
 
 def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Iterator[Found]:
@@ -234,22 +272,20 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
 
     Consecutive alphanumeric pieces (of the number-normalised text) are glued and each
     prefix checked: 16 characters against the codice fiscale checksum, an IBAN's length
-    against its mod-97 check, 11 digits (or IT + 11) against the partita IVA check digit, 9
-    digits after a VAT cue against the UK check.
+    against its mod-97 check, and VAT numbers of the EU, the UK, Switzerland and Norway
+    against their country's checksum (`_vat_kind`).
     """
     norm = norm or normalise_numbers(text, language)
     pieces = [(m.start(), m.end(), m.group()) for m in _PIECE.finditer(norm.text)]
     taken_until = -1
-    for i, (p_start, _p_end, first) in enumerate(pieces):
+    for i, (p_start, _p_end, _first) in enumerate(pieces):
         if p_start < taken_until:
             continue
         glued = ""
         best: tuple[int, str, float] | None = None
         for j in range(i, min(i + 40, len(pieces))):
-            if j > i:
-                gap = norm.text[pieces[j - 1][1]:pieces[j][0]]
-                if gap.strip(" -./,") or len(gap) > 3:
-                    break
+            if j > i and not _glued(norm.text[pieces[j - 1][1]:pieces[j][0]]):
+                break
             glued += pieces[j][2]
             upper = glued.upper()
             if len(upper) > 34:
@@ -259,17 +295,10 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
                 kind = ("FISCAL_CODE", 0.9)
             elif len(upper) >= 15 and upper[:2].isalpha() and valid_iban(upper):
                 kind = ("IBAN", 0.9)
-            elif re.fullmatch(r"(IT)?\d{11}", upper) and valid_it_vat(upper):
-                orig_start = norm.to_original(p_start, pieces[j][1])[0]
-                if _vat_ok(text, orig_start, upper):
-                    cue = bool(_VAT_CUES.search(text[max(0, orig_start - 40):orig_start]))
-                    kind = ("VAT", 0.85 if cue else 0.5)
-            elif re.fullmatch(r"(GB)?\d{9}", upper) and valid_gb_vat(upper):
-                orig_start, orig_end = norm.to_original(p_start, pieces[j][1])
-                # the GB prefix, or a VAT cue before or just after ("... is our VAT number")
-                if (upper.startswith("GB") or _VAT_CUES.search(text[max(0, orig_start - 40):orig_start])
-                        or _VAT_CUES.search(text[orig_end:orig_end + 30])):
-                    kind = ("VAT", 0.85)
+            elif 8 <= len(upper) <= 16 and sum(ch.isdigit() for ch in upper) >= 7:
+                score = _vat_kind(text, norm, pieces, i, j, upper)
+                if score is not None:
+                    kind = ("VAT", score)
             if kind is not None:
                 best = (pieces[j][1], kind[0], kind[1])
         if best is not None:
@@ -277,4 +306,3 @@ def glued_codes(text: str, language: str, norm: Normalised | None = None) -> Ite
             start, end = norm.to_original(p_start, end_norm)
             taken_until = end_norm
             yield start, end, entity, score
-        del first

@@ -223,3 +223,71 @@ def test_addresses_with_units_towns_postcodes_and_spoken_numbers(language, text,
 ])
 def test_codes_in_groups_and_prefixes(language, text, expected):
     assert redacted(text, language) == expected
+
+
+# --- VAT numbers of every EU member state, the UK, Switzerland and Norway (own sentences) ---------
+
+def vat_spans(text: str, language: str) -> list[str]:
+    return [e.text for e in detect_pii(text, language) if e.entity == "VAT"]
+
+
+@pytest.mark.parametrize("number", [
+    "ATU13585627", "BE0403019261", "BG175074752", "CY10259033P", "CZ25123891", "DE136695976", "DK13585628",
+    "EE100931558", "EL094259216", "ESA28015865", "FI20774740", "FR40303265045", "HR33392005961", "HU12892312",
+    "IE6433435F", "IT00743110157", "LT119511515", "LU15027442", "LV40003521600", "MT11679112", "NL004495445B01",
+    "PL8567346215", "PT501964843", "RO18547290", "SE123456789701", "SI50223054", "SK2022749619", "XI980780684",
+    "GB980780684", "CHE116281710MWST", "NO995525828MVA",
+])
+def test_every_countrys_vat_number_with_its_prefix(number):
+    assert vat_spans(f"the supplier's number is {number} on the invoice", "en") == [number]
+    assert vat_spans(f"sulla fattura c'è {number}, controlli pure", "it") == [number]
+
+
+@pytest.mark.parametrize(("language", "text", "number"), [
+    # grouped with spaces, dots, dashes, commas
+    ("en", "our German VAT number is DE 136 695 976 on every invoice", "DE 136 695 976"),
+    ("it", "la partita iva francese è FR 40-303-265-045", "FR 40-303-265-045"),
+    ("en", "the Dutch one, NL 004.495.445 B01, is the parent company", "NL 004.495.445 B01"),
+    ("it", "il codice della filiale belga è BE, 0403, 019, 261 grazie", "BE, 0403, 019, 261"),
+    ("en", "Swiss office CHE-116.281.710 MWST handles the returns", "CHE-116.281.710 MWST"),
+    ("it", "la sede norvegese ha NO 995 525 828 MVA", "NO 995 525 828 MVA"),
+    ("en", "bill the Austrian branch, ATU 135 856 27", "ATU 135 856 27"),
+    # spoken, prefix spelled as letters
+    ("en", "it's D E one three six six nine five nine seven six", "D E one three six six nine five nine seven six"),
+    ("it", "la partita iva è F R quaranta trecentotre duecentosessantacinque zero quattro cinque",
+     "F R quaranta trecentotre duecentosessantacinque zero quattro cinque"),
+    ("it", "partita iva N L zero zero quattro quattro nove cinque quattro quattro cinque B zero uno",
+     "N L zero zero quattro quattro nove cinque quattro quattro cinque B zero uno"),
+    # a lower-case prefix said apart counts near a cue
+    ("en", "de one three six six nine five nine seven six is their VAT", "de one three six six nine five nine seven six"),
+    ("it", "partita iva es a due otto zero uno cinque otto sei cinque", "es a due otto zero uno cinque otto sei cinque"),
+    # no prefix: right after a VAT cue only
+    ("en", "their USt-IdNr. is 136695976", "136695976"),
+    ("it", "il numero di TVA è 40 303 265 045", "40 303 265 045"),
+    ("en", "the BTW-nummer: 004495445B01", "004495445B01"),
+    ("en", "Polish VAT number eight five six seven three four six two one five", "eight five six seven three four six two one five"),
+    ("it", "partita IVA spagnola A28015865, poi le mando il resto", "A28015865"),
+])
+def test_vat_numbers_grouped_spoken_and_without_prefix(language, text, number):
+    assert vat_spans(text, language) == [number]
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "order DE136695976 left the warehouse on Monday"),  # valid checksum, but an order number
+    ("en", "the VAT was 20 percent on order 136695976"),
+    ("it", "IVA al ventidue per cento sull'ordine 40303265045"),
+    ("en", "the iban is DE89 3704 0044 0532 0130 00"),
+    ("it", "l'iban è BE68 5390 0754 7034"),
+    ("en", "call me on 0049 136 695 976 after lunch"),
+    ("en", "the VAT office number is 0300 200 3700"),
+    ("it", "la partita iva è a posto, chiamatemi al 348 123 4567"),
+    ("en", "we paid 136,695,976 euros including VAT"),
+    ("en", "the tracking code is NL004495445B01X7 and it shipped"),
+    ("it", "il preventivo 13669597 non include l'iva"),
+    ("en", "se 123456789701 was the old account"),  # lower-case "se" with no cue: a word, not Sweden
+    ("en", "VAT number 136695976 4 pieces"),  # the digits run on: not one code
+    ("en", "our VAT number is DE 136 695 977"),  # wrong check digit
+    ("it", "partita iva FR 41 303 265 045"),  # wrong check characters
+])
+def test_numbers_near_vat_words_that_are_not_vat_numbers(language, text):
+    assert vat_spans(text, language) == []
