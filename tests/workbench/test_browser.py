@@ -129,7 +129,10 @@ def test_manager_filters_the_report_and_follows_a_chart_to_its_quotes(live_serve
     assert "Cliente 1" in page.inner_text("#report")
 
     page.select_option("select[name=segment]", "SME")
-    page.wait_for_function("!document.querySelector('#report').innerText.includes('Cliente 1')", timeout=15000)
+    # expect polls from Playwright's own world: a predicate string would run through eval, which the CSP refuses
+    from playwright.sync_api import expect
+
+    expect(page.locator("#report")).not_to_contain_text("Cliente 1", timeout=15000)
     assert "segment=SME" in page.url  # the filtered view has its own address
     assert "segment=SME" in page.get_attribute("#pdf-link", "href")
     # the language switch keeps the filters; the chosen language is no filter to clear
