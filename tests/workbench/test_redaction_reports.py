@@ -283,6 +283,9 @@ def test_a_managers_clip_is_bleeped_over_the_phone_number_and_plays_normally_els
     original = clip_of(analyst, study.id, unit.id)
     assert amplitude(part(original, number[0], number[1]), TONE) == pytest.approx(0.3, abs=0.03)
     assert manager.get(f"/studies/{study.id}/units/{unit.id}/clip").headers["cache-control"] == "no-store"
+    # the whole recording stays out of their reach: managers cannot open interviews at all
+    assert manager.get(f"/interviews/{interview.id}/audio").status_code == 403
+    assert analyst.get(f"/interviews/{interview.id}/audio").status_code == 200
 
 
 def test_a_line_without_word_timings_is_bleeped_whole(app, session, study):
