@@ -9,7 +9,12 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from tests.factories import bearer, make_study, make_user
-from tests.workbench.test_erasure import add_interview, decide_in_full, traces_in_database, traces_in_files
+from tests.workbench.test_erasure import (
+    add_interview,
+    decide_in_full,
+    traces_in_database,
+    traces_in_files,
+)
 from workbench.models import (
     AuditEvent,
     Code,
