@@ -94,7 +94,8 @@ def user_create(email: str,
     _settings, scope = _database()
     with scope as session:
         try:
-            user = user_service.create_user(session, email=email, password=password, role=role, name=name)
+            user = user_service.create_user(session, email=email, password=password, role=role, name=name,
+                                            via="perche user create")
         except PercheError as exc:
             _fail(exc.message)
     console.print(f"Created {user.email} ({user.role.value}).")

@@ -89,6 +89,18 @@ def test_a_role_change_deactivation_or_new_password_ends_the_sessions(app, sessi
     assert session.get(User, analyst.id).session_version == 1
 
 
+def test_accounts_made_by_an_admin_or_a_command_are_audited(client, session):
+    admin = make_user(session, "admin")
+    assert _actions(session, "user.create") == []  # test factories are no one's action
+    sign_in(client, admin.email)
+    client.post("/admin/users", data={"email": "new@example.com", "password": "long enough pw", "role": "analyst"})
+    client.post(f"/admin/users/{admin.id + 1}", data={"role": "manager"})
+    [created] = _actions(session, "user.create")
+    assert created.user_id == admin.id and created.detail["email"] == "new@example.com"
+    [changed] = _actions(session, "user.role")
+    assert changed.detail == {"email": "new@example.com", "from": "analyst", "to": "manager"}
+
+
 # --- sign-in ----------------------------------------------------------------------------------------
 
 

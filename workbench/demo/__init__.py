@@ -28,7 +28,7 @@ def load_demo_users(session: Session) -> None:
     for email, role, password in DEMO_USERS:
         if not session.exec(select(User).where(User.email == email)).first():
             user_service.create_user(session, email=email, password=password, role=role,
-                                     name=f"Demo {role}", is_demo=True)
+                                     name=f"Demo {role}", is_demo=True, via="perche demo")
 
 
 def load_demo(session: Session, settings: Settings) -> dict[int, str] | None:

@@ -64,7 +64,8 @@ def _check_password(password: str) -> None:
 
 
 def create_user(session: Session, *, email: str, password: str, role: Role | str, name: str = "",
-                is_demo: bool = False, acting_user: User | None = None, address: str = "") -> User:
+                is_demo: bool = False, acting_user: User | None = None, via: str = "", address: str = "") -> User:
+    """A new account; logged as user.create when an admin (`acting_user`) or a command (`via`) made it."""
     email = normalise_email(email)
     _check_password(password)
     if session.exec(select(User).where(User.email == email)).first():
@@ -74,8 +75,10 @@ def create_user(session: Session, *, email: str, password: str, role: Role | str
     session.add(user)
     session.commit()
     session.refresh(user)
-    audit.record(session, user=acting_user, action="user.create", target=f"user:{user.id}",
-                 detail={"email": user.email, "role": user.role.value, "demo": is_demo}, address=address)
+    if acting_user is not None or via:
+        audit.record(session, user=acting_user, action="user.create", target=f"user:{user.id}",
+                     detail={"email": user.email, "role": user.role.value, "demo": is_demo, "via": via or "web"},
+                     address=address)
     return user
 
 
