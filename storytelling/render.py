@@ -196,7 +196,7 @@ def _report_context(report: Report, for_pdf: bool, link_base: str | None,
         "min_rated": MIN_RATED_FOR_DRIVERS,
         "low_group": f"{t('group_' + low, lang).lower()}, {low_values[0]}–{low_values[-1]}",
         "include_css": include_css,
-        "css": stylesheet(False) if include_css else "",
+        "css": _trusted_css() if include_css else "",
     }
 
 
@@ -221,6 +221,13 @@ def render_report_document(report: Report, *, for_pdf: bool = True,
     css = stylesheet(True, report.language, report.study.title) if for_pdf else stylesheet(False)
     return _document(report.language, f"{report.study.title} — {t('report_title', report.language)}",
                      css, body)
+
+
+def _trusted_css():
+    """The stylesheet for a <style> element: not HTML-escaped, or its quotes would break the CSS."""
+    from markupsafe import Markup
+
+    return Markup(stylesheet(False))  # nosec B704 - our own stylesheet file, no user input
 
 
 def _document(language: str, title: str, css: str, body: str) -> str:
@@ -266,7 +273,7 @@ def _story_context(story: Story, for_pdf: bool, link_base: str | None,
         **_globals(story.language, link_base, for_pdf),
         "story": story,
         "include_css": include_css,
-        "css": stylesheet(False) if include_css else "",
+        "css": _trusted_css() if include_css else "",
     }
 
 

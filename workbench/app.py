@@ -20,7 +20,18 @@ from starlette.middleware.sessions import SessionMiddleware
 from workbench import jobs
 from workbench.db import upgrade_database
 from workbench.errors import LoginRequired, PercheError
-from workbench.routes import admin, api, auth, coding, exports, interviews, privacy, qdpx, reports, studies
+from workbench.routes import (
+    admin,
+    api,
+    auth,
+    coding,
+    exports,
+    interviews,
+    privacy,
+    qdpx,
+    reports,
+    studies,
+)
 from workbench.security import SecurityHeadersMiddleware
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings

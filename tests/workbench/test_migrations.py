@@ -28,17 +28,17 @@ def test_an_older_sqlite_database_with_rows_upgrades(tmp_path):
         command.upgrade(config, "0007")
     with engine.begin() as connection:
         for statement in (
-            "INSERT INTO user (id, email, name, role, password_hash, active, created_at) "
-            "VALUES (1, 'a@b.it', 'A', 'analyst', 'x', 1, '2026-01-01')",
-            "INSERT INTO study (id, name, language, interview_type, glossary, created_at) "
-            "VALUES (1, 'S', 'it', 'phone', '[]', '2026-01-01')",
-            "INSERT INTO interview (id, study_id, account, respondent_name, respondent_role, segment, region, "
-            "product_line, journey_stage, channel, interviewer_name, consent_recorded, language, status, created_at) "
-            "VALUES (1, 1, 'Acme', '', '', '', '', '', '', '', '', 0, 'it', 'transcribed', '2026-01-01')",
-            "INSERT INTO transcriptsegment (id, interview_id, position, start, \"end\", text, asr_text, words, overlap) "
-            "VALUES (1, 1, 0, 0.0, 2.0, 'Bene', 'Bene', '[]', 0)",
-            "INSERT INTO codedunit (id, interview_id, segment_id, position, start_char, end_char, text, language, "
-            "reason_explicit, confidence) VALUES (1, 1, 1, 0, 0, 4, 'Bene', 'it', 1, 1.0)",
+            ("INSERT INTO user (id, email, name, role, password_hash, active, created_at) "
+             "VALUES (1, 'a@b.it', 'A', 'analyst', 'x', 1, '2026-01-01')"),
+            ("INSERT INTO study (id, name, language, interview_type, glossary, created_at) "
+             "VALUES (1, 'S', 'it', 'phone', '[]', '2026-01-01')"),
+            ("INSERT INTO interview (id, study_id, account, respondent_name, respondent_role, segment, region, "
+             "product_line, journey_stage, channel, interviewer_name, consent_recorded, language, status, created_at) "
+             "VALUES (1, 1, 'Acme', '', '', '', '', '', '', '', '', 0, 'it', 'transcribed', '2026-01-01')"),
+            ("INSERT INTO transcriptsegment (id, interview_id, position, start, \"end\", text, asr_text, words, overlap) "
+             "VALUES (1, 1, 0, 0.0, 2.0, 'Bene', 'Bene', '[]', 0)"),
+            ("INSERT INTO codedunit (id, interview_id, segment_id, position, start_char, end_char, text, language, "
+             "reason_explicit, confidence) VALUES (1, 1, 1, 0, 0, 4, 'Bene', 'it', 1, 1.0)"),
         ):
             connection.execute(text(statement))
     upgrade_database(settings)
