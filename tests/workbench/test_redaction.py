@@ -343,3 +343,63 @@ def test_the_setting_is_changed_by_analysts_and_admins_only(app, session, study,
         assert events[0].detail == {"redact_personal_data": True} and events[0].study_id == study.id
         assert browser.post(f"/studies/{study.id}/redaction", data={"enabled": "maybe"}).status_code == 400
         assert "Stop redacting personal data" in browser.get(f"/studies/{study.id}").text
+
+
+def test_discovered_themes_and_the_codes_made_of_them_are_redacted_for_managers(app, session, coded):
+    """A theme's label and keyphrases are the answers' words; accepted, they become a code's name and
+    "Discovered theme: ..." description: none of it reaches a manager unredacted."""
+    from workbench.models import Code, ThemeProposal
+    from workbench.services import proposals as proposal_service
+
+    study, interview = coded
+    analyst = make_user(session, "analyst")
+    waiting = ThemeProposal(study_id=study.id, label="Bianchi invoices", keyphrases=["laura bianchi", PHONE],
+                            examples=[f"Call {COLLEAGUE}"], unit_ids=[])
+    accepted = ThemeProposal(study_id=study.id, label=f"{COLLEAGUE} callbacks",
+                             keyphrases=[COLLEAGUE, "347 123 4567", "callbacks"], examples=[], unit_ids=[])
+    session.add_all([waiting, accepted])
+    session.add(Code(study_id=study.id, path="contact/phone", name="Phone contact", description=f"Like {PHONE}",
+                     translations={"it": {"name": "Contatto", "description": f"Chiamare {COLLEAGUE}",
+                                          "examples": [f"Scrivere a {EMAIL}"]}}))
+    session.commit()
+    code = proposal_service.accept(session, study_id=study.id, proposal_id=accepted.id, path="contact/callbacks",
+                                   name="", description="", user=analyst)
+    assert COLLEAGUE in code.name and COLLEAGUE in code.description  # what analysts see: the originals
+    manager = signed_in(app, session, "manager")
+    token = bearer(session, user_of(session, "manager"))
+    responses = {
+        "codebook page": manager.get(f"/studies/{study.id}/codebook"),
+        "codebook.yaml": manager.get(f"/studies/{study.id}/codebook/export"),
+        "codebook.csv": manager.get(f"/studies/{study.id}/codebook/export", params={"format": "csv"}),
+        "codebook table": manager.get(f"/studies/{study.id}/export/codebook.xlsx"),
+        "api codebook": TestClient(app).get(f"/api/studies/{study.id}/codebook", headers=token),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, (name, response.text)
+        body = xlsx_text(response.content) if name == "codebook table" else response.content
+        assert originals_in(body) == [] and "347 123 4567" not in str(body), name
+    assert "[NAME] invoices" in responses["codebook page"].text
+    api = responses["api codebook"].json()
+    italian = next(c for c in api["codes"] if c["path"] == "contact/phone")["translations"]["it"]
+    assert "[NAME]" in italian["description"] and "[EMAIL]" in italian["examples"][0]
+    # the analyst reads them as they are
+    page = TestClient(app)
+    sign_in(page, "analyst@example.com")
+    assert COLLEAGUE in page.get(f"/studies/{study.id}/codebook").text
+
+
+@pytest.mark.parametrize(("role", "status"), [("analyst", 303), ("admin", 303), ("interviewer", 403),
+                                              ("manager", 403)])
+def test_only_analysts_and_admins_correct_redaction(app, session, coded, role, status):
+    """Interviewers see the originals, but deciding what managers read is the analysts' (and admins')."""
+    study, interview = coded
+    browser = signed_in(app, session, role)
+    line = line_saying(session, interview.id, COLLEAGUE)
+    if role == "interviewer":
+        page = browser.get(f"/interviews/{interview.id}").text
+        assert COLLEAGUE in page and 'id="redact-form"' not in page
+    start = line.text.index(COLLEAGUE)
+    response = browser.post(f"/interviews/{interview.id}/segments/{line.id}/redaction", follow_redirects=False,
+                            data={"start": start, "end": start + len(COLLEAGUE), "action": "keep"})
+    assert response.status_code == status
+    assert ((COLLEAGUE, "PERSON", "detector", "kept") in spans_of(session, interview.id)) is (status == 303)

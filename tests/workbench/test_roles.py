@@ -28,7 +28,7 @@ EXPECTED = {
     ("POST", "/interviews/{interview_id}/segments/{segment_id}/speaker"): "edit_transcript",
     ("POST", "/interviews/{interview_id}/speakers/{speaker_id}/merge"): "edit_transcript",
     ("POST", "/studies/{study_id}/redaction"): "code",
-    ("POST", "/interviews/{interview_id}/segments/{segment_id}/redaction"): "view_personal_data",
+    ("POST", "/interviews/{interview_id}/segments/{segment_id}/redaction"): "code",
     ("POST", "/interviews/{interview_id}/rating"): "code",
     ("GET", "/studies/{study_id}/codebook"): "view_coding",
     ("POST", "/studies/{study_id}/codebook"): "code",

@@ -198,17 +198,11 @@ def read_transcript(request: Request, interview_id: int, session: SessionDep,
     """The interview's transcript: language, duration, speakers and segments."""
     interview = interview_service.get_interview(session, interview_id)
     duration = interview_service.interview_duration(session, interview_id)  # a transcript may have no recording
-    body = transcript_service.transcript_json(session, interview=interview, duration=duration,
-                                              redaction=_redaction(session, interview, user))
+    redaction = redaction_service.interview_redactor(session, interview=interview, user=user)
+    body = transcript_service.transcript_json(session, interview=interview, duration=duration, redaction=redaction)
     audit.record_request(request, session, user=user, action="transcript.view", study_id=interview.study_id,
                          target=f"interview:{interview_id}", detail={"via": "api"})
     return body
-
-
-def _redaction(session, interview, user: User) -> redaction_service.Redactor:
-    """Personal data as the user may see it (placeholders for roles without view_personal_data)."""
-    study = study_service.get_study(session, interview.study_id)
-    return redaction_service.redactor(session, study=study, user=user, interview_ids=[interview.id])
 
 
 class CodePublic(BaseModel):
@@ -262,7 +256,7 @@ def read_coding(request: Request, interview_id: int, session: SessionDep,
     interview = interview_service.get_interview(session, interview_id)
     questions = {q.id: q.text for q in study_service.get_guide(session, interview.study_id)}
     speakers = {s.id: s.label for s in transcript_service.speakers_of(session, interview_id=interview_id)}
-    redaction = _redaction(session, interview, user)
+    redaction = redaction_service.interview_redactor(session, interview=interview, user=user)
     units = [UnitPublic(
         id=view.unit.id, start=view.unit.start, end=view.unit.end, speaker=speakers.get(view.unit.speaker_id),
         text=redaction.unit_text(view.unit), question=questions.get(view.unit.question_id),

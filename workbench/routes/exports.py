@@ -69,12 +69,6 @@ def _logged(request: Request, session, user: User, export: export_service.Export
     return _attachment(export)
 
 
-def _redaction(session, interview, user: User) -> redaction_service.Redactor:
-    """Personal data as the user may see it (a study that redacts it shows placeholders to managers)."""
-    study = study_service.get_study(session, interview.study_id)
-    return redaction_service.redactor(session, study=study, user=user, interview_ids=[interview.id])
-
-
 def _transcript_route(fmt: str):
     if fmt == "txt":
         def read_transcript_file(request: Request, interview_id: int, session: SessionDep,
@@ -83,16 +77,17 @@ def _transcript_route(fmt: str):
                                      description="f4: the f4/MAXQDA text (the same as transcript.f4.txt).")] = None,
                                  ) -> Response:
             interview = interview_service.get_interview(session, interview_id)
+            redaction = redaction_service.interview_redactor(session, interview=interview, user=user)
             export = export_service.export_transcript(session, interview=interview, fmt=format or "txt",
-                                                      redaction=_redaction(session, interview, user))
+                                                      redaction=redaction)
             return _logged(request, session, user, export, study_id=interview.study_id,
                            target=f"interview:{interview_id}", file=f"transcript.{format or 'txt'}")
     else:
         def read_transcript_file(request: Request, interview_id: int, session: SessionDep,  # type: ignore[misc]
                                  user: Annotated[User, require(Permission.view_interviews)]) -> Response:
             interview = interview_service.get_interview(session, interview_id)
-            export = export_service.export_transcript(session, interview=interview, fmt=fmt,
-                                                      redaction=_redaction(session, interview, user))
+            redaction = redaction_service.interview_redactor(session, interview=interview, user=user)
+            export = export_service.export_transcript(session, interview=interview, fmt=fmt, redaction=redaction)
             return _logged(request, session, user, export, study_id=interview.study_id,
                            target=f"interview:{interview_id}", file=f"transcript.{fmt}")
     return read_transcript_file

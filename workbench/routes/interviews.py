@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
 from workbench import coding_jobs, storage
-from workbench.deps import SessionDep, SettingsDep, require
-from workbench.errors import BadRequest
+from workbench.deps import SessionDep, SettingsDep, client_address, require
+from workbench.errors import BadRequest, Forbidden
 from workbench.models import User
-from workbench.permissions import Permission
+from workbench.permissions import Permission, can
 from workbench.services import audit
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
@@ -145,16 +145,22 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
 
 @router.post("/interviews/{interview_id}/segments/{segment_id}/redaction")
 def mark_redaction(request: Request, interview_id: int, segment_id: int, session: SessionDep,
-                   user: Annotated[User, require(Permission.view_personal_data)],
+                   user: Annotated[User, require(Permission.code)],
                    start: Annotated[int | None, Form()] = None, end: Annotated[int | None, Form()] = None,
                    entity: Annotated[str, Form()] = "PERSON", action: Annotated[str, Form()] = "redact"):
-    """Mark personal data the detector missed ("redact") or undo an over-redaction ("keep"); logged."""
+    """Mark personal data the detector missed ("redact") or undo an over-redaction ("keep"); logged.
+
+    Analysts and admins correct redaction: it needs `code` as well as `view_personal_data` (interviewers see the
+    originals but may not decide what managers read).
+    """
+    if not can(user.role, Permission.view_personal_data):
+        raise Forbidden("Your role may not see personal data, so it cannot decide what is redacted.")
     interview_service.get_interview(session, interview_id)
     if start is None or end is None:
         raise BadRequest("Select the words in the line first, then choose Redact or Not personal data.")
     segment = transcript_service.get_segment(session, interview_id=interview_id, segment_id=segment_id)
     redaction_service.mark(session, user=user, segment=segment, start_char=start, end_char=end, entity=entity,
-                           action=action, address=request.client.host if request.client else "")
+                           action=action, address=client_address(request))
     return _segment_response(request, session, interview_id, segment)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
-from workbench.deps import SessionDep, require
+from workbench.deps import SessionDep, client_address, require
 from workbench.errors import BadRequest, Unprocessable
 from workbench.models import User
 from workbench.permissions import Permission
@@ -112,5 +112,5 @@ def update_redaction_setting(request: Request, study_id: int, session: SessionDe
         raise BadRequest("Say whether to redact personal data: enabled=true or enabled=false.")
     study = study_service.get_study(session, study_id)
     redaction_service.set_setting(session, study=study, user=user, enabled=enabled == "true",
-                                  address=request.client.host if request.client else "")
+                                  address=client_address(request))
     return RedirectResponse(f"/studies/{study_id}#redaction", status_code=303)

@@ -66,8 +66,9 @@ def record(session: Session, *, user: User | None, action: str, study_id: int | 
 
 def record_request(request, session: Session, *, user: User | None, action: str, **fields: Any) -> None:
     """`record`, with the client's address taken from the request."""
-    client = getattr(request, "client", None)
-    record(session, user=user, action=action, address=client.host if client else "", **fields)
+    from workbench.deps import client_address  # here: deps imports the services
+
+    record(session, user=user, action=action, address=client_address(request), **fields)
 
 
 def flush() -> None:

@@ -287,7 +287,8 @@ def codebook_table(session: Session, *, study: Study, redaction: Redactor) -> Ta
     for code in codes:
         parent = code.path.rsplit("/", 1)[0] if "/" in code.path else ""
         feel = sentiments[code.path]
-        table.rows.append([code.path, code.name, code.path.count("/") + 1, parent, code.description,
+        table.rows.append([code.path, redaction.text(code.name), code.path.count("/") + 1, parent,
+                           redaction.text(code.description),
                            units[code.path], len(interviews[code.path]), feel["positive"], feel["negative"],
                            feel["neutral"], feel["mixed"]])
     return table

@@ -16,6 +16,7 @@ each text through it; when `.active` is False everything passes through unchange
     must_redact(study, user) -> bool
     refuse_originals(study, user, *, what)  # a 403 for files that only exist as said (the REFI-QDA project)
     redactor(session, *, study, user, interview_ids=None) -> Redactor     # the spans in one query
+    interview_redactor(session, *, interview, user) -> Redactor           # one interview's
     passthrough() -> Redactor           # changes nothing
     Redactor.active, .language          # placeholders' language: the study's, 'en' when it is auto
     Redactor.segment_text(segment) -> str
@@ -24,7 +25,9 @@ each text through it; when `.active` is False everything passes through unchange
     Redactor.text(text, *, language=None, interview_id=None) -> str
         # free text (a story's prose, a rating's quote): detect_pii now, with the interviews' known
         # names and the items found or marked in their transcripts; analysts' "not personal data" kept
-    Redactor.codebook_dict(data) -> dict    # a codebook's examples (often quotes) through text()
+    Redactor.texts(values) -> list[str]    # text() of each (a proposal's keyphrases)
+    Redactor.code_text(text) -> dict       # a code's (or translation's) name, description, examples through text()
+    Redactor.codebook_dict(data) -> dict    # every code of a codebook through code_text()
     Redactor.name(value) -> str         # a person's name in metadata (respondent, interviewer)
     Redactor.speaker_name(speaker) -> str   # a speaker's display name when it is a person's
     Redactor.spans_for_segment(segment_id) -> list[(start, end, entity)]  # redacted spans
@@ -284,16 +287,31 @@ class Redactor:
                 spans.append((match.start(), match.end(), redacted.get(found, "PERSON")))
         return self._apply(text, spans)
 
+    def texts(self, values: Iterable[str], *, language: str | None = None) -> list[str]:
+        """`text()` of each value (a proposal's keyphrases, a code's examples)."""
+        return [self.text(v, language=language) for v in values]
+
+    def code_text(self, text: dict, *, language: str | None = None) -> dict:
+        """A code's name, description and examples (or one translation's) redacted: a discovered theme's
+        label and its "Discovered theme: <keyphrases>" description are words of the answers."""
+        out = dict(text)
+        for key in ("name", "description"):
+            if isinstance(out.get(key), str):
+                out[key] = self.text(out[key], language=language)
+        if "examples" in out:
+            out["examples"] = self.texts(out.get("examples") or [], language=language)
+        return out
+
     def codebook_dict(self, data: dict) -> dict:
-        """A codebook's dict (`coding.codebook.Codebook.to_dict`) with its examples, often quotes, redacted."""
+        """A codebook's dict (`coding.codebook.Codebook.to_dict`) with its names, descriptions and examples
+        redacted (examples are often quotes; discovered themes' names and descriptions are the answers' words)."""
         if not self.active:
             return data
         codes = []
         for code in data.get("codes", []):
-            code = {**code, "examples": [self.text(e) for e in code.get("examples", [])]}
+            code = self.code_text(code)
             if code.get("translations"):
-                code["translations"] = {lang: {**text, "examples": [self.text(e, language=lang)
-                                                                    for e in text.get("examples", [])]}
+                code["translations"] = {lang: self.code_text(text, language=lang if lang in ("it", "en") else None)
                                         for lang, text in code["translations"].items()}
             codes.append(code)
         return {**data, "codes": codes}
@@ -351,6 +369,14 @@ def redactor(session: Session, *, study: Study, user: User | None,
             speakers[speaker.interview_id].append(speaker)
         result._names = {i.id: known_names(i, speakers[i.id]) for i in interviews}
     return result
+
+
+def interview_redactor(session: Session, *, interview: Interview, user: User | None) -> Redactor:
+    """One interview's redaction for `user` (its transcript, coding and files)."""
+    study = session.get(Study, interview.study_id)
+    if study is None:
+        raise NotFound(f"There is no study #{interview.study_id}.")
+    return redactor(session, study=study, user=user, interview_ids=[interview.id])
 
 
 # --- detection ---------------------------------------------------------------------------------------
