@@ -292,3 +292,19 @@ def test_cli_erase_lists_asks_and_refuses_without_a_keyboard(client, session, se
         assert "beta" not in str(event.detail).lower() + event.target.lower()
     finally:
         cli.get_settings.cache_clear()
+
+
+def test_erasure_cleans_translated_examples_and_discovered_theme_descriptions(session, settings, people):
+    study = people["study"]
+    session.add(Code(study_id=study.id, path="depot", name="Depot", origin="discovery",
+                     description=f"Discovered theme: {WORD.lower()} depot, invoices",
+                     translations={"it": {"name": "Deposito", "description": SECRET[0],
+                                          "examples": [SECRET[1], "Un esempio qualsiasi"]}}))
+    session.commit()
+    summary = erasure.erase_interviews(session, settings, interviews=[session.get(Interview, people["secret"])])
+    session.expire_all()
+    code = session.exec(select(Code).where(Code.study_id == study.id, Code.path == "depot")).one()
+    assert code.description == "Discovered theme: invoices"  # "invoices" is said in the interview that stays
+    assert code.translations["it"] == {"name": "Deposito", "description": "", "examples": ["Un esempio qualsiasi"]}
+    assert summary.counts["descriptions"] == 2 and summary.counts["examples"] >= 1
+    assert traces_in_database(session, WORD) == []

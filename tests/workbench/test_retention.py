@@ -191,3 +191,40 @@ def test_the_rule_runs_once_a_day_from_the_job_queue():
     runs = [hour for hour in range(24) for minute in range(60)
             if task.validate_datetime(dt.datetime(2026, 3, 2, hour, minute))]
     assert len(runs) == 1
+
+
+def test_retention_replaces_whole_words_everywhere_and_the_log_follows_the_units(session, settings, aged):
+    from workbench.models import StoryRecord, StudyClassifier
+
+    old, study = aged["old"], aged["study"]
+    line = session.exec(select(TranscriptSegment).where(TranscriptSegment.interview_id == old,
+                                                        TranscriptSegment.text.startswith("Invoices from"))).one()
+    # a detector may mark a piece of a word: the units are re-cut from the line, and the log must follow them
+    session.add(PiiSpan(interview_id=old, segment_id=line.id, start_char=0, end_char=6, entity="PERSON",
+                        source="analyst"))
+    session.add(Code(study_id=study.id, path="places", name="Places near Fabbrichetta",
+                     description="Fabbrichettaland, not Fabbrichetta", examples=["Near Fabbrichettaland"],
+                     translations={"it": {"name": "Luoghi", "description": "Da Fabbrichetta",
+                                          "examples": ["Fabbrichetta e Fabbrichettaland"]}}))
+    story = StoryRecord(study_id=study.id, account="Acme", data={"prose": "Fabbrichetta is slow, says Acme."},
+                        status="approved")
+    session.add(story)
+    session.add(StudyClassifier(study_id=study.id, storage_key="classifier.joblib"))  # trained after the decisions
+    session.commit()
+
+    result = retention.apply(session, _rule(settings), enqueue=False)
+    assert result.interview_ids == [old] and result.stale_classifiers == [study.id]
+    session.expire_all()
+    code = session.exec(select(Code).where(Code.path == "places")).one()
+    assert code.name == "Places near [ADDRESS]" and code.description == "Fabbrichettaland, not [ADDRESS]"
+    assert code.examples == ["Near Fabbrichettaland"]
+    assert code.translations["it"] == {"name": "Luoghi", "description": "Da [ADDRESS]",
+                                       "examples": ["[ADDRESS] e Fabbrichettaland"]}
+    assert session.get(StoryRecord, story.id).data == {"prose": "[ADDRESS] is slow, says Acme."}  # the account's
+    assert session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).one().stale
+    units = {u.id: u.text for u in session.exec(select(CodedUnit).where(CodedUnit.interview_id == old))}
+    assert any(text.startswith("[NAME]es from the [ADDRESS] depot") for text in units.values())
+    events = session.exec(select(CodingEvent).where(CodingEvent.interview_id == old)).all()
+    assert events and all(event.unit_text in units.values() for event in events)
+    assert retention.RetentionResult(keep_transcripts=True, interview_ids=[old], stale_classifiers=[study.id]
+                                     ).audit_detail()["stale_classifiers"] == [study.id]

@@ -5,9 +5,10 @@ matches (case- and accent-insensitive, every word of the request a whole word of
 `erase_interviews` removes them in one transaction: the recording (the file too, unless another
 interview holds the same bytes), transcript lines, speakers, units and their codes, ratings,
 personal-data spans, the analysts' logged decisions (the log copies each unit's text), stories and
-close-the-loop statuses, jobs, the erased units in theme proposals and examples copied from their
-text. A study classifier trained on their decisions is marked stale (not used any more), its file
-deleted, and a retrain is queued when enough decisions remain.
+close-the-loop statuses, jobs, the erased units in theme proposals, and examples (also translated ones)
+and discovered themes' keyphrases in code descriptions copied from their text. A study classifier
+trained on their decisions is marked stale (not used any more), its file deleted, and a retrain is
+queued when enough decisions remain.
 
 On SQLite the deleting connection runs with `secure_delete` (freed pages are zeroed) and the WAL is
 checkpointed and truncated afterwards, so the words do not linger in the database files either.
@@ -155,9 +156,10 @@ class ErasureSummary:
                        f"{c['ratings']} rating(s), {c['pii_spans']} personal-data span(s), "
                        f"{c['coding_events']} logged decision(s), {c['stories']} stor(ies), "
                        f"{c['jobs']} job(s).")
-        if c["proposals"] or c["examples"]:
+        if c["proposals"] or c["examples"] or c["descriptions"]:
             out.append(f"{c['proposals']} theme proposal(s) cleaned or removed, "
-                       f"{c['examples']} codebook example(s) taken from the erased answers removed.")
+                       f"{c['examples']} codebook example(s) and {c['descriptions']} code description(s) "
+                       "taken from the erased answers removed or cleaned.")
         for study_id in self.stale_classifiers:
             queued = "a retrain is queued" if self.retrain_job_ids else \
                 "it is retrained once the analysts have enough decisions again"
@@ -217,21 +219,47 @@ def _clean_study_copies(session: Session, *, study_id: int, unit_ids: set[int], 
         proposal.keyphrases = [k for k in proposal.keyphrases if not _copied(k, erased, remaining)]
         session.add(proposal)
     for code in session.exec(select(Code).where(Code.study_id == study_id)):
-        kept = [e for e in code.examples if not _copied(e, erased, remaining)]
-        if len(kept) != len(code.examples):
-            counts["examples"] += len(code.examples) - len(kept)
-            code.examples = kept
-            session.add(code)
+        texts = [code.model_dump(include={"description", "examples"}), *code.translations.values()]
+        cleaned = [_clean_code_text(text, erased, remaining) for text in texts]
+        if cleaned == texts:
+            continue
+        counts["examples"] += sum(len(t.get("examples") or []) - len(c.get("examples") or [])
+                                  for t, c in zip(texts, cleaned))
+        counts["descriptions"] += sum(t.get("description") != c.get("description") for t, c in zip(texts, cleaned))
+        code.description, code.examples = cleaned[0]["description"], cleaned[0]["examples"]
+        code.translations = dict(zip(code.translations, cleaned[1:]))
+        session.add(code)
 
 
-def _stale_classifiers(session: Session, *, ids: list[int], study_ids: list[int]) -> list[StudyClassifier]:
-    """Study classifiers fitted after an analyst decided on one of these interviews' units."""
+def _clean_code_text(text: dict, erased: list[str], remaining: str) -> dict:
+    """A code's (or one translation's) description and examples without what was taken from the erased texts:
+    examples copied from them go, and so do a discovered theme's keyphrases in its description."""
+    from workbench.services.proposals import DISCOVERED_PREFIX
+
+    out = dict(text)
+    if "examples" in out:
+        out["examples"] = [e for e in out.get("examples") or [] if not _copied(str(e), erased, remaining)]
+    description = str(out.get("description") or "")
+    if description.startswith(DISCOVERED_PREFIX):
+        phrases = [p for p in description[len(DISCOVERED_PREFIX):].split(", ")
+                   if p.strip() and not _copied(p, erased, remaining)]
+        out["description"] = DISCOVERED_PREFIX + ", ".join(phrases) if phrases else ""
+    elif description and _copied(description, erased, remaining):
+        out["description"] = ""
+    return out
+
+
+def retire_classifiers(session: Session, *, ids: list[int], study_ids: list[int]) -> list[tuple[int, str]]:
+    """Mark stale (no longer used) the study classifiers fitted after an analyst decided on one of these
+    interviews' units, before their decisions change (the caller commits); returns (study id, file key) of each."""
     stale = []
     for classifier in session.exec(select(StudyClassifier).where(StudyClassifier.study_id.in_(study_ids))):
         decided = session.exec(select(CodingEvent.id).where(
             CodingEvent.interview_id.in_(ids), CodingEvent.created_at <= classifier.trained_at)).first()
         if decided is not None:
-            stale.append(classifier)
+            classifier.stale = True
+            session.add(classifier)
+            stale.append((classifier.study_id, classifier.storage_key))
     return stale
 
 
@@ -282,7 +310,7 @@ def remove_interviews(session: Session, *, interviews: list[Interview], counts: 
     erased = _texts(session, ids)
     unit_ids = set(session.exec(select(CodedUnit.id).where(CodedUnit.interview_id.in_(ids))))
     unit_texts = list(session.exec(select(CodedUnit.text).where(CodedUnit.interview_id.in_(ids))))
-    stale = _stale_classifiers(session, ids=ids, study_ids=study_ids)
+    stale = retire_classifiers(session, ids=ids, study_ids=study_ids)
     accounts = {(i.study_id, i.account) for i in interviews if i.account}
 
     def gone(table, *where) -> int:
@@ -311,10 +339,7 @@ def remove_interviews(session: Session, *, interviews: list[Interview], counts: 
         remaining_ids = list(session.exec(select(Interview.id).where(Interview.study_id == study_id)))
         _clean_study_copies(session, study_id=study_id, unit_ids=unit_ids, erased=erased,
                             remaining_ids=remaining_ids, counts=counts)
-    for classifier in stale:
-        classifier.stale = True
-        session.add(classifier)
-    return keys, [(c.study_id, c.storage_key) for c in stale]
+    return keys, stale
 
 
 def remove_files(session: Session, settings: Settings, *, recording_keys: list[str],
@@ -367,16 +392,26 @@ def erase_interviews(session: Session, settings: Settings, *, interviews: list[I
     except BaseException:
         session.rollback()
         raise
-    summary.files_removed = remove_files(session, settings, recording_keys=keys,
-                                         classifier_keys=[key for _study, key in stale])
-    summary.stale_classifiers = sorted(study for study, _key in stale)
-    if summary.stale_classifiers:
-        summary.retrain_job_ids = queue_retrains(session, summary.stale_classifiers)
+    summary.files_removed, summary.stale_classifiers, summary.retrain_job_ids = after_commit(
+        session, settings, recording_keys=keys, stale=stale, sqlite=sqlite, enqueue=enqueue)
+    return summary
+
+
+def after_commit(session: Session, settings: Settings, *, recording_keys: list[str], stale: list[tuple[int, str]],
+                 sqlite: bool, enqueue: bool = True) -> tuple[int, list[int], list[int]]:
+    """What follows an erasure's (or the retention rule's) commit: files no row needs go, a retrain is queued
+    for each stale classifier, caches are emptied, SQLite's log truncated.
+
+    Returns the files removed, the studies whose classifier is stale and the retrain jobs queued.
+    """
+    files = remove_files(session, settings, recording_keys=recording_keys, classifier_keys=[k for _s, k in stale])
+    studies = sorted({study for study, _key in stale})
+    retrains = queue_retrains(session, studies) if studies else []
     forget_in_process_caches()
     if sqlite:
         checkpoint(session)
-    if enqueue and summary.retrain_job_ids:
+    if enqueue and retrains:
         from workbench.coding_jobs import enqueue_all
 
-        enqueue_all(summary.retrain_job_ids)
-    return summary
+        enqueue_all(retrains)
+    return files, studies, retrains

@@ -48,6 +48,8 @@ def _proposal(session: Session, *, study_id: int, proposal_id: int) -> ThemeProp
 # suggestions sit below the reports' confidence threshold (so they count nowhere yet) and
 # come first in the review queue.
 DISCOVERED_CONFIDENCE = 0.3
+# An accepted theme's code is described by its keyphrases (erasure cleans them out of it again).
+DISCOVERED_PREFIX = "Discovered theme: "
 
 
 def accept(session: Session, *, study_id: int, proposal_id: int, path: str, name: str, description: str,
@@ -60,7 +62,7 @@ def accept(session: Session, *, study_id: int, proposal_id: int, path: str, name
     existing = session.exec(select(Code).where(Code.study_id == study_id, Code.path == path.strip("/"))).first()
     code = existing or codebook_service.save_code(
         session, study_id=study_id, path=path, name=name or proposal.label,
-        description=description or "Discovered theme: " + ", ".join(proposal.keyphrases[:5]),
+        description=description or DISCOVERED_PREFIX + ", ".join(proposal.keyphrases[:5]),
         examples=list(proposal.examples))
     if existing is None:
         code.origin = "discovery"

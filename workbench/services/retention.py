@@ -5,8 +5,11 @@ line's personal data (its stored PiiSpan rows marked "redacted") becomes a typed
 (`coding.pii.redact_text`); units keep their codes and are redacted the same way, their offsets moved
 onto the new line; the word timings go (they spell the words, and there is no audio left to time);
 the respondent's name (metadata and the names given to respondent speakers) becomes a placeholder
-everywhere it was copied: units, reasons, rating quotes, stories, logged decisions, proposals and
-codebook examples. With it off, the whole interview goes, as in an erasure.
+everywhere it was copied: units, reasons, rating quotes, stories (the interview's and its account's),
+logged decisions (each keeps its unit's new text), proposals, and codes' names, descriptions, examples
+and translations. Originals are replaced as whole words ("Marco", not the start of "Marconi"). A study
+classifier trained on decisions about these interviews learnt their words: it is marked stale and a
+retrain queued, as after an erasure. With it off, the whole interview goes, as in an erasure.
 
 Interviews without a recording (transcripts imported without audio) are left alone. The rule runs
 daily from the job queue and on demand (`perche retention --apply`, the admin page).
@@ -39,6 +42,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.services import erasure
+from workbench.services.redaction import detection_language
 from workbench.settings import Settings
 
 
@@ -84,13 +88,16 @@ class RetentionResult:
     counts: Counter = field(default_factory=Counter)
     files_removed: int = 0
     skipped: list[int] = field(default_factory=list)  # interviews with a job running: next time
+    stale_classifiers: list[int] = field(default_factory=list)  # study ids
+    retrain_job_ids: list[int] = field(default_factory=list)
     erasure: erasure.ErasureSummary | None = None
 
     def audit_detail(self) -> dict[str, Any]:
         if self.erasure is not None:
             return self.erasure.audit_detail(mode="delete", skipped=self.skipped)
         return {"mode": "redact", "interviews": self.interview_ids, "files_removed": self.files_removed,
-                "counts": {k: v for k, v in sorted(self.counts.items()) if v}, "skipped": self.skipped}
+                "counts": {k: v for k, v in sorted(self.counts.items()) if v}, "skipped": self.skipped,
+                "stale_classifiers": self.stale_classifiers}
 
     def lines(self) -> list[str]:
         if self.erasure is not None:
@@ -103,13 +110,18 @@ class RetentionResult:
                      f"({self.files_removed} file(s)); their transcripts and codes stay, redacted: "
                      f"{c['segments']} transcript line(s) and {c['units']} unit(s) changed, "
                      f"{c['placeholders']} personal-data item(s) replaced.")]
+            lines += [f"Study #{study}'s classifier learnt their original words: it is no longer used; "
+                      + ("a retrain is queued." if self.retrain_job_ids else
+                         "it is retrained once the analysts have enough decisions again.")
+                      for study in self.stale_classifiers]
         if self.skipped:
             lines.append(f"Skipped (a job is running): {', '.join('#' + str(i) for i in self.skipped)}; "
                          "they are handled next time.")
         return lines
 
 
-def apply(session: Session, settings: Settings, *, now: dt.datetime | None = None) -> RetentionResult:
+def apply(session: Session, settings: Settings, *, now: dt.datetime | None = None,
+          enqueue: bool = True) -> RetentionResult:
     """Apply the rule to every interview due now."""
     due = due_interviews(session, settings, now=now)
     result = RetentionResult(keep_transcripts=settings.retention_keep_transcripts)
@@ -124,12 +136,14 @@ def apply(session: Session, settings: Settings, *, now: dt.datetime | None = Non
     if not ready:
         return result
     if not settings.retention_keep_transcripts:
-        result.erasure = erasure.erase_interviews(session, settings, interviews=ready)
+        result.erasure = erasure.erase_interviews(session, settings, interviews=ready, enqueue=enqueue)
         result.interview_ids = result.erasure.interview_ids
         return result
     keys: list[str] = []
     try:
         sqlite = erasure.secure_delete(session)
+        stale = erasure.retire_classifiers(session, ids=[i.id for i in ready],
+                                           study_ids=sorted({i.study_id for i in ready}))
         for interview in ready:
             keys += redact_interview(session, interview=interview, counts=result.counts)
             result.interview_ids.append(interview.id)
@@ -137,10 +151,8 @@ def apply(session: Session, settings: Settings, *, now: dt.datetime | None = Non
     except BaseException:
         session.rollback()
         raise
-    result.files_removed = erasure.remove_files(session, settings, recording_keys=keys, classifier_keys=[])
-    erasure.forget_in_process_caches()
-    if sqlite:
-        erasure.checkpoint(session)
+    result.files_removed, result.stale_classifiers, result.retrain_job_ids = erasure.after_commit(
+        session, settings, recording_keys=keys, stale=stale, sqlite=sqlite, enqueue=enqueue)
     return result
 
 
@@ -173,14 +185,20 @@ def _mover(text: str, spans: list[tuple[int, int, str]], language: str):
 
 
 def _replacer(pairs: list[tuple[str, str]]):
-    """Replace each original (longest first) by its placeholder in any text, or JSON of texts."""
-    pairs = sorted({(o, p) for o, p in pairs if o.strip()}, key=lambda pair: -len(pair[0]))
+    """Replace each original, as whole words (longest first), by its placeholder in any text or JSON of texts.
+
+    "Marco" becomes "[NAME]"; "Marconi" stays.
+    """
+    placeholders: dict[str, str] = {}
+    for original, placeholder in pairs:
+        if original.strip():
+            placeholders.setdefault(original, placeholder)
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(o)}(?!\w)"
+                                  for o in sorted(placeholders, key=len, reverse=True))) if placeholders else None
 
     def replace(value: Any) -> Any:
         if isinstance(value, str):
-            for original, placeholder in pairs:
-                value = value.replace(original, placeholder)
-            return value
+            return pattern.sub(lambda m: placeholders[m.group(0)], value) if pattern is not None else value
         if isinstance(value, list):
             return [replace(v) for v in value]
         if isinstance(value, dict):
@@ -201,19 +219,12 @@ def name_occurrences(text: str, names: list[str]) -> list[tuple[int, int]]:
     return found
 
 
-def _language(interview: Interview, study: Study | None) -> str:
-    for value in (interview.transcript_language, interview.language, study.language if study else None):
-        if value in ("it", "en"):
-            return value
-    return "en"
-
-
 def redact_interview(session: Session, *, interview: Interview, counts: Counter) -> list[str]:
     """Delete the interview's recording row and redact what stays (the caller commits); returns its storage keys."""
     from coding.pii import placeholder, redact_text
 
     study = session.get(Study, interview.study_id)
-    language = _language(interview, study)
+    language = detection_language(interview, study)
     segments = {s.id: s for s in session.exec(select(TranscriptSegment).where(
         TranscriptSegment.interview_id == interview.id))}
     rows = list(session.exec(select(PiiSpan).where(PiiSpan.interview_id == interview.id)))
@@ -250,6 +261,7 @@ def redact_interview(session: Session, *, interview: Interview, counts: Counter)
             segment.text = segment.asr_text = redacted
             segment.words = []  # each word spells itself; no audio remains to time them against
             session.add(segment)
+    recut: dict[str, str] = {}  # a unit's text before -> after: the logged decisions copy it
     for unit in session.exec(select(CodedUnit).where(CodedUnit.interview_id == interview.id)):
         before = (unit.text, unit.reason)
         if unit.segment_id in movers:
@@ -263,25 +275,31 @@ def redact_interview(session: Session, *, interview: Interview, counts: Counter)
         unit.text, unit.reason = replace(unit.text), replace(unit.reason)
         if (unit.text, unit.reason) != before:
             counts["units"] += 1
+        recut.setdefault(before[0], unit.text)
         session.add(unit)
     for rating in session.exec(select(Rating).where(Rating.interview_id == interview.id)):
         rating.quote = replace(rating.quote)
         session.add(rating)
-    for story in session.exec(select(StoryRecord).where(StoryRecord.interview_id == interview.id)):
+    stories = StoryRecord.interview_id == interview.id
+    if interview.account:  # an account's story quotes every respondent of the account (as in an erasure)
+        stories = stories | ((StoryRecord.study_id == interview.study_id) & (StoryRecord.account == interview.account))
+    for story in session.exec(select(StoryRecord).where(stories)):
         story.data = replace(story.data)
         session.add(story)
     for event in session.exec(select(CodingEvent).where(CodingEvent.interview_id == interview.id)):
-        event.unit_text = replace(event.unit_text)
+        event.unit_text = recut.get(event.unit_text) or replace(event.unit_text)
         session.add(event)
     for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == interview.study_id)):
-        examples, keyphrases = replace(proposal.examples), replace(proposal.keyphrases)
-        if (examples, keyphrases) != (proposal.examples, proposal.keyphrases):
-            proposal.examples, proposal.keyphrases = examples, keyphrases
+        redacted = replace([proposal.label, proposal.examples, proposal.keyphrases])
+        if redacted != [proposal.label, proposal.examples, proposal.keyphrases]:
+            proposal.label, proposal.examples, proposal.keyphrases = redacted
+            proposal.label = proposal.label[:200]
             session.add(proposal)
     for code in session.exec(select(Code).where(Code.study_id == interview.study_id)):
-        examples = replace(code.examples)
-        if examples != code.examples:
-            code.examples = examples
+        redacted = replace([code.name, code.description, code.examples, code.translations])
+        if redacted != [code.name, code.description, code.examples, code.translations]:
+            code.name, code.description, code.examples, code.translations = redacted
+            code.name = code.name[:200]
             session.add(code)
     for speaker in speakers:
         if speaker.role == "respondent" and speaker.display_name.strip():
