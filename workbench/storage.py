@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from workbench.errors import BadRequest, TooLarge
+from workbench.errors import TooLarge, Unprocessable
 from workbench.settings import Settings
 
 CHUNK = 1024 * 1024
@@ -62,7 +62,7 @@ def stage_upload(settings: Settings, source: BinaryIO, filename: str | None) -> 
         raise
     if size == 0:
         path.unlink(missing_ok=True)
-        raise BadRequest("The file is empty. Choose the recording again; it may not have finished copying.")
+        raise Unprocessable("The file is empty. Choose the recording again; it may not have finished copying.")
     return StagedFile(path=path, sha256=digest.hexdigest(), size=size, filename=safe_filename(filename))
 
 

@@ -50,7 +50,7 @@ def test_a_flac_with_garbage_frames_is_refused(upload, session, settings):
 
 def test_an_empty_file_is_refused(upload, session, settings):
     response = upload(b"")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "empty" in response.json()["detail"]
     _nothing_left(session, settings)
 

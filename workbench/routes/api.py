@@ -277,7 +277,7 @@ _CODEBOOK_BODY = {"type": "object", "required": ["codes"], "properties": {
     "codes": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["path"], "properties": {
         "path": {"type": "string", "maxLength": 200, "pattern": r"^[\w-]+(/[\w-]+)*$",
                  "description": "Words of letters, digits and hyphens with / between levels; unique."},
-        "name": {"type": "string", "maxLength": 200, "pattern": r"^$|\S"}, "description": {"type": "string"},
+        "name": {"type": "string", "maxLength": 200, "pattern": r"\S"}, "description": {"type": "string"},
         "examples": {"type": "array", "items": {"type": "string"}}}}}}}
 
 

@@ -28,8 +28,9 @@ class GuideQuestionIn(BaseModel):
     # enums in the schema only: the validators below keep their messages
     kind: str = Field("open", json_schema_extra={"enum": ["open", "rating"]})
     scale: str | None = None
-    scale_min: int | None = None
-    scale_max: int | None = None
+    # strict: JSON true is not the number 1 (the schema says integer)
+    scale_min: int | None = Field(None, strict=True)
+    scale_max: int | None = Field(None, strict=True)
 
     @field_validator("kind")
     @classmethod
