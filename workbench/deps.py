@@ -79,7 +79,7 @@ async def read_body(request: Request, *, limit: int, what: str = "The body") -> 
     """The request body, refused with a 413 as soon as it passes `limit` bytes (never read whole first)."""
     declared = request.headers.get("content-length", "")
     too_large = TooLarge(f"{what} is larger than {limit / 1024**2:g} MB, the largest accepted.")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0

@@ -28,7 +28,7 @@ async def receive_upload(request: Request, session: Session, settings: Settings,
     """
     declared = request.headers.get("content-length")
     limit = settings.max_upload_bytes + MAX_TRANSCRIPT_BYTES + FORM_OVERHEAD
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"The file is larger than {settings.max_upload_mb} MB, the largest recording accepted. "
                        "Split the recording or ask an admin to raise PERCHE_MAX_UPLOAD_MB.")
     try:

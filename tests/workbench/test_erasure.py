@@ -148,8 +148,9 @@ def test_erasing_a_respondent_leaves_no_trace(client, session, settings, people)
         erasure.checkpoint(session)
         assert traces_in_files(settings.data_dir, WORD) == [str(settings.data_dir / "perche.db")]
 
-    page = client.get("/admin/erase", params={"kind": "respondent", "q": "ZANZIBARÒTTI"}, headers=headers)
+    page = client.post("/admin/erase/find", data={"kind": "respondent", "q": "ZANZIBARÒTTI"}, headers=headers)
     assert page.status_code == 200
+    assert 'action="/admin/erase/find"' in client.get("/admin/erase", headers=headers).text  # POST: no name in URLs
     assert f'href="/interviews/{secret}"' in page.text and f'href="/interviews/{plain}"' not in page.text
     done = client.post("/admin/erase", headers=headers, data={"kind": "respondent", "q": "ZANZIBARÒTTI",
                                                               "ids": str(secret), "confirm": "zanzibarotti"})

@@ -453,3 +453,32 @@ def test_session_cookie_flags_are_unchanged(client, session):
     make_user(session, "analyst")
     cookie = _login(client, "analyst@example.com").headers["set-cookie"]
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+
+
+# --- numbers typed by hand --------------------------------------------------------------------------
+
+
+def test_superscript_digits_are_a_clear_4xx_not_a_500(client, session):
+    """'²'.isdigit() is True, int('²') raises: every number read by hand takes ASCII digits only."""
+    from workbench.models import Interview
+
+    admin = make_user(session, "admin")
+    headers = bearer(session, admin)
+    study = make_study(session)
+    interview = Interview(study_id=study.id, respondent_name="Mario Rossi")
+    session.add(interview)
+    session.commit()
+    page = client.get("/admin/audit", params={"before": "²"}, headers=headers)
+    assert page.status_code == 422 and "before" in page.text
+    assert client.get("/admin/audit", params={"study": "²"}, headers=headers).status_code == 422
+    assert client.get("/admin/audit.csv", params={"study": "١٢"}, headers=headers).status_code == 422
+    found = client.post("/admin/erase/find", data={"kind": "interview", "q": "²"}, headers=headers)
+    assert found.status_code == 400 and "by its number" in found.text
+    erased = client.post("/admin/erase", headers=headers,
+                         data={"kind": "interview", "q": str(interview.id), "ids": "²", "confirm": "ERASE"})
+    assert erased.status_code == 400 and "changed since the list was shown" in erased.text
+    response = client.post(f"/interviews/{interview.id}/rating", headers=headers,
+                           data={"value": "8", "scale": "0-10", "question_id": "²"})
+    assert response.status_code == 400
+    assert client.get(f"/api/studies/{study.id}/interviews", params={"cursor": "²"}, headers=headers
+                      ).status_code == 422

@@ -256,7 +256,7 @@ def set_rating(interview_id: int, session: SessionDep, settings: SettingsDep,
         number = float(value.replace(",", ".")) if value.strip() else None
     except ValueError:
         raise BadRequest(f"'{value}' is not a number. Type the rating as a number, e.g. 8 or 7.5.") from None
-    if question_id.strip() and not question_id.strip().isdigit():
+    if question_id.strip() and not (question_id.strip().isascii() and question_id.strip().isdigit()):
         raise BadRequest("Choose the guide question this rating answers.")
     coding_service.set_rating(session, interview=interview, value=number, scale=scale,
                               question_id=int(question_id) if question_id.strip() else None)

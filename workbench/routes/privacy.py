@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from workbench.deps import SessionDep, SettingsDep, require
-from workbench.errors import BadRequest
+from workbench.errors import BadRequest, Unprocessable
 from workbench.models import User
 from workbench.permissions import Permission
 from workbench.routes.api import error_responses
@@ -31,7 +31,9 @@ def read_audit(request: Request, session: SessionDep, user: Admin):
     """The audit log, newest first, filtered by user, action, study, target and dates."""
     filters = audit.parse_filters(dict(request.query_params))
     before = request.query_params.get("before", "")
-    cursor = int(before) if before.isdigit() and len(before) < 19 else None
+    if before and not (before.isascii() and before.isdigit() and len(before) < 19):
+        raise Unprocessable(f"before: the number of an event (the Older link's), not '{before[:40]}'.")
+    cursor = int(before) if before else None
     events, older = audit.events(session, filters=filters, before=cursor)
     return render(request, "admin/audit.html", {
         "events": events, "older": older, "filters": filters, "query": filters.query_string(),
@@ -94,8 +96,19 @@ def read_audit_api(session: SessionDep, user: Admin,
 # --- erasure -------------------------------------------------------------------------------------------------
 
 @router.get("/admin/erase", include_in_schema=False)
-def read_erase(request: Request, session: SessionDep, user: Admin, kind: str = "respondent", q: str = ""):
-    """Find what a data-subject request covers: the interviews of a respondent or an account, or one interview."""
+def read_erase(request: Request, user: Admin):
+    """The search form of a data-subject request."""
+    return render(request, "admin/erase.html", {"kind": "respondent", "q": "", "matches": None,
+                                                "kinds": erasure_service.KINDS})
+
+
+@router.post("/admin/erase/find", include_in_schema=False)
+def find_erase(request: Request, session: SessionDep, user: Admin, kind: Annotated[str, Form()] = "respondent",
+               q: Annotated[str, Form()] = ""):
+    """Find what a data-subject request covers: the interviews of a respondent or an account, or one interview.
+
+    A form sent by POST: the person's name stays out of the address, so out of access logs and browser history.
+    """
     matches = None
     if q.strip():
         matches = erasure_service.describe(session, erasure_service.find_interviews(session, kind=kind, query=q))
@@ -109,10 +122,10 @@ def erase(request: Request, session: SessionDep, settings: SettingsDep, user: Ad
           confirm: Annotated[str, Form()] = ""):
     """Erase the interviews listed, once the admin typed the name (or ERASE) to confirm."""
     interviews = erasure_service.find_interviews(session, kind=kind, query=q)
-    shown = sorted(int(i) for i in ids.split(",") if i.strip().isdigit())
+    shown = sorted(int(i) for i in ids.split(",") if i.strip().isascii() and i.strip().isdigit())
     if shown != sorted(i.id for i in interviews):
         raise BadRequest("The interviews this request matches changed since the list was shown. Search again and "
-                         "check the list before erasing.", link=(f"/admin/erase?kind={kind}", "Search again"))
+                         "check the list before erasing.", link=("/admin/erase", "Search again"))
     if not erasure_service.confirms(kind, q, confirm):
         raise BadRequest(f"To confirm, type the {kind if kind != 'interview' else 'interview number'} exactly as "
                          "searched, or ERASE.", title="Not confirmed")

@@ -84,7 +84,7 @@ def export_qdpx(request: Request, study_id: int, session: SessionDep, settings: 
 async def _receive(request: Request, session, settings: Settings, *, study: Study, user: User):
     """Read the multipart form, check size and rights, and import: a .qdc needs `code`, a .qdpx `upload` too."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
         raise TooLarge(f"The file is larger than {settings.max_upload_mb} MB, the largest upload accepted. Export the "
                        "project without its recordings, or ask an admin to raise PERCHE_MAX_UPLOAD_MB.")
     try:

@@ -148,7 +148,7 @@ def parse_filters(raw: dict[str, Any]) -> AuditFilters:
             raise Unprocessable(f"{key}: a date as YYYY-MM-DD, not '{value}'.") from exc
 
     study = text("study", 18)
-    if study and not study.isdigit():
+    if study and not (study.isascii() and study.isdigit()):
         raise Unprocessable(f"study: a study's number, not '{study}'.")
     filters = AuditFilters(user=text("user", 254), action=text("action", 40), study_id=int(study) if study else None,
                            target=text("target", 200), date_from=day("date_from"), date_to=day("date_to"))

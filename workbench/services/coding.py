@@ -75,7 +75,8 @@ def replace_coding(session: Session, *, interview: Interview, units: list[Unit],
     segment_ids = set(session.exec(select(TranscriptSegment.id).where(TranscriptSegment.interview_id == interview.id)))
     stored: dict[str, CodedUnit] = {}
     for position, unit in enumerate(units):
-        source = int(unit.source_id) if unit.source_id and unit.source_id.isdigit() else None
+        source = int(unit.source_id) if unit.source_id and unit.source_id.isascii() \
+            and unit.source_id.isdigit() else None
         confidences = [c.confidence for c in unit.codes] or [1.0]
         row = CodedUnit(
             interview_id=interview.id, segment_id=source if source in segment_ids else None,

@@ -78,7 +78,7 @@ def find_interviews(session: Session, *, kind: str, query: str) -> list[Intervie
         raise BadRequest(f"Erase by one of: {', '.join(KINDS)} (not '{kind}').")
     query = (query or "").strip()
     if kind == "interview":
-        if not query.lstrip("#").isdigit():
+        if not (query.lstrip("#").isascii() and query.lstrip("#").isdigit()):
             raise BadRequest(f"An interview is named by its number, e.g. 12 (not '{query}').")
         interview = session.get(Interview, int(query.lstrip("#"))) if len(query) < 19 else None
         if interview is None:

@@ -367,7 +367,7 @@ def interview_counts(session: Session, *, interview_id: int) -> dict[str, int]:
 
 
 def _cursor_id(cursor: str) -> int:
-    if not cursor.isdigit() or int(cursor) >= 2**63:
+    if not (cursor.isascii() and cursor.isdigit()) or int(cursor) >= 2**63:
         raise Unprocessable("The cursor is not one this API gave; use the `next` value of the previous page, "
                             "or leave it out for the first page.")
     return int(cursor)

@@ -291,6 +291,11 @@ def approved_stories(session: Session, *, study_id: int, redaction: Redactor | N
     return [redact_story(session, Story.from_dict(r.data), redaction) for r in records]
 
 
+def _number(value: object) -> bool:
+    """Whether a story's id is a row number ('²' is a digit to str.isdigit, not to int)."""
+    return str(value).isascii() and str(value).isdigit()
+
+
 def redact_story(session: Session, story: Story, redaction: Redactor | None) -> Story:
     """A stored story (an analyst's prose, or a draft built from the originals) as a viewer who must
     not see personal data reads it; unchanged when `redaction` is None or inactive.
@@ -302,10 +307,10 @@ def redact_story(session: Session, story: Story, redaction: Redactor | None) -> 
     """
     if redaction is None or not redaction.active:
         return story
-    ids = [int(i) for i in story.interview_ids if str(i).isdigit()]
+    ids = [int(i) for i in story.interview_ids if _number(i)]
     own = ids[0] if len(ids) == 1 else None
-    wanted = {int(q.unit_id) for q in story.quotes if str(q.unit_id).isdigit()}
-    wanted |= {int(r.unit_id) for r in story.reasons if str(r.unit_id).isdigit()}
+    wanted = {int(q.unit_id) for q in story.quotes if _number(q.unit_id)}
+    wanted |= {int(r.unit_id) for r in story.reasons if _number(r.unit_id)}
     units = {str(u.id): u for u in session.exec(select(CodedUnit).where(CodedUnit.id.in_(wanted or [0])))
              if not ids or u.interview_id in ids}
 
