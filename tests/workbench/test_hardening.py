@@ -125,6 +125,37 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(client, session):
     assert session.exec(select(LoginFailure).where(LoginFailure.email == user.email)).first() is None
 
 
+def test_guesses_sent_in_parallel_get_no_more_verifications_than_the_limit(session, settings):
+    """Each attempt counts before its password is checked: parallel guesses cannot all slip past the check."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session
+
+    from workbench.db import get_engine
+    from workbench.services.users import TooManyAttempts
+
+    user = make_user(session, "analyst")
+    guesses = 3 * user_service.MAX_FAILURES_PER_ACCOUNT
+    start = threading.Barrier(guesses)
+
+    def guess(number: int) -> str:
+        with Session(get_engine(settings), expire_on_commit=False) as own:
+            start.wait()
+            try:
+                user_service.authenticate(own, email=user.email, password=f"guess {number}", address=f"10.0.0.{number}")
+            except TooManyAttempts:
+                return "throttled"
+            return "verified"
+
+    with ThreadPoolExecutor(max_workers=guesses) as pool:
+        outcomes = list(pool.map(guess, range(guesses)))
+    assert 1 <= outcomes.count("verified") <= user_service.MAX_FAILURES_PER_ACCOUNT, outcomes
+    with pytest.raises(TooManyAttempts):  # and the right password waits for the window too
+        user_service.authenticate(session, email=user.email, password=PASSWORD, address="10.0.1.1")
+    assert session.exec(select(LoginFailure).where(LoginFailure.email == user.email)).all()
+
+
 def test_a_successful_sign_in_clears_the_accounts_failures(client, session):
     user = make_user(session, "analyst")
     for _ in range(user_service.MAX_FAILURES_PER_ACCOUNT - 1):
@@ -435,7 +466,7 @@ def test_the_report_stylesheet_is_allowed_by_its_hash(client, session):
     sign_in(client, make_user(session, "manager").email)
     page = client.get(f"/studies/{study.id}/report")
     assert page.status_code == 200
-    styles = re.findall(r"<style>(.*?)</style>", page.text, re.S)
+    styles = re.findall(r"<style>(.*?)</style>", page.text, re.DOTALL)
     assert styles, "the report carries its stylesheet"
     for css in styles:
         assert "&#34;" not in css and "&quot;" not in css  # not HTML-escaped: quotes in CSS must stay quotes

@@ -351,7 +351,7 @@ def test_discovered_themes_and_the_codes_made_of_them_are_redacted_for_managers(
     from workbench.models import Code, ThemeProposal
     from workbench.services import proposals as proposal_service
 
-    study, interview = coded
+    study, _interview = coded
     analyst = make_user(session, "analyst")
     waiting = ThemeProposal(study_id=study.id, label="Bianchi invoices", keyphrases=["laura bianchi", PHONE],
                             examples=[f"Call {COLLEAGUE}"], unit_ids=[])
@@ -392,7 +392,7 @@ def test_discovered_themes_and_the_codes_made_of_them_are_redacted_for_managers(
                                               ("manager", 403)])
 def test_only_analysts_and_admins_correct_redaction(app, session, coded, role, status):
     """Interviewers see the originals, but deciding what managers read is the analysts' (and admins')."""
-    study, interview = coded
+    _study, interview = coded
     browser = signed_in(app, session, role)
     line = line_saying(session, interview.id, COLLEAGUE)
     if role == "interviewer":

@@ -103,8 +103,12 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%H:%M UTC")
 
 
-def check_throttle(session: Session, *, email: str, address: str, now: datetime | None = None) -> None:
-    """Raise TooManyAttempts while the account or the address has too many recent failures."""
+def check_throttle(session: Session, *, email: str, address: str, now: datetime | None = None,
+                   recorded: bool = False) -> None:
+    """Raise TooManyAttempts while the account or the address has too many recent failures.
+
+    `recorded`: the attempt being checked is already counted among them (one more is allowed).
+    """
     now = now or utcnow()
     since = now - THROTTLE_WINDOW
     for column, value, limit, what in ((LoginFailure.email, email, MAX_FAILURES_PER_ACCOUNT, "this account"),
@@ -113,7 +117,7 @@ def check_throttle(session: Session, *, email: str, address: str, now: datetime 
             continue
         count, oldest = session.exec(
             select(func.count(), func.min(LoginFailure.at)).where(column == value, LoginFailure.at > since)).one()
-        if count >= limit:
+        if count >= limit + recorded:
             retry_at = _aware(oldest) + THROTTLE_WINDOW
             minutes = max(1, round((retry_at - now).total_seconds() / 60))
             raise TooManyAttempts(
@@ -121,11 +125,18 @@ def check_throttle(session: Session, *, email: str, address: str, now: datetime 
                 f"(after {_local(retry_at)}), or ask an admin to check the account.", retry_at=retry_at)
 
 
-def _record_failure(session: Session, *, email: str, address: str, reason: str, now: datetime) -> None:
-    # Rows older than the window count for nothing: pruned here, where failures are written.
+def _record_attempt(session: Session, *, email: str, address: str, now: datetime) -> LoginFailure:
+    """Count a sign-in attempt as a failure before its password is checked, committed at once: guesses sent
+    in parallel all count, so no more than the limit are ever verified. A success removes it again."""
+    # Rows older than the window count for nothing: pruned here, where attempts are written.
     session.exec(delete(LoginFailure).where(LoginFailure.at < now - THROTTLE_WINDOW))
-    session.add(LoginFailure(email=email[:254], address=address[:64], at=now))
+    attempt = LoginFailure(email=email[:254], address=address[:64], at=now)
+    session.add(attempt)
     session.commit()
+    return attempt
+
+
+def _record_failure(session: Session, *, email: str, address: str, reason: str) -> None:
     audit.record(session, user=None, action="login.failed", target=f"email:{email[:150]}",
                  detail={"email": email[:254], "reason": reason}, address=address)
 
@@ -140,6 +151,9 @@ def authenticate(session: Session, *, email: str, password: str, address: str = 
     email = email.strip().lower()
     now = utcnow()
     check_throttle(session, email=email, address=address, now=now)
+    attempt = _record_attempt(session, email=email, address=address, now=now)
+    # Counted after committing: of attempts racing past the first check, the last to commit sees them all.
+    check_throttle(session, email=email, address=address, now=now, recorded=True)
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
         waste_a_verification(password)
@@ -149,12 +163,12 @@ def authenticate(session: Session, *, email: str, password: str, address: str = 
         reason = "wrong password" if not ok else ("disabled" if not user.active else "")
         ok = ok and user.active
     if not ok:
-        _record_failure(session, email=email, address=address, reason=reason, now=now)
+        _record_failure(session, email=email, address=address, reason=reason)
         return None
     if production and user.is_demo:
         raise Forbidden(f"{user.email} is a demo account, and demo accounts cannot sign in on this production "
                         "workbench. Ask an admin for an account of your own.", title="Demo account")
-    session.exec(delete(LoginFailure).where(LoginFailure.email == email))
+    session.exec(delete(LoginFailure).where((LoginFailure.email == email) | (LoginFailure.id == attempt.id)))
     session.commit()
     return user
 
