@@ -27,12 +27,13 @@ def test_views_downloads_exports_and_deletes_are_recorded(client, session, setti
                                  answers=["Invoices are often wrong.", "Support is quick."], seed=3)
     target = f"interview:{interview_id}"
     for path in (f"/interviews/{interview_id}", f"/api/interviews/{interview_id}/transcript",
-                 f"/api/interviews/{interview_id}/coding"):
+                 f"/api/interviews/{interview_id}/coding", f"/interviews/{interview_id}/transcript"):
         assert client.get(path, headers=headers).status_code == 200
     views = _events(session, "transcript.view")
     assert [(e.target, e.detail.get("via"), e.user_id, e.study_id) for e in views] == [
         (target, "web", analyst.id, study.id), (target, "api", analyst.id, study.id),
-        (target, "api", analyst.id, study.id)]
+        (target, "api", analyst.id, study.id), (target, "web", analyst.id, study.id)]
+    assert views[-1].detail["part"] == "transcript panel"  # the htmx panel, loaded once a transcription ends
     assert views[0].address  # the client's address
     for path in (f"/studies/{study.id}/report", f"/api/studies/{study.id}/report"):
         assert client.get(path, headers=headers).status_code == 200

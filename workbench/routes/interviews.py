@@ -90,8 +90,11 @@ def read_interview(request: Request, interview_id: int, session: SessionDep, set
 @router.get("/interviews/{interview_id}/transcript")
 def read_transcript_fragment(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
                              user: Annotated[User, require(Permission.view_interviews)]):
-    """The transcript panel alone (htmx reloads it when the job finishes)."""
-    return render(request, "interviews/_transcript.html", _interview_context(session, settings, interview_id, user))
+    """The transcript panel alone: htmx loads it once, when the transcription finishes (an event, not a poll)."""
+    context = _interview_context(session, settings, interview_id, user)
+    audit.record_request(request, session, user=user, action="transcript.view", study_id=context["study"].id,
+                         target=f"interview:{interview_id}", detail={"via": "web", "part": "transcript panel"})
+    return render(request, "interviews/_transcript.html", context)
 
 
 @router.get("/interviews/{interview_id}/audio")
