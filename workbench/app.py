@@ -33,6 +33,7 @@ from workbench.routes import (
     studies,
 )
 from workbench.security import SecurityHeadersMiddleware
+from workbench.services import audit
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
 from workbench.web import ROOT, render
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         yield
         if consumer is not None:
             consumer.stop(graceful=False)
+        audit.flush()  # the events still waiting for the background writer
 
     app = FastAPI(
         title="Perché",

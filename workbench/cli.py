@@ -75,7 +75,12 @@ def worker() -> None:
     consumer = jobs.start_consumer(settings, embedded=False)
     console.print(f"Perché worker started with {settings.workers} thread(s); queue: "
                   f"{settings.queue_url or settings.data_dir / 'queue.db'}")
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        from workbench.services import audit
+
+        audit.flush()  # what the jobs logged (retention runs, erasures' retrains) and the writer has not written
 
 
 @user_app.command("create")

@@ -2,8 +2,11 @@
 
 `record` never makes a page wait on the database: it appends the event to an in-process buffer,
 and a background thread writes the buffer in one transaction every half second (at once when 200
-are waiting). `flush()` writes what is waiting now (tests, the CLI, shutdown; also at interpreter
-exit). The table is append-only: nothing in Perché updates or deletes its rows.
+are waiting). `flush()` writes what is waiting now (tests, the CLI, the app's and `perche worker`'s
+shutdown; also at interpreter exit). One flush writes at a time (a write lock), so a flush at exit
+waits for the background thread's write in progress, then writes what is left. A batch whose write
+fails is queued again once, then logged as lost. The table is append-only: nothing in Perché updates
+or deletes its rows.
 
 Actions are dotted names, `<object>.<verb>`: transcript.view, report.view, audio.download, export,
 user.create, user.role, user.deactivate, token.create, token.revoke, session.revoke, interview.delete,
@@ -32,8 +35,9 @@ log = logging.getLogger("perche.audit")
 _BATCH = 200
 _INTERVAL = 0.5
 
-_lock = threading.Lock()
-_pending: list[tuple[Engine, dict[str, Any]]] = []
+_lock = threading.Lock()  # guards _pending
+_write_lock = threading.Lock()  # held for a whole flush: one writer at a time, none cut off at exit
+_pending: list[tuple[Engine, dict[str, Any], int]] = []  # (engine, event, failed writes so far)
 _wake = threading.Event()
 _writer: threading.Thread | None = None
 _synchronous = False
@@ -54,7 +58,7 @@ def record(session: Session, *, user: User | None, action: str, study_id: int | 
     bind = session.get_bind()
     engine = getattr(bind, "engine", bind)  # a session bound to a connection: its engine
     with _lock:
-        _pending.append((engine, event))
+        _pending.append((engine, event, 0))
         waiting = len(_pending)
         if not _synchronous:
             _start_writer()
@@ -72,22 +76,28 @@ def record_request(request, session: Session, *, user: User | None, action: str,
 
 
 def flush() -> None:
-    """Write every waiting event now."""
-    with _lock:
-        batch = list(_pending)
-        _pending.clear()
-    if not batch:
-        return
-    by_engine: dict[Engine, list[dict[str, Any]]] = {}
-    for engine, event in batch:
-        by_engine.setdefault(engine, []).append(event)
-    for engine, events in by_engine.items():
-        try:
-            with Session(engine) as session:
-                session.add_all([AuditEvent(**event) for event in events])
-                session.commit()
-        except Exception:  # a lost audit write is logged loudly, never a failed page
-            log.exception("%d audit event(s) could not be written", len(events))
+    """Write every waiting event now (after any write in progress); a batch that fails is queued again once."""
+    with _write_lock:
+        with _lock:
+            batch = list(_pending)
+            _pending.clear()
+        if not batch:
+            return
+        by_engine: dict[Engine, list[tuple[dict[str, Any], int]]] = {}
+        for engine, event, failures in batch:
+            by_engine.setdefault(engine, []).append((event, failures))
+        for engine, events in by_engine.items():
+            try:
+                with Session(engine) as session:
+                    session.add_all([AuditEvent(**event) for event, _failures in events])
+                    session.commit()
+            except Exception:  # a lost audit write is logged loudly, never a failed page
+                again = [(engine, event, failures + 1) for event, failures in events if failures == 0]
+                with _lock:
+                    _pending[:0] = again
+                lost = len(events) - len(again)
+                log.exception("%d audit event(s) could not be written: %d queued again, %d lost",
+                              len(events), len(again), lost)
 
 
 def _start_writer() -> None:
