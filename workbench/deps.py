@@ -36,7 +36,8 @@ def get_current_user(request: Request, session: SessionDep) -> User:
     expired token)."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
-        user = user_service.user_for_token(session, authorization[7:].strip())
+        user = user_service.user_for_token(session, authorization[7:].strip(),
+                                           production=request.app.state.settings.env == "production")
         if user is None:
             raise LoginRequired("The API token is not valid. Create one with `perche token create EMAIL`.")
         request.state.user = user

@@ -330,6 +330,8 @@ def test_demo_users_are_refused_at_sign_in_in_production(settings, session):
         session.commit()
         response = _login(client, "admin@perche.demo", "perche-admin")
         assert response.status_code == 403 and "demo account" in response.text
+        api = client.get("/api/studies", headers=bearer(session, demo))  # nor with an API token
+        assert api.status_code == 403 and "demo account" in api.json()["detail"]
         make_user(session, "analyst")
         assert _login(client, "analyst@example.com").status_code == 303
 

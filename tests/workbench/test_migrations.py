@@ -48,3 +48,45 @@ def test_an_older_sqlite_database_with_rows_upgrades(tmp_path):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
+
+
+def test_tokens_and_demo_users_from_before_0009_get_an_expiry_and_their_flag(settings):
+    """Tokens issued before 0009 expire 90 days after their creation; an older `perche demo`'s users are flagged."""
+    from datetime import UTC, datetime, timedelta
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from workbench.db import alembic_config, upgrade_database
+
+    engine = get_engine(settings)
+    config = alembic_config(settings)
+    with engine.begin() as connection:  # the test database is at head: back to 0009, then rows as they were
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+    with engine.begin() as connection:
+        for number, email in enumerate(("admin@perche.demo", "Analyst@Perche.Demo", "real@example.com"), start=1):
+            connection.execute(text(
+                "INSERT INTO \"user\" (id, email, name, role, password_hash, active, created_at, session_version, "
+                "is_demo) VALUES (:id, :email, 'U', 'analyst', 'x', true, :at, 0, false)"),
+                {"id": number, "email": email, "at": datetime(2026, 1, 1, tzinfo=UTC)})
+        for number, expires in ((1, None), (2, datetime(2027, 6, 1, tzinfo=UTC))):
+            connection.execute(text(
+                "INSERT INTO apitoken (id, user_id, token_hash, name, created_at, expires_at) "
+                "VALUES (:id, 3, :hash, '', :created, :expires)"),
+                {"id": number, "hash": f"h{number}", "created": datetime(2026, 1, 10, 12, tzinfo=UTC),
+                 "expires": expires})
+    upgrade_database(settings)
+    from sqlmodel import Session, select
+
+    from workbench.models import ApiToken, User
+
+    with Session(engine) as session:
+        expiries = {t.id: t.expires_at.replace(tzinfo=t.expires_at.tzinfo or UTC)
+                    for t in session.exec(select(ApiToken))}
+        assert expiries == {1: datetime(2026, 1, 10, 12, tzinfo=UTC) + timedelta(days=90),
+                            2: datetime(2027, 6, 1, tzinfo=UTC)}
+        flags = {u.email: u.is_demo for u in session.exec(select(User))}
+        assert flags == {"admin@perche.demo": True, "Analyst@Perche.Demo": True, "real@example.com": False}
+        diff = compare_metadata(MigrationContext.configure(session.connection()), SQLModel.metadata)
+    assert diff == []

@@ -299,8 +299,9 @@ def revoke_token(session: Session, *, token_id: int, acting_user: User | None, a
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user behind a token; None for an unknown token, LoginRequired for a revoked or expired one."""
+def user_for_token(session: Session, token: str, *, production: bool = False) -> User | None:
+    """The active user behind a token; None for an unknown token, LoginRequired for a revoked or expired one,
+    Forbidden for a demo user's token in production (like their sign-in)."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
     if row is None:
         return None
@@ -315,6 +316,10 @@ def user_for_token(session: Session, token: str) -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
+    if production and user.is_demo:
+        raise Forbidden(f"This API token belongs to {user.email}, a demo account, and demo accounts cannot use this "
+                        "production workbench. Ask an admin for an account and a token of your own.",
+                        title="Demo account")
     if row.last_used_at is None or now - _aware(row.last_used_at) >= LAST_USED_RESOLUTION:
         row.last_used_at = now
         session.add(row)
