@@ -265,10 +265,15 @@
 // in the line (data-at); the one form is moved under the line and sent as a plain POST.
 (function () {
   function form() { return document.getElementById("redact-form"); }
+  // The server counts characters as Python does, in code points; a selection's offset in a text node is in
+  // UTF-16 code units, two for an emoji or any character beyond the BMP. Array.from splits a string into code
+  // points, so "👍 Marco" selected from "M" is 2 here (as in Python), not 3: the mark lands on Marco.
   function offset(node, index) {
     var element = node.nodeType === 3 ? node.parentElement : node;
     var piece = element && element.closest("[data-at]");
-    return piece ? parseInt(piece.dataset.at, 10) + (node.nodeType === 3 ? index : 0) : null;
+    if (!piece) return null;
+    var before = node.nodeType === 3 ? Array.from(node.data.slice(0, index)).length : 0;
+    return parseInt(piece.dataset.at, 10) + before;
   }
   function open(line, start, end, action, entity, words) {
     var f = form();
