@@ -64,7 +64,7 @@ def erase(respondent: Annotated[str, typer.Option(help="Everything about this re
             summary = erasure_service.erase_interviews(session, settings, interviews=[m.interview for m in matches])
             audit.record(session, user=None, action="erase",
                          study_id=summary.study_ids[0] if len(summary.study_ids) == 1 else None,
-                         target=f"{kind}:" + ",".join(str(i) for i in summary.interview_ids)[:180],
+                         target="interview:" + ",".join(str(i) for i in summary.interview_ids)[:180],
                          detail=summary.audit_detail(by=kind, via="cli"))
             audit.flush()
     except PercheError as exc:

@@ -116,3 +116,22 @@ def test_the_api_reads_the_log_with_the_same_filters(client, session):
     assert bad.status_code == 422 and bad.json()["status"] == 422
     manager = make_user(session, "manager")
     assert client.get("/api/audit", headers=bearer(session, manager)).status_code == 403
+
+
+def test_the_page_shows_labels_and_readable_details_and_a_target_finds_every_event(client, session):
+    admin = make_user(session, "admin")
+    headers = bearer(session, admin)
+    audit.record(session, user=None, action="transcript.view", target="interview:5", detail={"via": "web"})
+    audit.record(session, user=None, action="erase", target="interview:4,5,15",
+                 detail={"interviews": [4, 5, 15], "counts": {"segments": 3}, "by": "respondent"})
+    audit.record(session, user=None, action="redaction.setting", target="study:1", detail={"redact_personal_data": True})
+    audit.record(session, user=None, action="export", target="interview:15", detail={})
+    audit.flush()
+    page = client.get("/admin/audit", headers=headers).text
+    assert "Viewed a transcript" in page and "Erased personal data" in page
+    assert "interviews: 4, 5, 15" in page and "counts segments: 3" in page and "redact personal data: yes" in page
+    assert "[4, 5, 15]" not in page and "{" not in page.split("<table")[1].split("</table>")[0]
+    found = client.get("/api/audit", headers=headers, params={"target": "interview:5"}).json()["events"]
+    assert [e["action"] for e in found] == ["erase", "transcript.view"]
+    assert [e["action"] for e in client.get("/api/audit", headers=headers,
+                                            params={"target": "interview:1"}).json()["events"]] == []

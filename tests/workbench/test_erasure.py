@@ -174,6 +174,7 @@ def test_erasing_a_respondent_leaves_no_trace(client, session, settings, people)
     # the audit entry names interviews and counts, never the name searched for
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "erase")).one()
     assert event.detail["interviews"] == [secret] and event.detail["counts"]["segments"] == len(SECRET) + 1
+    assert event.target == f"interview:{secret}"  # the one format, so filtering on it finds every event
     assert event.user_id == admin.id and "zanzibar" not in str(event.detail).lower() + event.target.lower()
 
 

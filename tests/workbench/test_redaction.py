@@ -261,6 +261,7 @@ def test_an_analyst_marks_a_missed_item_and_it_is_logged(app, client, session, c
     assert ("invoices", "PERSON", "analyst", "redacted") in spans_of(session, interview.id)
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "redaction.mark")).one()
     assert event.user_id == analyst.id and event.study_id == study.id and event.detail["action"] == "redact"
+    assert event.target == f"interview:{interview.id}" and event.detail["segment"] == line.id
     assert "invoices" not in str(event.detail)  # the log holds no personal data itself
     manager = signed_in(app, session, "manager")
     answers = manager.get(f"/studies/{study.id}/questions").text

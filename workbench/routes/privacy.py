@@ -23,6 +23,43 @@ router = APIRouter(tags=["audit"])
 Admin = Annotated[User, require(Permission.audit)]
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL: a larger one is a 422, not a 404
 
+ACTION_LABELS = {
+    "transcript.view": "Viewed a transcript", "report.view": "Viewed a report", "audio.download": "Played a recording",
+    "export": "Exported", "user.create": "Created an account", "user.role": "Changed a role",
+    "user.deactivate": "Deactivated an account", "user.activate": "Reactivated an account",
+    "user.password": "Set a password", "user.unlock": "Unlocked an account", "token.create": "Created an API token",
+    "token.revoke": "Revoked an API token", "session.revoke": "Signed an account out everywhere",
+    "interview.delete": "Deleted an interview", "erase": "Erased personal data", "retention": "Applied the retention rule",
+    "redaction.mark": "Marked personal data", "redaction.setting": "Changed the redaction setting",
+    "login.failed": "Failed sign-in"}
+
+
+def action_label(action: str) -> str:
+    """A human label for an action name; an unknown name is shown as it is."""
+    return ACTION_LABELS.get(action, action)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_text(v) for v in value) if value else "none"
+    return str(value)
+
+
+def detail_lines(detail: dict[str, Any] | None, prefix: str = "") -> list[str]:
+    """An event's detail as "key: value" lines: lists joined, booleans yes/no, nested dicts flattened (a.b: 1)."""
+    lines: list[str] = []
+    for key, value in (detail or {}).items():
+        name = f"{prefix}{str(key).replace('_', ' ')}"
+        if isinstance(value, dict):
+            lines.extend(detail_lines(value, prefix=f"{name} ") if value else [f"{name}: none"])
+        else:
+            lines.append(f"{name}: {_value_text(value)}")
+    return lines
+
 
 # --- the audit log -----------------------------------------------------------------------------------------
 
@@ -37,7 +74,8 @@ def read_audit(request: Request, session: SessionDep, user: Admin):
     events, older = audit.events(session, filters=filters, before=cursor)
     return render(request, "admin/audit.html", {
         "events": events, "older": older, "filters": filters, "query": filters.query_string(),
-        "paged": cursor is not None, "actions": audit.actions(session)})
+        "paged": cursor is not None, "actions": audit.actions(session),
+        "action_label": action_label, "detail_lines": detail_lines})
 
 
 @router.get("/admin/audit.csv", include_in_schema=False)
@@ -132,7 +170,7 @@ def erase(request: Request, session: SessionDep, settings: SettingsDep, user: Ad
     summary = erasure_service.erase_interviews(session, settings, interviews=interviews)
     audit.record_request(request, session, user=user, action="erase",
                          study_id=summary.study_ids[0] if len(summary.study_ids) == 1 else None,
-                         target=f"{kind}:" + ",".join(str(i) for i in summary.interview_ids)[:180],
+                         target="interview:" + ",".join(str(i) for i in summary.interview_ids)[:180],
                          detail=summary.audit_detail(by=kind))
     return render(request, "admin/erase.html", {"kind": kind, "q": "", "matches": None, "summary": summary,
                                                 "kinds": erasure_service.KINDS})

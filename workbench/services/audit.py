@@ -176,7 +176,13 @@ def _filtered(query, filters: AuditFilters):
     if filters.study_id is not None:
         query = query.where(AuditEvent.study_id == filters.study_id)
     if filters.target:
-        query = query.where(AuditEvent.target == filters.target)
+        matches = AuditEvent.target == filters.target
+        kind, _, number = filters.target.partition(":")
+        if kind.isascii() and kind.isalpha() and number.isascii() and number.isdigit():
+            # one event may name several: an erasure's target is interview:5,6,9
+            matches |= (AuditEvent.target.startswith(f"{kind}:{number},") | AuditEvent.target.endswith(f",{number}")
+                        | AuditEvent.target.contains(f",{number},")) & AuditEvent.target.startswith(f"{kind}:")
+        query = query.where(matches)
     if filters.date_from:
         query = query.where(AuditEvent.at >= datetime.combine(filters.date_from, time(), UTC))
     if filters.date_to:

@@ -554,8 +554,8 @@ def mark(session: Session, *, user: User, segment: TranscriptSegment, start_char
     session.commit()
     interview = session.get(Interview, segment.interview_id)
     audit.record(session, user=user, action="redaction.mark", study_id=interview.study_id if interview else None,
-                 target=f"interview {segment.interview_id} segment {segment.id}",
-                 detail={"action": action, "entities": sorted({s.entity for s in touched}),
+                 target=f"interview:{segment.interview_id}",
+                 detail={"segment": segment.id, "action": action, "entities": sorted({s.entity for s in touched}),
                          "start": start_char, "end": end_char, "spans": [s.id for s in touched]},
                  address=address)
     return result
@@ -568,7 +568,7 @@ def set_setting(session: Session, *, study: Study, user: User, enabled: bool, ad
         session.add(study)
         session.commit()
         session.refresh(study)
-        audit.record(session, user=user, action="redaction.setting", study_id=study.id, target=f"study {study.id}",
+        audit.record(session, user=user, action="redaction.setting", study_id=study.id, target=f"study:{study.id}",
                      detail={"redact_personal_data": enabled}, address=address)
     return study
 
