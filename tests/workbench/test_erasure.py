@@ -156,6 +156,8 @@ def test_erasing_a_respondent_leaves_no_trace(client, session, settings, people)
                                                               "ids": str(secret), "confirm": "zanzibarotti"})
     assert done.status_code == 200, done.text
     assert "Erased 1 interview" in done.text
+    assert "1 recording (2 files deleted)" in done.text and "1 story, " in done.text and "1 rating, " in done.text
+    assert "0 code descriptions" in done.text and "(s)" not in done.text and "stor(ies)" not in done.text
 
     session.expire_all()
     assert traces_in_database(session, WORD) == []
@@ -260,7 +262,9 @@ def test_erasing_is_refused_while_a_job_runs(client, session, settings, people):
 def test_the_web_form_needs_the_name_typed_and_the_list_shown(client, session, settings, people):
     form = {"kind": "respondent", "q": WORD, "ids": str(people["secret"]), "confirm": "yes"}
     response = client.post("/admin/erase", headers=people["headers"], data=form)
-    assert response.status_code == 400 and "ERASE" in response.text
+    assert response.status_code == 400 and "Not confirmed" in response.text and "Nothing was erased" in response.text
+    assert f'href="/interviews/{people["secret"]}"' in response.text  # the page again, with the list and the form
+    assert 'name="confirm"' in response.text and "an account" in response.text and "a account" not in response.text
     response = client.post("/admin/erase", headers=people["headers"], data={**form, "confirm": "ERASE", "ids": ""})
     assert response.status_code == 400 and "changed since the list was shown" in response.text
     session.expire_all()

@@ -165,8 +165,13 @@ def erase(request: Request, session: SessionDep, settings: SettingsDep, user: Ad
         raise BadRequest("The interviews this request matches changed since the list was shown. Search again and "
                          "check the list before erasing.", link=("/admin/erase", "Search again"))
     if not erasure_service.confirms(kind, q, confirm):
-        raise BadRequest(f"To confirm, type the {kind if kind != 'interview' else 'interview number'} exactly as "
-                         "searched, or ERASE.", title="Not confirmed")
+        # the same page, the list still shown, the message beside the confirmation box
+        wanted = "interview number" if kind == "interview" else kind
+        return render(request, "admin/erase.html", {
+            "kind": kind, "q": q, "matches": erasure_service.describe(session, interviews),
+            "kinds": erasure_service.KINDS,
+            "confirm_error": f"Not confirmed: type the {wanted} exactly as searched (“{q}”), or ERASE. "
+                             "Nothing was erased."}, status_code=400)
     summary = erasure_service.erase_interviews(session, settings, interviews=interviews)
     audit.record_request(request, session, user=user, action="erase",
                          study_id=summary.study_ids[0] if len(summary.study_ids) == 1 else None,

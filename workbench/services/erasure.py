@@ -151,20 +151,27 @@ class ErasureSummary:
                f"({', '.join('#' + str(i) for i in self.interview_ids)})." if self.interview_ids
                else "Nothing to erase."]
         if self.interview_ids:
-            out.append(f"{c['recordings']} recording(s) ({self.files_removed} file(s) deleted), "
-                       f"{c['segments']} transcript line(s), {c['units']} unit(s), {c['codes']} code(s) on them, "
-                       f"{c['ratings']} rating(s), {c['pii_spans']} personal-data span(s), "
-                       f"{c['coding_events']} logged decision(s), {c['stories']} stor(ies), "
-                       f"{c['jobs']} job(s).")
+            out.append(f"{plural(c['recordings'], 'recording')} ({plural(self.files_removed, 'file')} deleted), "
+                       f"{plural(c['segments'], 'transcript line')}, {plural(c['units'], 'unit')}, "
+                       f"{plural(c['codes'], 'code')} on them, {plural(c['ratings'], 'rating')}, "
+                       f"{plural(c['pii_spans'], 'personal-data span')}, "
+                       f"{plural(c['coding_events'], 'logged decision')}, {plural(c['stories'], 'story', 'stories')}, "
+                       f"{plural(c['jobs'], 'job')}.")
         if c["proposals"] or c["examples"] or c["descriptions"]:
-            out.append(f"{c['proposals']} theme proposal(s) cleaned or removed, "
-                       f"{c['examples']} codebook example(s) and {c['descriptions']} code description(s) "
+            out.append(f"{plural(c['proposals'], 'theme proposal')} cleaned or removed, "
+                       f"{plural(c['examples'], 'codebook example')} and "
+                       f"{plural(c['descriptions'], 'code description')} "
                        "taken from the erased answers removed or cleaned.")
         for study_id in self.stale_classifiers:
             queued = "a retrain is queued" if self.retrain_job_ids else \
                 "it is retrained once the analysts have enough decisions again"
             out.append(f"Study #{study_id}'s classifier was trained on them: it is no longer used; {queued}.")
         return out
+
+
+def plural(count: int, singular: str, plural_form: str = "") -> str:
+    """'1 recording', '0 recordings', '2 stories': the count with the noun in the right number (English)."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"
 
 
 def refuse_while_running(session: Session, interviews: list[Interview]) -> None:
