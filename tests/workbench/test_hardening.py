@@ -66,9 +66,13 @@ def test_an_admin_signs_another_user_out_everywhere(app, session):
         sign_in(admin_client, admin.email)
         page = admin_client.get("/admin/users")
         assert f"/admin/users/{analyst.id}/sessions/revoke" in page.text
+        assert "Sign out of every device" in page.text and "API tokens are" in page.text.replace("\n      ", " ")
         admin_client.post(f"/admin/users/{analyst.id}/sessions/revoke", follow_redirects=False)
         assert analyst_client.get("/studies", follow_redirects=False).status_code == 303
         assert admin_client.get("/studies", follow_redirects=False).status_code == 200
+        notice = f"{analyst.email} is signed out on every device"
+        assert notice in admin_client.get("/admin/users").text  # the confirmation, once
+        assert notice not in admin_client.get("/admin/users").text
 
 
 @pytest.mark.parametrize("change", ["role", "deactivate", "password"])
@@ -266,7 +270,31 @@ def test_the_admin_page_lists_tokens_and_revokes_one(client, session):
     assert client.post(f"/admin/tokens/{token.id}/revoke", follow_redirects=False).status_code == 303
     session.expire_all()
     assert session.get(ApiToken, token.id).revoked_at is not None
-    assert ">revoked<" in client.get("/admin/users").text
+    page = client.get("/admin/users").text
+    assert ">revoked<" in page and f"API token #{token.id} (CRM sync) is revoked" in page
+    assert "is revoked" not in client.get("/admin/users").text
+
+
+def test_an_admin_sees_a_locked_account_and_unlocks_it(app, client, session):
+    from fastapi.testclient import TestClient
+
+    admin = make_user(session, "admin")
+    analyst = make_user(session, "analyst")
+    for _ in range(user_service.MAX_FAILURES_PER_ACCOUNT):
+        assert _login(client, analyst.email, "wrong password").status_code == 400
+    assert _login(client, analyst.email).status_code == 429
+    with TestClient(app) as admin_client:
+        sign_in(admin_client, admin.email)
+        page = admin_client.get("/admin/users").text
+        assert f"/admin/users/{analyst.id}/unlock" in page and f"/admin/users/{admin.id}/unlock" not in page
+        assert admin_client.post(f"/admin/users/{analyst.id}/unlock", follow_redirects=False).status_code == 303
+        page = admin_client.get("/admin/users").text
+        assert f"{analyst.email} is unlocked" in page and f"/admin/users/{analyst.id}/unlock" not in page
+    assert session.exec(select(LoginFailure).where(LoginFailure.email == analyst.email)).all() == []
+    assert _login(client, analyst.email).status_code == 303
+    [event] = _actions(session, "user.unlock")
+    assert event.user_id == admin.id and event.target == f"user:{analyst.id}"
+    assert event.detail["failures_cleared"] == user_service.MAX_FAILURES_PER_ACCOUNT
 
 
 def test_token_cli_creates_lists_and_revokes(settings, session, monkeypatch):

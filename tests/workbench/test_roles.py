@@ -69,6 +69,7 @@ EXPECTED = {
         ("POST", "/admin/erase/find"), ("POST", "/admin/erase"), ("GET", "/admin/retention"), ("POST", "/admin/retention"))},
     ("POST", "/admin/users/{user_id}/sessions/revoke"): "manage_users",
     ("POST", "/admin/tokens/{token_id}/revoke"): "manage_users",
+    ("POST", "/admin/users/{user_id}/unlock"): "manage_users",
     ("POST", "/logout/everywhere"): "signed-in",
     ("POST", "/api/studies"): "create_study",
     ("GET", "/api/studies"): "view_studies",

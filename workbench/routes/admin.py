@@ -20,8 +20,16 @@ router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 def _page(request: Request, session, error: str | None = None, status_code: int = 200):
     return render(request, "admin/users.html",
                   {"users": user_service.list_users(session), "roles": list(Role), "role_help": ROLE_HELP,
-                   "error": error, "tokens": user_service.list_tokens(session), "token_state": user_service.token_state},
+                   "error": error, "tokens": user_service.list_tokens(session), "token_state": user_service.token_state,
+                   "locked": user_service.locked_emails(session), "notice": request.session.pop("notice", None),
+                   "lock_minutes": int(user_service.THROTTLE_WINDOW.total_seconds() // 60)},
                   status_code=status_code)
+
+
+def _done(request: Request, notice: str, anchor: str = "") -> RedirectResponse:
+    """Back to the users page, which shows `notice` once."""
+    request.session["notice"] = notice
+    return RedirectResponse("/admin/users" + anchor, status_code=303)
 
 
 @router.get("/users")
@@ -69,7 +77,20 @@ def revoke_sessions(request: Request, user_id: int, session: SessionDep,
     if target.id == user.id:
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
-    return RedirectResponse("/admin/users", status_code=303)
+    return _done(request, f"{target.email} is signed out on every device. Their API tokens still work: revoke them "
+                          "below if needed.")
+
+
+@router.post("/users/{user_id}/unlock")
+def unlock_user(request: Request, user_id: int, session: SessionDep,
+                user: Annotated[User, require(Permission.manage_users)]):
+    """Lift a sign-in lock: clear the account's failed sign-ins."""
+    try:
+        target = user_service.get_user(session, user_id)
+    except PercheError as exc:
+        return _page(request, session, error=exc.message, status_code=exc.status)
+    user_service.unlock(session, user=target, acting_user=user, address=client_address(request))
+    return _done(request, f"{target.email} is unlocked and can sign in again now.")
 
 
 @router.post("/tokens/{token_id}/revoke")
@@ -77,7 +98,9 @@ def revoke_token(request: Request, token_id: int, session: SessionDep,
                  user: Annotated[User, require(Permission.manage_users)]):
     """Revoke an API token."""
     try:
-        user_service.revoke_token(session, token_id=token_id, acting_user=user, address=client_address(request))
+        token = user_service.revoke_token(session, token_id=token_id, acting_user=user,
+                                          address=client_address(request))
     except PercheError as exc:
         return _page(request, session, error=exc.message, status_code=exc.status)
-    return RedirectResponse("/admin/users#tokens", status_code=303)
+    return _done(request, f"API token #{token.id}{' (' + token.name + ')' if token.name else ''} is revoked: it no "
+                          "longer works.", anchor="#tokens")

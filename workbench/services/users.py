@@ -173,6 +173,23 @@ def authenticate(session: Session, *, email: str, password: str, address: str = 
     return user
 
 
+def locked_emails(session: Session, *, now: datetime | None = None) -> set[str]:
+    """The e-mails locked now by sign-in throttling (too many recent failures for the account)."""
+    since = (now or utcnow()) - THROTTLE_WINDOW
+    rows = session.exec(select(LoginFailure.email).where(LoginFailure.at > since).group_by(LoginFailure.email)
+                        .having(func.count() >= MAX_FAILURES_PER_ACCOUNT)).all()
+    return set(rows)
+
+
+def unlock(session: Session, *, user: User, acting_user: User | None, address: str = "") -> int:
+    """Clear an account's failed sign-ins, so it can sign in again at once; logged. The number cleared."""
+    cleared = session.exec(delete(LoginFailure).where(LoginFailure.email == user.email)).rowcount
+    session.commit()
+    audit.record(session, user=acting_user, action="user.unlock", target=f"user:{user.id}",
+                 detail={"email": user.email, "failures_cleared": cleared}, address=address)
+    return cleared
+
+
 def session_is_current(user: User | None, version: object) -> bool:
     """Whether a session cookie carrying `version` still belongs to an active user."""
     return user is not None and user.active and version == user.session_version
