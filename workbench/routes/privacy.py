@@ -117,7 +117,7 @@ def read_audit_api(session: SessionDep, user: Admin,
                    action: Annotated[str, Query(max_length=40, pattern=r"^[^\x00]*$", description="An action (erase) or its object "
                                                                            "(token: token.create and token.revoke).")] = "",
                    study: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-                   target: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Exactly, e.g. interview:12.")] = "",
+                   target: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Exactly, e.g. interview:12; also finds an event naming several, like the erasure of interview:5,12.")] = "",
                    date_from: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
                    date_to: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
                    before: Annotated[int | None, Query(ge=0, le=MAX_ID, description="The cursor of a page.")] = None,

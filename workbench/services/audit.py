@@ -130,7 +130,7 @@ class AuditFilters:
     user: str = ""  # part of the user's e-mail, any case
     action: str = ""  # an action, or its object (`token` is token.create and token.revoke)
     study_id: int | None = None
-    target: str = ""  # exact, e.g. interview:12
+    target: str = ""  # exact, e.g. interview:12 (or one of a list: interview:5,12)
     date_from: date | None = None
     date_to: date | None = None
 
