@@ -175,6 +175,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "codes_uncounted": {"en": "Left out: model codes below the confidence threshold ({threshold})",
                         "it": "Esclusi: codici del modello sotto la soglia di confidenza ({threshold})"},
     "respondents": {"en": "Respondents", "it": "Intervistati"},
+    "respondent": {"en": "Respondent", "it": "Intervistato"},
     "agreement": {"en": "Agreement between coders", "it": "Accordo tra codificatori"},
     "no_agreement": {"en": "No agreement check was run for this study.",
                      "it": "Per questo studio non è stato calcolato l'accordo tra codificatori."},
@@ -202,6 +203,14 @@ STRINGS: dict[str, dict[str, str]] = {
               "inferiore a {impact} indica che il tema abbassa la valutazione. Da correggere "
               "subito: frequente e negativo. Da monitorare: raro e negativo. Da mantenere: "
               "frequente e positivo. Da valorizzare: raro e positivo.",
+    },
+    "method_redacted": {
+        "en": "Personal data (names, e-mail addresses, phone numbers and the like) was replaced by "
+              "placeholders such as [NAME] in the quotes, reasons and stories of this report; "
+              "respondents are named by their role.",
+        "it": "I dati personali (nomi, indirizzi e-mail, numeri di telefono e simili) sono stati "
+              "sostituiti da segnaposto come [NOME] nelle citazioni, nei motivi e nelle storie di "
+              "questo report; gli intervistati sono indicati con il loro ruolo.",
     },
     "method_loop": {
         "en": "Close the loop lists interviews rated in the lowest group ({low}) and interviews "

@@ -91,7 +91,7 @@ from .schema import (
     ThemeStat,
     TrendPoint,
 )
-from .stories import GROUP_OWNER, choose_quote, is_respondent_unit
+from .stories import GROUP_OWNER, choose_quote, is_respondent_unit, respondent_label
 from .trust import agreed_sentiment, quotable, readable_reason, trusted_interviews
 
 FILTER_KEYS = ("segment", "region", "product_line", "journey_stage", "interviewer", "account",
@@ -213,7 +213,7 @@ class _Corpus:
         interview = self.interview_of[unit.id]
         felt = next((unit.code_sentiment(c) for c in unit.codes if c.path == path), unit.sentiment)
         return Quote(unit_id=unit.id, interview_id=interview.id, text=verbatim(unit.text),
-                     speaker=unit.speaker, respondent=interview.respondent,
+                     speaker=unit.speaker, respondent=respondent_label(interview, self.language),
                      account=interview.account, start=unit.start, end=unit.end, sentiment=felt,
                      path=path, reason=readable_reason(unit), audio_url=interview.audio_url,
                      language=unit_language(unit, interview))
@@ -572,7 +572,8 @@ def _close_the_loop(c: _Corpus, statuses: Mapping[str, str]) -> list[LoopItem]:
             c.language, FALLBACK_OWNER[c.language])
         items.append(LoopItem(
             interview_id=interview.id, account=interview.account,
-            respondent=interview.respondent, rating=interview.rating, group=group,
+            respondent=interview.respondent or interview.metadata.get("role", ""),
+            rating=interview.rating, group=group,
             trigger="low_rating" if group == lowest else "strong_negative", reason=reason,
             owner=owner, path=path, theme=theme, unit_id=unit.id if unit else None,
             unit_ids=sorted(u.id for u in (strong or negative)),

@@ -156,6 +156,9 @@ class StudyInfo(Record):
     confidence_threshold: float = 0.5
     """Model codes below this confidence, unless an analyst accepted them, count nowhere in
     stories and reports (the coders' own default threshold)."""
+    redacted: bool = False
+    """True when personal data in the corpus was replaced by placeholders ([NAME], [NOME]…) for
+    the reader; the report's methodology says so."""
 
     def __post_init__(self) -> None:
         _check(self.language, LANGUAGES, "study language")

@@ -285,6 +285,13 @@ def _first_name(respondent: str, language: str) -> str:
     return respondent.split()[0] if language == "en" else respondent
 
 
+def respondent_label(interview: InterviewData, language: str) -> str:
+    """Who answered, to label their quotes: the respondent's name, else their role (a reader who
+    must not see names gets none), else "Respondent"."""
+    return (interview.respondent.strip() or interview.metadata.get("role", "").strip()
+            or t("respondent", language))
+
+
 def is_respondent_unit(unit: CodedUnit, interview: InterviewData) -> bool:
     speaker = unit.speaker.strip().lower()
     interviewer = interview.metadata.get("interviewer", "").strip().lower()
@@ -497,7 +504,7 @@ def _compose(
     def quote_of(unit: CodedUnit, paragraph: int | None, path: str = "") -> Quote:
         interview = interview_of[unit.id]
         return Quote(unit_id=unit.id, interview_id=interview.id, text=verbatim(unit.text),
-                     speaker=unit.speaker, respondent=interview.respondent, account=account,
+                     speaker=unit.speaker, respondent=respondent_label(interview, lang), account=account,
                      start=unit.start, end=unit.end,
                      sentiment=_sentiment_towards(unit, path or None), path=path,
                      reason=readable_reason(unit), audio_url=interview.audio_url, paragraph=paragraph,
@@ -540,7 +547,7 @@ def _compose(
             if readable_reason(unit):
                 used_reasons.add(_clean_clause(readable_reason(unit) or "").lower())
             who = person(interview_of[unit.id])
-            paragraphs.append(f"{lead} {voice.say('lead_in', rotate=len(quotes), first=who)}")
+            paragraphs.append(f"{lead} {_capital(voice.say('lead_in', rotate=len(quotes), first=who))}")
             quotes.append(quote_of(unit, len(paragraphs) - 1, top.path))
         else:
             paragraphs.append(lead)
@@ -708,7 +715,7 @@ def _rating_sentence(
     if not rated:
         if len(interviews) > 1:
             return voice.say("none_rated", account=account)
-        return voice.say("no_rating", first=_capital(_first_name(interviews[0].respondent, lang)))
+        return _capital(voice.say("no_rating", first=_first_name(interviews[0].respondent, lang)))
     interview = rated[0]
     group = scale_info.group(interview.rating)
     assert group is not None
@@ -718,9 +725,9 @@ def _rating_sentence(
         others = voice.say("unrated_one") if missing == 1 else voice.say(
             "unrated_many", count=_capital(NUMBER_WORDS[lang][missing]
                                           if missing < len(NUMBER_WORDS[lang]) else str(missing)))
-    base = voice.say(f"rate_{scale}", first=_capital(_first_name(interview.respondent, lang)),
-                     rating=format_rating(interview.rating, lang), account=account,
-                     one=t(f"one_{group}", lang), many=t(f"group_{group}", lang).lower())
+    base = _capital(voice.say(f"rate_{scale}", first=_first_name(interview.respondent, lang),
+                              rating=format_rating(interview.rating, lang), account=account,
+                              one=t(f"one_{group}", lang), many=t(f"group_{group}", lang).lower()))
     reason = readable_reason(reason_unit) if reason_unit is not None else None
     clause = _clean_clause(reason) if reason else ""
     if not clause:

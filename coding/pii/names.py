@@ -121,6 +121,21 @@ _FROM_TEAM = re.compile(r"\s+(?:(?:from|of|at|in|da|di|del|della|dal|dalla)\s+|d
                         r"amministrazione|commerciale|ufficio|acquisti|magazzino|contabilit)")
 
 
+# Job titles and the departments they head: "our Head of logistics", "il Responsabile Acquisti", "the
+# Supply Chain Director" are roles written with capitals, never the first word of a person's name.
+_JOB_WORDS = frozenset([
+    "head", "director", "directors", "manager", "managers", "chief", "officer", "president", "vice", "ceo", "cfo",
+    "coo", "cto", "cio", "cmo", "executive", "supervisor", "coordinator", "lead", "buyer", "founder", "co-founder",
+    "chairman", "chairwoman", "chair", "treasurer", "controller", "administrator", "superintendent", "foreman",
+    "procurement", "purchasing", "operations", "sales", "finance", "marketing", "quality", "warehouse",
+    "responsabile", "responsabili", "direttore", "direttrice", "direttori", "dirigente", "amministratore",
+    "amministratrice", "titolare", "presidente", "vicepresidente", "capo", "capoufficio", "capoturno",
+    "capocantiere", "referente", "coordinatore", "coordinatrice", "fondatore", "fondatrice", "delegato",
+    "delegata", "acquisti", "vendite", "amministrazione", "qualità", "qualita", "produzione", "magazzino",
+    "commerciale", "ufficio", "direzione"])
+# ...unless a courtesy title or a naming cue says it is a surname: "Mr Head", "il signor Capo"
+_HONORIFIC = re.compile(r"\b(?:mr|mrs|ms|miss|mister|dr|doctor|sir|madam|signor|signore|signora|signorina|sig|"
+                        r"sigra|dott|dottor|dottore|dottoressa|ing|avv|prof)\.?\s+$", re.IGNORECASE)
 _MONTHS = frozenset(["april", "may", "june", "august"])
 # A capitalised everyday given name that starts a sentence is a name when a reporting verb follows.
 _REPORTING = re.compile(
@@ -271,7 +286,8 @@ def person_names(text: str, language: str) -> Iterator[Found]:
             or (capital and (not _sentence_initial(text, start) or _REPORTING.match(after))))
         name_like = False
         score = 0.0
-        if folded in stops or len(folded) < 2 or _is_company(words, i, language):
+        job = folded in _JOB_WORDS and not (_HONORIFIC.search(before) or _STRONG_CUE[language].search(before))
+        if folded in stops or len(folded) < 2 or job or _is_company(words, i, language):
             i += 1
             continue
         mid_capital = capital and not _sentence_initial(text, start)
@@ -374,6 +390,9 @@ def spacy_persons(text: str) -> Iterator[Found]:
         tokens = [t for t in ent if t.is_alpha]
         start = ent.start_char
         while tokens and _TITLE["en"].search(tokens[0].text + " "):
+            tokens.pop(0)
+            start = tokens[0].idx if tokens else ent.end_char
+        while tokens and fold(tokens[0].text) in _JOB_WORDS:  # "Head of logistics", "Director Smith"
             tokens.pop(0)
             start = tokens[0].idx if tokens else ent.end_char
         if not tokens:

@@ -291,3 +291,18 @@ def test_vat_numbers_grouped_spoken_and_without_prefix(language, text, number):
 ])
 def test_numbers_near_vat_words_that_are_not_vat_numbers(language, text):
     assert vat_spans(text, language) == []
+
+
+@pytest.mark.parametrize(("language", "text", "expected"), [
+    ("en", "Our Head of logistics, Tom Baker, was upset.", "Our Head of logistics, [NAME], was upset."),
+    ("en", "We met the Head of Sales and the Supply Chain Director.",
+     "We met the Head of Sales and the Supply Chain Director."),
+    ("en", "Director Smith called me twice.", "Director [NAME] called me twice."),
+    ("en", "Ask for Mr Head at the depot.", "Ask for Mr [NAME] at the depot."),
+    ("it", "Il Responsabile Acquisti ha detto che le consegne arrivano tardi.",
+     "Il Responsabile Acquisti ha detto che le consegne arrivano tardi."),
+    ("it", "Ho parlato con il Direttore Marco Bianchi.", "Ho parlato con il Direttore [NOME]."),
+    ("it", "Chiedete al Capo Magazzino Rossi.", "Chiedete al Capo Magazzino [NOME]."),
+])
+def test_job_titles_written_with_capitals_are_not_names(language, text, expected):
+    assert redacted(text, language) == expected

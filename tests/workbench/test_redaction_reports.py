@@ -33,6 +33,7 @@ COLLEAGUE = "Marco Verdi"
 RESPONDENT = "Laura Bianchi"
 INTERVIEWER = "Paolo Neri"
 ACCOUNT = "Acme Logistics"
+ROLE = "Head of logistics"
 TRANSCRIPT = (
     "[00:00:00] Interviewer: How is the relationship going?\n"
     f"[00:00:04] {RESPONDENT}: Deliveries are always late and the invoices are wrong every single month. "
@@ -68,13 +69,14 @@ def spread_words(segment: TranscriptSegment) -> list[dict]:
              "word": f" {w}", "probability": 0.9} for i, w in enumerate(words)]
 
 
-def import_interview(session, settings, study, respondent: str = RESPONDENT) -> Interview:
+def import_interview(session, settings, study, respondent: str = RESPONDENT, *, transcript: str = TRANSCRIPT,
+                     role: str = ROLE) -> Interview:
     """The transcript and its 24 s recording; the first answer gets word timings, the second none."""
-    meta = interview_service.parse_meta({"account": ACCOUNT, "respondent_name": respondent,
+    meta = interview_service.parse_meta({"account": ACCOUNT, "respondent_name": respondent, "respondent_role": role,
                                          "interviewer_name": INTERVIEWER, "segment": "SME"})
     staged = storage.stage_upload(settings, io.BytesIO(wav_bytes(24.0, freq=TONE, seed=sum(map(ord, respondent)))), "call.wav")
     interview, jobs = import_transcript(session, settings, study=study, filename="call.txt",
-                                        data=TRANSCRIPT.replace(RESPONDENT, respondent).encode(),
+                                        data=transcript.replace(RESPONDENT, respondent).encode(),
                                         meta=meta, created_by=None, staged_audio=staged)
     line = session.exec(select(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id,
                                                         TranscriptSegment.text.contains(PHONE))).one()
@@ -158,7 +160,7 @@ def test_the_report_api_redacts_for_a_manager_token(client, session, study):
     assert data.status_code == 200, data.text
     assert originals_in(data.text) == [] and "[PHONE]" in data.text
     loop = data.json()["close_the_loop"]
-    assert loop and all(item["respondent"] == "[NAME]" and item["account"] == ACCOUNT for item in loop)
+    assert loop and all(item["respondent"] == ROLE and item["account"] == ACCOUNT for item in loop)
     full = client.get(f"/api/studies/{study.id}/report", headers=bearer(session, analyst)).text
     assert PHONE in full and RESPONDENT in full
     refused = client.get(f"/api/studies/{study.id}/report?interviewer=Paolo", headers=bearer(session, manager))
@@ -192,7 +194,7 @@ def test_stories_are_redacted_on_every_page_file_and_api(app, client, session, s
     study, interview = study
     manager, analyst = signed_in(app, session, "manager"), signed_in(app, session, "analyst")
     listing = manager.get(f"/studies/{study.id}/stories").text
-    assert ACCOUNT in listing and "[NAME]" in listing and originals_in(listing) == []
+    assert ACCOUNT in listing and f"<td>{ROLE}</td>" in listing and originals_in(listing) == []
     assert RESPONDENT in analyst.get(f"/studies/{study.id}/stories").text
 
     story = manager.get(f"/interviews/{interview.id}/story")
@@ -220,7 +222,7 @@ def test_a_story_draft_is_built_from_redacted_answers(session, study):
     session.commit()  # no analyst's version: the story is drafted afresh
     redaction = report_service.redaction_for(session, study=study, user=None, interview_ids=[interview.id])
     story, record = report_service.story_for(session, interview=interview, redaction=redaction)
-    assert record is None and story.quotes and story.respondents == ["[NAME]"]
+    assert record is None and story.quotes and story.respondents == [ROLE]
     assert originals_in(repr(story.to_dict())) == []
     original, _ = report_service.story_for(session, interview=interview)
     assert original.respondents == [RESPONDENT]
@@ -251,6 +253,139 @@ def test_the_cli_writes_originals_unless_told_to_redact(session, settings, study
         assert refused.exit_code == 2 and "does not redact" in refused.output
     finally:
         get_settings.cache_clear()
+
+
+# --- prose, placeholders and labels in the reader's language ------------------------------------------
+
+ITALIAN = (
+    "[00:00:00] Intervistatore: Come va il rapporto con noi?\n"
+    f"[00:00:04] {RESPONDENT}: Il problema sono le consegne, arrivano sempre in ritardo e le fatture sono sbagliate "
+    f"ogni mese. Chiami il mio collega {COLLEAGUE} al {PHONE} per le fatture sbagliate.\n"
+    "[00:00:12] Intervistatore: Quanto è probabile che ci consiglierebbe?\n"
+    f"[00:00:15] {RESPONDENT}: Direi un sei, perché i prezzi sono buoni ma il servizio è lento. "
+    f"Scriva a {EMAIL} per il rinnovo del contratto.\n"
+    "[00:00:21] Intervistatore: Grazie.\n"
+)
+ITALIAN_ROLE = "Responsabile acquisti"
+
+
+@pytest.fixture
+def mixed(session, settings):
+    """A study in no one language ("auto") that redacts: an English and an Italian interview, each story
+    approved by an analyst as storytelling drafted it."""
+    study = make_study(session, name="Mixed", language="auto")
+    english = import_interview(session, settings, study)
+    italian = import_interview(session, settings, study, "Giulia Ferrari", transcript=ITALIAN, role=ITALIAN_ROLE)
+    assert (english.transcript_language, italian.transcript_language) == ("en", "it")
+    study.redact_personal_data = True
+    session.add(study)
+    session.commit()
+    analyst = make_user(session, "analyst")
+    for interview in (english, italian):
+        report_service.set_story_status(session, interview=interview, status="approved", user=analyst)
+    return study, english, italian
+
+
+def test_a_drafted_story_reads_as_storytelling_writes_it_without_names(session, mixed):
+    """An approved draft is storytelling's prose, not an analyst's: the manager reads what storytelling
+    writes from the redacted answers, never the English name detector run over template sentences."""
+    study, english, italian = mixed
+    manager = make_user(session, "manager")
+    stories = {}
+    for interview in (english, italian):
+        redaction = report_service.redaction_for(session, study=study, user=manager)
+        stories[interview.transcript_language], record = report_service.story_for(
+            session, interview=interview, redaction=redaction)
+        assert record.status == "approved" and record.edited_at is None
+    en, it = stories["en"], stories["it"]
+    assert en.paragraphs[0] == ("Acme Logistics is one of our SME customers. "
+                                "We spoke with a contact at the company (Head of logistics).")
+    assert en.paragraphs[1] == ("Asked how likely they would be to recommend us, the respondent answered 6 out "
+                                "of 10, which makes Acme Logistics a detractor, above all because “the prices are "
+                                "good”.")
+    assert it.paragraphs[0] == ("Acme Logistics è un cliente del segmento SME. "
+                                "Abbiamo intervistato un referente dell'azienda (Responsabile acquisti).")
+    assert it.paragraphs[1] == ("Il referente ci ha dato 6 su 10, un voto che colloca Acme Logistics tra i "
+                                "detrattori, in particolare perché «i prezzi sono buoni».")
+    for story in (en, it):
+        prose = " ".join(story.paragraphs)
+        assert "[NAME]" not in prose and "[NOME]" not in prose and originals_in(prose) == []
+        assert re.search(r"\[\w+\]\s?(?:of|consegne|Cortesia)", prose) is None
+    # quotes and the respondents line name the role, in the story's language
+    assert {q.respondent for q in en.quotes} == {ROLE} and en.respondents == [ROLE]
+    assert {q.respondent for q in it.quotes} == {ITALIAN_ROLE} and it.respondents == [ITALIAN_ROLE]
+
+
+def test_an_analysts_prose_is_read_in_its_own_language_with_its_placeholders(app, session, mixed):
+    _, english, italian = mixed
+    analyst = session.exec(select(User).where(User.role == Role.analyst)).one()
+    typed = {
+        italian.id: (("Alla domanda su quanto ci consiglierebbe, Giulia Ferrari ha risposto sei. Il punto più "
+                      f"dolente è «Tempi di consegna». Chiamare {COLLEAGUE} al {PHONE}."),
+                     ("Alla domanda su quanto ci consiglierebbe, [NOME] ha risposto sei. Il punto più dolente è "
+                      "«Tempi di consegna». Chiamare [NOME] al [TELEFONO].")),
+        english.id: (f"Our Head of logistics, {RESPONDENT}, asked us to call {COLLEAGUE} on {PHONE}.",
+                     "Our Head of logistics, [NAME], asked us to call [NAME] on [PHONE]."),
+    }
+    for interview in (english, italian):
+        report_service.save_story(session, interview=interview, paragraphs=[typed[interview.id][0]], pinned=None,
+                                  user=analyst)
+        report_service.set_story_status(session, interview=interview, status="approved", user=analyst)
+    manager = signed_in(app, session, "manager")
+    for interview in (english, italian):
+        page = manager.get(f"/interviews/{interview.id}/story")
+        assert page.status_code == 200 and typed[interview.id][1] in page.text
+        assert originals_in(page.text) == []
+    italian_page = manager.get(f"/interviews/{italian.id}/story").text
+    assert "[NAME]" not in italian_page and "[PHONE]" not in italian_page
+
+
+def test_placeholders_are_in_the_reports_language(app, session, study):
+    study, interview = study
+    unit = unit_saying(session, interview.id, PHONE)
+    manager = signed_in(app, session, "manager")
+    italian = manager.get(f"/studies/{study.id}/report/quotes?unit={unit.id}&lang=it").text
+    assert "[TELEFONO]" in italian and "[NOME]" in italian and "[PHONE]" not in italian
+    english = manager.get(f"/studies/{study.id}/report/quotes?unit={unit.id}&lang=en").text
+    assert "[PHONE]" in english and "[NAME]" in english and "[TELEFONO]" not in english
+    report = manager.get(f"/studies/{study.id}/report?lang=it").text
+    assert "[NOME]" in report and originals_in(report) == []  # in the quotes (the English story keeps [NAME])
+    assert "[NOME]" not in manager.get(f"/studies/{study.id}/report?lang=en").text
+
+
+def test_quotes_and_respondent_columns_name_the_role_where_names_are_hidden(app, session, settings, study):
+    study, interview = study
+    import_interview(session, settings, study, "Giulia Rossi", role="")  # no role: "Respondent"
+    unit = unit_saying(session, interview.id, PHONE)
+    manager, analyst = signed_in(app, session, "manager"), signed_in(app, session, "analyst")
+    quotes = manager.get(f"/studies/{study.id}/report/quotes?sentiment=negative").text
+    assert f"<strong>{ACCOUNT}</strong>, {ROLE}" in quotes and f"<strong>{ACCOUNT}</strong>, Respondent" in quotes
+    assert "</strong>, [NAME]" not in quotes and "</strong> ," not in quotes
+    assert f"<strong>{ACCOUNT}</strong>, {RESPONDENT}" in analyst.get(
+        f"/studies/{study.id}/report/quotes?unit={unit.id}").text
+    assert f"<td>{ROLE}</td>" in manager.get(f"/studies/{study.id}/stories").text
+    assert f"{RESPONDENT}<br><small" in analyst.get(f"/studies/{study.id}").text
+
+
+def test_a_drafted_storys_quotes_are_labelled_by_role_on_its_page(app, session, mixed):
+    _, english, italian = mixed
+    manager = signed_in(app, session, "manager")
+    for interview, role in ((english, ROLE), (italian, ITALIAN_ROLE)):
+        page = manager.get(f"/interviews/{interview.id}/story").text
+        assert f'<span class="who">{role}</span>' in page and '<span class="who">[' not in page
+
+
+def test_the_methodology_says_personal_data_was_replaced_for_the_manager_only(app, session, study):
+    from storytelling.i18n import t
+
+    study, _ = study
+    manager, analyst = signed_in(app, session, "manager"), signed_in(app, session, "analyst")
+    note = t("method_redacted", "en")
+    assert note in squash(manager.get(f"/studies/{study.id}/report").text)
+    assert t("method_redacted", "it") in squash(manager.get(f"/studies/{study.id}/report?lang=it").text)
+    assert note in pdf_text(manager.get(f"/studies/{study.id}/report.pdf").content)
+    assert note not in squash(analyst.get(f"/studies/{study.id}/report").text)
+    assert "placeholders" not in pdf_text(analyst.get(f"/studies/{study.id}/report.pdf").content)
 
 
 # --- what managers hear -------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def read_stories(request: Request, study_id: int, session: SessionDep,
     coded = report_service.coded_interview_ids(session, study_id=study_id)
     redaction = report_service.redaction_for(session, study=study, user=user)
     return render(request, "reports/stories.html", {"study": study, "interviews": interviews, "statuses": statuses,
-                                                     "coded": coded, "person": redaction.name})
+                                                     "coded": coded, "redacted": redaction.active})
 
 
 def _story_or_404(session, user: User, interview_id: int):

@@ -19,11 +19,13 @@ each text through it; when `.active` is False everything passes through unchange
     interview_redactor(session, *, interview, user) -> Redactor           # one interview's
     passthrough() -> Redactor           # changes nothing
     Redactor.active, .language          # placeholders' language: the study's, 'en' when it is auto
+                                        # (reports.in_language: the page's)
     Redactor.segment_text(segment) -> str
     Redactor.unit_text(unit) -> str     # the quote with its line's spans (and the next lines' when it runs on)
     Redactor.unit_reason(unit) -> str   # the unit's reason-why, a piece of its quote
     Redactor.text(text, *, language=None, interview_id=None) -> str
-        # free text (a story's prose, a rating's quote): detect_pii now, with the interviews' known
+        # free text (a story's prose, a rating's quote), read in `language` (None: detect_language on
+        # the text; placeholders stay in .language): detect_pii now, with the interviews' known
         # names and the items found or marked in their transcripts; analysts' "not personal data" kept
     Redactor.texts(values) -> list[str]    # text() of each (a proposal's keyphrases)
     Redactor.code_text(text) -> dict       # a code's (or translation's) name, description, examples through text()
@@ -101,6 +103,10 @@ def detection_language(interview: Interview, study: Study | None = None) -> str:
         if language in ("it", "en"):
             return language
     return "en"
+
+
+def _said_in(unit: CodedUnit) -> str | None:
+    return unit.language if unit.language in ("it", "en") else None
 
 
 def looks_like_person(name: str) -> bool:
@@ -201,7 +207,7 @@ class Redactor:
             return unit.text
         spans = self._unit_spans(unit)
         if spans is None:
-            return self.text(unit.text, interview_id=unit.interview_id)
+            return self.text(unit.text, language=_said_in(unit), interview_id=unit.interview_id)
         return self._apply(unit.text, spans)
 
     def unit_reason(self, unit: CodedUnit) -> str:
@@ -211,7 +217,7 @@ class Redactor:
         spans = self._unit_spans(unit)
         at = unit.text.find(reason)
         if spans is None or at < 0:
-            return self.text(reason, interview_id=unit.interview_id)
+            return self.text(reason, language=_said_in(unit), interview_id=unit.interview_id)
         inside = [(max(s - at, 0), min(e - at, len(reason)), kind) for s, e, kind in spans
                   if _overlaps(s, e, at, at + len(reason))]
         return self._apply(reason, inside)
@@ -267,16 +273,22 @@ class Redactor:
 
     # -- free text and metadata --
     def text(self, text: str, *, language: str | None = None, interview_id: int | None = None) -> str:
-        """Free text: what the detector finds now, the interviews' names, and the items their lines redact."""
+        """Free text: what the detector finds now, the interviews' names, and the items their lines redact.
+
+        The detector reads `text` in `language`, the language it is written in; when unknown, the one
+        `coding.language.detect_language` reads in it (Italian prose through English name detection
+        took "ci consiglierebbe" for a name). Placeholders are in `.language`, the page's."""
         if not self.active or not text or not text.strip():
             return text
+        from coding.language import detect_language
         from coding.pii import detect_pii
 
         ids = [interview_id] if interview_id is not None else list(self._names)
         names = [n for i in ids for n in self._names.get(i, [])]
         redacted = {t: e for i in ids for t, e in self._redacted_texts.get(i, {}).items()}
         kept = {t for i in ids for t in self._kept_texts.get(i, set())} - set(redacted)
-        spans = [(e.start, e.end, e.entity) for e in detect_pii(text, language or self.language, names=names)
+        language = language if language in ("it", "en") else detect_language(text, default=self.language)
+        spans = [(e.start, e.end, e.entity) for e in detect_pii(text, language, names=names)
                  if " ".join(e.text.split()).lower() not in kept]
         if interview_id not in self._patterns:
             self._patterns[interview_id] = _word_pattern([*redacted, *names])

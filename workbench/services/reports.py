@@ -14,6 +14,7 @@ Nothing here is cached between requests, so one viewer's values never reach anot
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 
@@ -65,6 +66,14 @@ def redaction_for(session: Session, *, study: Study, user: User | None,
     if not must_redact(study, user):
         return passthrough()
     return redactor(session, study=study, user=user, interview_ids=interview_ids)
+
+
+def in_language(redaction: Redactor, language: str) -> Redactor:
+    """`redaction` writing its placeholders in `language` (the page's: [NOME] on an Italian report or
+    story, [NAME] on an English one); the spans and names it read are shared, nothing is queried again."""
+    if language not in ("it", "en") or language == redaction.language:
+        return redaction
+    return dataclasses.replace(redaction, language=language)
 
 
 def study_language(session: Session, study: Study) -> str:
@@ -125,11 +134,15 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
     NPS) into `other_ratings`. Codes carry their confidence and whether an analyst accepted
     them; rejected codes are left out.
 
-    With an active `redaction`, quotes and reasons carry placeholders, respondents and speakers
-    named like people are [NAME], and the interviewer's name is left out of the metadata (units the
-    interviewer spoke are labelled "interviewer", so storytelling still leaves them out)."""
+    With an active `redaction`, quotes and reasons carry placeholders in the corpus's language
+    ([NOME] in Italian, [NAME] in English), speakers named like people are one too, respondents have
+    no name (storytelling labels them by their role, else "Respondent"), the interviewer's name is
+    left out of the metadata (units the interviewer spoke are labelled "interviewer", so storytelling
+    still leaves them out) and `StudyInfo.redacted` is set (the report's methodology says so)."""
     hide = redaction is not None and redaction.active
     lang = language or study_language(session, study)
+    if hide:
+        redaction = in_language(redaction, lang)
     scale, question = _scale(session, study)
     codes = {c.id: c for c in session.exec(select(Code).where(Code.study_id == study.id))}
 
@@ -191,7 +204,7 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             for u in units_by_interview[interview.id]]
         data.append(InterviewData(
             id=str(interview.id), account=interview.account or f"Interview #{interview.id}",
-            respondent=redaction.name(interview.respondent_name) if hide else interview.respondent_name,
+            respondent="" if hide else interview.respondent_name,
             metadata=metadata, date=interview.interview_date,
             rating=rating.value if rating is not None and rating.scale == scale else None, units=units,
             audio_url=f"/interviews/{interview.id}/audio" if interview.id in recorded else None,  # None: imported
@@ -199,7 +212,8 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
             other_ratings=others.get(interview.id, []),
             language=interview.transcript_language if interview.transcript_language in ("it", "en") else None))
     return CodedCorpus(study=StudyInfo(id=str(study.id), title=study.name, language=lang, rating_scale=scale,
-                                       rating_question=question, confidence_threshold=confidence_threshold()),
+                                       rating_question=question, confidence_threshold=confidence_threshold(),
+                                       redacted=hide),
                        interviews=data, code_names={c.path: code_name(c) for c in codes.values()})
 
 
@@ -230,6 +244,10 @@ def story_for(session: Session, *, interview: Interview, language: str | None = 
                        "or start it from the study page.")
     pinned = record.pinned_quote_ids if record else []
     story = build_story(data, corpus.study, corpus.code_names, pinned_quote_ids=pinned)
+    if corpus.study.redacted:  # no name: the respondent is their role, as in a stored story read so
+        from storytelling.stories import respondent_label
+
+        story.respondents = [respondent_label(data, story.language)]
     return story, record
 
 
@@ -300,41 +318,60 @@ def redact_story(session: Session, story: Story, redaction: Redactor | None) -> 
     """A stored story (an analyst's prose, or a draft built from the originals) as a viewer who must
     not see personal data reads it; unchanged when `redaction` is None or inactive.
 
-    Quotes and reasons still equal to their unit's words get the unit's own spans (what the
-    transcript redacts, analysts' marks included); any other text — paragraphs, edited quotes,
-    actions — goes through `Redactor.text` (the detector now, plus the interview's names and the
-    items its transcript redacts). Names of people become [NAME]; the account, a company, stays.
+    Placeholders are in the story's language. Prose storytelling wrote (a paragraph, a theme's
+    reason, an action still equal to what it would write from the originals today) is replaced by
+    what it writes from the redacted corpus: no detector runs over template sentences. Quotes and
+    reasons still equal to their unit's words get the unit's own spans (what the transcript
+    redacts, analysts' marks included); any other text — what an analyst typed — goes through
+    `Redactor.text` in the story's language (the detector, plus the interview's names and the items
+    its transcript redacts). Respondents are labelled by their role; the account, a company, stays.
     """
+    from storytelling.i18n import t
+
     if redaction is None or not redaction.active:
         return story
+    language = story.language if story.language in ("it", "en") else redaction.language
+    redaction = in_language(redaction, language)
     ids = [int(i) for i in story.interview_ids if _number(i)]
     own = ids[0] if len(ids) == 1 else None
     wanted = {int(q.unit_id) for q in story.quotes if _number(q.unit_id)}
     wanted |= {int(r.unit_id) for r in story.reasons if _number(r.unit_id)}
     units = {str(u.id): u for u in session.exec(select(CodedUnit).where(CodedUnit.id.in_(wanted or [0])))
              if not ids or u.interview_id in ids}
+    interviews = {str(i.id): i for i in session.exec(select(Interview).where(Interview.id.in_(ids or [0])))}
+    written = _generated(session, story, redaction) if own is not None else {}
 
-    def free(text: str | None, interview_id: int | None = own) -> str | None:
-        return redaction.text(text, interview_id=interview_id) if text else text
+    def free(text: str | None, interview_id: int | None = own, said_in: str | None = None) -> str | None:
+        if not text:
+            return text
+        if text in written:
+            return written[text]
+        return redaction.text(text, language=said_in or language, interview_id=interview_id)
 
-    def said(text: str | None, unit_id: str, *, reason: bool = False) -> str | None:
+    def said(text: str | None, unit_id: str, *, reason: bool = False, said_in: str | None = None) -> str | None:
         unit = units.get(str(unit_id))
         if not text or unit is None:
-            return free(text)
+            return free(text, said_in=said_in)
         if text == unit.text:
             return redaction.unit_text(unit)
         if reason and text == unit.reason:
             return redaction.unit_reason(unit)
-        return free(text, unit.interview_id)
+        return free(text, unit.interview_id, said_in=said_in or (unit.language if unit.language in ("it", "en")
+                                                                 else None))
+
+    def label(interview_id: str) -> str:
+        interview = interviews.get(str(interview_id))
+        role = (interview.respondent_role or "").strip() if interview else ""
+        return role or t("respondent", language)
 
     story.paragraphs = [free(p) or "" for p in story.paragraphs]
-    story.respondents = [redaction.name(r) for r in story.respondents]
+    story.respondents = [label(i) for i in story.interview_ids] if story.respondents else []
     if story.metadata.get("interviewer"):
         story.metadata = {**story.metadata, "interviewer": redaction.name(story.metadata["interviewer"])}
     for quote in story.quotes:
-        quote.text = said(quote.text, quote.unit_id) or ""
-        quote.reason = said(quote.reason, quote.unit_id, reason=True)
-        quote.respondent = redaction.name(quote.respondent)
+        quote.text = said(quote.text, quote.unit_id, said_in=quote.language) or ""
+        quote.reason = said(quote.reason, quote.unit_id, reason=True, said_in=quote.language)
+        quote.respondent = label(quote.interview_id)
         quote.speaker = redaction.placeholder("PERSON") if looks_like_person(quote.speaker) else quote.speaker
     for reason in story.reasons:
         reason.text = said(reason.text, reason.unit_id, reason=True) or ""
@@ -343,6 +380,47 @@ def redact_story(session: Session, story: Story, redaction: Redactor | None) -> 
     for action in story.actions:
         action.text = free(action.text) or ""
     return story
+
+
+def _generated(session: Session, story: Story, redaction: Redactor) -> dict[str, str]:
+    """What storytelling writes for the story's interview from the originals today, each text mapped
+    to what it writes in its place from the redacted corpus (same language, same quotes).
+
+    Pieces are paired by position (paragraphs, a theme's reasons, actions) only where both drafts
+    have the same shape; a text both drafts write alike needs no entry. Empty when the interview is
+    no longer coded."""
+    from storytelling.errors import StorytellingError
+    from storytelling.stories import build_story
+
+    interview = session.get(Interview, int(story.interview_ids[0]))
+    study = session.get(Study, interview.study_id) if interview else None
+    if study is None:
+        return {}
+    pinned = [q.unit_id for q in story.quotes]
+    drafts = []
+    for hiding in (None, redaction):
+        corpus = build_corpus(session, study, language=story.language, interview_ids=[interview.id],
+                              redaction=hiding)
+        data = next((i for i in corpus.interviews if i.id == str(interview.id)), None)
+        if data is None:
+            return {}
+        try:
+            drafts.append(build_story(data, corpus.study, corpus.code_names, pinned_quote_ids=pinned))
+        except StorytellingError:
+            return {}
+    plain, hidden = drafts
+    pairs: list[tuple[str, str]] = []
+    if len(plain.paragraphs) == len(hidden.paragraphs):
+        pairs += zip(plain.paragraphs, hidden.paragraphs, strict=True)
+    for mine, theirs in ((plain.pains, hidden.pains), (plain.delights, hidden.delights)):
+        by_path = {m.path: m for m in theirs}
+        for mention in mine:
+            other = by_path.get(mention.path)
+            if other is not None and len(other.reasons) == len(mention.reasons):
+                pairs += zip(mention.reasons, other.reasons, strict=True)
+    if len(plain.actions) == len(hidden.actions):
+        pairs += ((a.text, b.text) for a, b in zip(plain.actions, hidden.actions, strict=True))
+    return {a: b for a, b in pairs if a}
 
 
 def story_records(session: Session, *, study_id: int, approved_only: bool) -> list[StoryRecord]:
@@ -499,6 +577,7 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
     saying which figure. Like the report, only confident or analyst-accepted codes count."""
     from storytelling.i18n import format_month, t
     from storytelling.report import filter_interviews
+    from storytelling.stories import respondent_label
     from storytelling.trust import readable_reason, trusted_interviews
 
     filters = clean_filters(params)
@@ -547,7 +626,7 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
             if not (theme or unit_id) and (rating or month) and not (unit.reason or unit.id == interview.rating_unit_id):
                 continue  # for a rating or a month, the answers that explain it
             quotes.append({"unit_id": unit.id, "interview_id": interview.id, "account": interview.account,
-                           "respondent": interview.respondent, "text": unit.text,
+                           "respondent": respondent_label(interview, lang), "text": unit.text,
                            "start": unit.start if interview.audio_url else None,  # no audio, no play button
                            "sentiment": unit.sentiment, "reason": readable_reason(unit), "rating": interview.rating,
                            "codes": [c.name or c.path for c in unit.codes]})
