@@ -154,7 +154,9 @@ def test_guesses_sent_in_parallel_get_no_more_verifications_than_the_limit(sessi
 
     with ThreadPoolExecutor(max_workers=guesses) as pool:
         outcomes = list(pool.map(guess, range(guesses)))
-    assert 1 <= outcomes.count("verified") <= user_service.MAX_FAILURES_PER_ACCOUNT, outcomes
+    # At most the limit get their password checked; under a burst it may be none (each counts the others'
+    # attempts, already recorded), which only ever errs towards refusing.
+    assert outcomes.count("verified") <= user_service.MAX_FAILURES_PER_ACCOUNT, outcomes
     with pytest.raises(TooManyAttempts):  # and the right password waits for the window too
         user_service.authenticate(session, email=user.email, password=PASSWORD, address="10.0.1.1")
     assert session.exec(select(LoginFailure).where(LoginFailure.email == user.email)).all()
