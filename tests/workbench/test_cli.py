@@ -2,23 +2,9 @@
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from tests.factories import make_study, wav_bytes
-from workbench.cli import app
 from workbench.models import Interview, Role, TranscriptSegment, User
-from workbench.settings import get_settings
-
-
-@pytest.fixture
-def cli(settings, monkeypatch):
-    monkeypatch.setenv("PERCHE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PERCHE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("PERCHE_ASR_ENGINE", settings.asr_engine)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args, **kw: runner.invoke(app, list(args), **kw)
-    get_settings.cache_clear()
 
 
 def test_user_create_reads_the_password_from_stdin(cli, session):

@@ -13,7 +13,6 @@ import pytest
 import webvtt
 from docx import Document
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from tests.factories import bearer, make_study, make_user, sign_in, wav_bytes
 from transcription.schema import Segment, Speaker, Transcript
@@ -258,18 +257,6 @@ def test_pages_link_the_downloads_each_role_may_have(client, session, study):
     assert f"/studies/{study.id}/export/codebook.xlsx" in overview and "export.qdpx" not in overview
 
 
-@pytest.fixture
-def cli(settings, monkeypatch):
-    from workbench.cli import app
-    from workbench.settings import get_settings
-
-    monkeypatch.setenv("PERCHE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PERCHE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("PERCHE_ASR_ENGINE", settings.asr_engine)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, [str(a) for a in args])
-    get_settings.cache_clear()
 
 
 def said(result) -> str:

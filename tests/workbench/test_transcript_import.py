@@ -9,10 +9,8 @@ import re
 import docx
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from tests.factories import bearer, make_study, make_user, sign_in, wav_bytes
-from workbench.cli import app as cli_app
 from workbench.models import (
     CodedUnit,
     Interview,
@@ -22,7 +20,6 @@ from workbench.models import (
     Speaker,
     TranscriptSegment,
 )
-from workbench.settings import get_settings
 
 TIMED = ("[00:00:00] Interviewer: How is the relationship going?\n"
          "[00:00:01] Laura Bianchi: Deliveries are always late and support never answers, which is frustrating.\n"
@@ -294,16 +291,6 @@ def test_openapi_documents_the_transcript_field(client):
 
 # --- the CLI -----------------------------------------------------------------------------------------
 
-@pytest.fixture
-def cli(settings, monkeypatch):
-    monkeypatch.setenv("PERCHE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PERCHE_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("PERCHE_ASR_ENGINE", settings.asr_engine)
-    monkeypatch.setenv("PERCHE_CODING_EMBEDDER", settings.coding_embedder)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(cli_app, list(args))
-    get_settings.cache_clear()
 
 
 def test_cli_imports_a_transcript_with_and_without_audio(cli, session, tmp_path):
