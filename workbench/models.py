@@ -168,6 +168,7 @@ class Job(SQLModel, table=True):
     attempts: int = 0
     worker: str | None = Field(default=None, max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    enqueued_at: datetime | None = None  # when its message was last put on the queue (recovery's clock)
     started_at: datetime | None = None
     heartbeat_at: datetime | None = None
     finished_at: datetime | None = None

@@ -8,6 +8,8 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -89,6 +91,12 @@ def path_of(settings: Settings, key: str) -> Path:
     return settings.recordings_dir / key
 
 
+@contextmanager
+def local_copy(settings: Settings, key: str) -> Iterator[Path]:
+    """A recording as a file on this machine for as long as the block runs (workers read recordings so)."""
+    yield path_of(settings, key)
+
+
 def remove(settings: Settings, key: str) -> None:
     path_of(settings, key).unlink(missing_ok=True)
 
@@ -109,3 +117,9 @@ def store_artefact(settings: Settings, data: bytes, *, suffix: str) -> str:
 
 def artefact_path(settings: Settings, key: str) -> Path:
     return settings.data_dir / "artefacts" / key
+
+
+@contextmanager
+def artefact_local_copy(settings: Settings, key: str) -> Iterator[Path]:
+    """A stored artefact (a trained classifier) as a file on this machine while the block runs."""
+    yield artefact_path(settings, key)
