@@ -219,7 +219,7 @@ def test_discover_writes_an_editable_codebook(tmp_path: Path) -> None:
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    from workbench.cli_coding import register
+    from workbench.cli.coding import register
 
     app = typer.Typer()
     register(app)

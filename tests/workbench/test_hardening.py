@@ -383,6 +383,7 @@ def test_user_deactivate_demo_and_the_serve_warning(settings, session, monkeypat
     from typer.testing import CliRunner
 
     from workbench import cli
+    from workbench.cli import server
     from workbench.settings import get_settings
 
     monkeypatch.setenv("PERCHE_DATA_DIR", str(settings.data_dir))
@@ -390,12 +391,12 @@ def test_user_deactivate_demo_and_the_serve_warning(settings, session, monkeypat
     get_settings.cache_clear()
     try:
         _demo_user(session)
-        cli._warn_about_demo_users(get_settings())
+        server._warn_about_demo_users(get_settings())
         assert "perche user deactivate --demo" in capsys.readouterr().err.replace("\n", " ")
         result = CliRunner().invoke(cli.app, ["user", "deactivate", "--demo"])
         assert result.exit_code == 0 and "Disabled admin@perche.demo" in result.output
         assert user_service.active_demo_users(session) == []
-        cli._warn_about_demo_users(get_settings())
+        server._warn_about_demo_users(get_settings())
         assert "demo" not in capsys.readouterr().err
     finally:
         get_settings.cache_clear()

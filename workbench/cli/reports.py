@@ -12,9 +12,9 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import check_output
-from workbench.cli_common import err as console
-from workbench.cli_common import fail as _fail
+from workbench.cli.common import check_output
+from workbench.cli.common import err as console
+from workbench.cli.common import fail as _fail
 
 
 def _check_out(path: Path | None, suffix: str) -> None:
@@ -47,7 +47,7 @@ def report(study_id: int,
     """Build a study's management report."""
     from storytelling.errors import StorytellingError
     from storytelling.render import render_report_document, render_report_pdf
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import PercheError
     from workbench.services import reports as report_service
     from workbench.services.studies import get_study
@@ -95,7 +95,7 @@ def story(interview_id: int,
     """Write one interview's customer story (the analyst's version when there is one)."""
     from storytelling.errors import StorytellingError
     from storytelling.render import render_story_document, render_story_pdf
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import PercheError
     from workbench.services import reports as report_service
     from workbench.services.interviews import get_interview

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import console
-from workbench.cli_common import fail as _fail
+from workbench.cli.common import console
+from workbench.cli.common import fail as _fail
 
 
 def import_refi(study_id: Annotated[int, typer.Argument(help="The study to import into.")],
@@ -20,7 +20,7 @@ def import_refi(study_id: Annotated[int, typer.Argument(help="The study to impor
     A project's text sources become interviews with transcripts and no recording, its codings
     analyst-accepted codes, its variables interview metadata; no coding job is queued.
     """
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import PercheError
     from workbench.services import qdpx_import
     from workbench.services.studies import get_study

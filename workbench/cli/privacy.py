@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import console
-from workbench.cli_common import fail as _fail
+from workbench.cli.common import console
+from workbench.cli.common import fail as _fail
 
 
 def _interactive() -> bool:
@@ -27,7 +27,7 @@ def erase(respondent: Annotated[str, typer.Option(help="Everything about this re
     """
     from rich.table import Table
 
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import PercheError
     from workbench.services import audit
     from workbench.services import erasure as erasure_service
@@ -77,7 +77,7 @@ def retention(apply: Annotated[bool, typer.Option("--apply", help="Delete what i
                                                                   "what would be deleted).")] = False,
               yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
     """Show what the retention rule (PERCHE_RETENTION_DAYS) would delete now, or delete it with --apply."""
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import PercheError
     from workbench.services import audit
     from workbench.services import retention as retention_service

@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import console, fail
-from workbench.cli_common import err as err_console
+from workbench.cli.common import console, fail
+from workbench.cli.common import err as err_console
 
 TABLE_SUFFIXES = (".xlsx", ".csv")
 TRANSCRIPT_CHOICES = ("docx", "srt", "vtt", "txt", "f4")
@@ -71,7 +71,7 @@ def export(study_id: Annotated[int, typer.Argument(help="The study to export.")]
 
     One interview's transcript alone: `perche export-transcript INTERVIEW_ID OUT.docx`.
     """
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import Conflict, PercheError
     from workbench.services import exports as export_service
     from workbench.services.interviews import list_interviews
@@ -139,7 +139,7 @@ def export_transcript(interview_id: Annotated[int, typer.Argument(help="The inte
                           "--f4", help="With OUT.txt: f4/MAXQDA end-of-turn timestamps #hh:mm:ss-d#.")] = False,
                       ) -> None:
     """Export one interview's transcript as DOCX, SRT, WebVTT or text (f4/MAXQDA with --f4)."""
-    from workbench.cli import _database
+    from workbench.cli.common import database as _database
     from workbench.errors import PercheError
     from workbench.services import exports as export_service
     from workbench.services.interviews import get_interview

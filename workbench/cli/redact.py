@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cli_common import console, fail
+from workbench.cli.common import console, fail
 
 
 def redact(input_path: Annotated[Path, typer.Argument(metavar="INPUT.csv", help="A CSV with a text column.")],

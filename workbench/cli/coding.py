@@ -19,9 +19,9 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from workbench.cli_common import check_output as _check_output
-from workbench.cli_common import console, err
-from workbench.cli_common import fail as _fail
+from workbench.cli.common import check_output as _check_output
+from workbench.cli.common import console, err
+from workbench.cli.common import fail as _fail
 
 
 def _check_input(path: Path, what: str) -> None:
