@@ -1,0 +1,5 @@
+"""`python -m workbench.cli ...` runs the `perche` command."""
+
+from workbench.cli import app
+
+app()

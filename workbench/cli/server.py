@@ -1,0 +1,79 @@
+"""`perche serve`, `perche worker` and `perche migrate`: running the installation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from workbench.cli.common import console, database, err
+from workbench.cli.common import fail as _fail
+from workbench.settings import get_settings
+
+
+def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          worker: Annotated[bool, typer.Option(help="Run a job worker in this process; --no-worker when separate "
+                                                    "`perche worker` processes run the jobs.")] = True) -> None:
+    """Serve the workbench (with its job worker, unless --no-worker)."""
+    import uvicorn
+
+    from workbench.app import create_app
+
+    settings = get_settings()
+    _warn_about_demo_users(settings)
+    console.print(f"Perché is serving on [bold]http://{host}:{port}[/] (data in {settings.data_dir.resolve()})")
+    uvicorn.run(create_app(settings, start_worker=worker and settings.embedded_worker), host=host, port=port,
+                log_level="info")
+
+
+def _warn_about_demo_users(settings) -> None:
+    from workbench.db import session_scope, upgrade_database
+    from workbench.services.users import active_demo_users
+
+    upgrade_database(settings)
+    with session_scope(settings) as session:
+        emails = [u.email for u in active_demo_users(session)]
+    if emails:
+        err.print(f"[yellow]Warning: the demo users ({', '.join(emails)}) are active, and their passwords are "
+                  "public. Before real use, deactivate them: perche user deactivate --demo[/]")
+
+
+def worker() -> None:
+    """Run a job worker (for the scale-out set-up; `perche serve` has one built in)."""
+    from workbench import jobs
+    from workbench.db import upgrade_database
+
+    settings = get_settings()
+    problem = jobs.asr_setup_problem(settings)
+    if problem:
+        _fail(problem)
+    upgrade_database(settings)
+    consumer = jobs.start_consumer(settings, embedded=False)
+    console.print(f"Perché worker started with {settings.workers} thread(s); queue: "
+                  f"{settings.queue_url or settings.data_dir / 'queue.db'}")
+    try:
+        consumer.run()
+    finally:
+        from workbench.services import audit
+
+        audit.flush()  # what the jobs logged (retention runs, erasures' retrains) and the writer has not written
+
+
+
+def migrate() -> None:
+    """Upgrade the database to the newest schema (the app also does it on start)."""
+    _settings, _ = database()
+    console.print("The database is up to date.")
+
+
+
+def register(app: typer.Typer) -> None:
+    """Add `serve`, `worker` and `migrate` to the `perche` app."""
+    app.command()(serve)
+    app.command()(worker)
+
+
+def register_migrate(app: typer.Typer) -> None:
+    """Add `migrate` (listed after `transcribe`, as before the split)."""
+    app.command()(migrate)
