@@ -13,6 +13,7 @@ a CodingError into a one-line message and exit status 1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +36,7 @@ def _progress_bar() -> Progress:
     return Progress(*columns, console=err, transient=True)
 
 
-def _hook(bar: Progress, task: int):
+def _hook(bar: Progress, task: int) -> Callable[[str, int, int], None]:
     def progress(step: str, done: int, total: int) -> None:
         bar.update(task, completed=(done / total) if total else 0.0, total=1.0, step=step)
 

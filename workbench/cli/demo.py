@@ -13,11 +13,18 @@ from workbench.cli.follow import follow_jobs
 
 def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here and wait, instead of queueing.")] = False,
          report: Annotated[Path | None, typer.Option(
-             help="Then write the demo study's report PDF here (with --process, once it is coded).")] = None) -> None:
-    """Load the demo study and demo users, if the database has no studies yet."""
+             help="Then write the demo study's report PDF here (with --process, once it is coded).")] = None,
+         synthetic: Annotated[int | None, typer.Option(
+             min=1, help="Instead, add a study of N made-up coded interviews (no model runs), for load tests "
+                         "and for trying Perché at size.")] = None) -> None:
+    """Load the demo study and demo users, if the database has no studies yet (or, with --synthetic N, add a
+    synthetic study of N coded interviews)."""
     from workbench import jobs
     from workbench.demo import DEMO_USERS, demo_study, load_demo
 
+    if synthetic is not None:
+        _synthetic(synthetic)
+        return
     settings, scope = database()
     jobs.configure(settings)
     with scope as session:
@@ -42,6 +49,20 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here an
         else:
             report.parent.mkdir(parents=True, exist_ok=True)
             cli_reports.report(study.id, pdf=report, html=None, lang=None, filter=None)
+    console.print("Demo users (change their passwords before real use):")
+    for email, role, password in DEMO_USERS:
+        console.print(f"  {role:<12} {email:<28} password: {password}")
+
+
+def _synthetic(n: int) -> None:
+    from workbench.demo import DEMO_USERS
+    from workbench.demo.synthetic import create_synthetic_study
+
+    _settings, scope = database()
+    with scope as session:
+        made = create_synthetic_study(session, n)
+    console.print(f"Added study #{made.study.id}, '{made.study.name}': {made.interviews} synthetic interviews, "
+                  f"{made.units} coded units (invented companies, people and answers).")
     console.print("Demo users (change their passwords before real use):")
     for email, role, password in DEMO_USERS:
         console.print(f"  {role:<12} {email:<28} password: {password}")

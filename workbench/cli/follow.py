@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from workbench.cli.common import console, err
 
+if TYPE_CHECKING:
+    from workbench.settings import Settings
 
-def follow_jobs(settings, job_ids: dict[int, str], *, process_here: bool) -> bool:
+
+def follow_jobs(settings: Settings, job_ids: dict[int, str], *, process_here: bool) -> bool:
     """Show a progress bar per job until all finish; run them in this process if asked."""
     from workbench import jobs
     from workbench.db import session_scope

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +12,12 @@ from workbench.cli.common import console, database, err
 from workbench.cli.common import fail as _fail
 from workbench.cli.follow import follow_jobs
 from workbench.errors import PercheError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from workbench.services.interviews import InterviewMeta
+    from workbench.settings import Settings
 
 
 def _parse_meta(pairs: list[str]) -> dict[str, str]:
@@ -86,8 +93,8 @@ def upload(study_id: int,
         raise typer.Exit(1)
 
 
-def _import_transcript(settings, scope, study_id: int, transcript: Path, files: list[Path], metadata, *,
-                       wait: bool, process: bool) -> None:
+def _import_transcript(settings: Settings, scope: AbstractContextManager[Session], study_id: int, transcript: Path,
+                       files: list[Path], metadata: InterviewMeta, *, wait: bool, process: bool) -> None:
     """`perche upload --transcript`: one interview from a transcript file, with its audio when given."""
     from workbench import jobs, storage
     from workbench.services import studies as study_service

@@ -10,14 +10,14 @@ import typer
 
 from workbench.cli.common import console, err
 from workbench.cli.common import fail as _fail
-from workbench.settings import get_settings
+from workbench.settings import Settings, get_settings
 
 models_app = typer.Typer(help="Speech models: the packaged Whisper base and the ones you add.")
 # The check clip: the first line of a packaged demo interview (English, so English-only models pass too).
 CHECK_CLIP_FILE, CHECK_CLIP_SECONDS = "en_04.ogg", 6.4
 
 
-def _models_settings():
+def _models_settings() -> Settings:
     from pydantic import ValidationError
 
     try:
@@ -79,7 +79,8 @@ def models(ctx: typer.Context) -> None:
 
 
 @models_app.command("add")
-def models_add(path: Annotated[Path, typer.Argument(help="A CTranslate2 Whisper folder or an openai-whisper .pt file.")],
+def models_add(path: Annotated[Path, typer.Argument(
+                   help="A CTranslate2 Whisper folder or an openai-whisper .pt file.")],
                name: Annotated[str | None, typer.Option(help="Name to select it by (default: from the path).")] = None,
                ) -> None:
     """Check a Whisper model from your own files (it must load and transcribe a short clip) and record it."""

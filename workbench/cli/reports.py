@@ -8,7 +8,7 @@ in a study that redacts it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,13 +16,20 @@ from workbench.cli.common import check_output
 from workbench.cli.common import err as console
 from workbench.cli.common import fail as _fail
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from workbench.models import Study
+    from workbench.services.redaction import Redactor
+
 
 def _check_out(path: Path | None, suffix: str) -> None:
     if path is not None:
         check_output(path, (suffix,), code=2)
 
 
-def _redaction(session, *, study, redact: bool, interview_ids: list[int] | None = None):
+def _redaction(session: Session, *, study: Study, redact: bool,
+               interview_ids: list[int] | None = None) -> Redactor | None:
     """None (personal data as said: the operator's files), or the redaction a manager gets with --redact."""
     from workbench.services import reports as report_service
 

@@ -8,7 +8,7 @@ import typer
 
 from workbench.cli.common import console, database, err
 from workbench.cli.common import fail as _fail
-from workbench.settings import get_settings
+from workbench.settings import Settings, get_settings
 
 
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -27,7 +27,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
                 log_level="info")
 
 
-def _warn_about_demo_users(settings) -> None:
+def _warn_about_demo_users(settings: Settings) -> None:
     from workbench.db import session_scope, upgrade_database
     from workbench.services.users import active_demo_users
 

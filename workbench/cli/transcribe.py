@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -11,6 +11,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from workbench.cli.common import err
 from workbench.cli.common import fail as _fail
 from workbench.settings import get_settings
+
+if TYPE_CHECKING:
+    from transcription.glossary import DecodingHints, Glossary
 
 ENGINES = ("faster-whisper", "openai-whisper")
 
@@ -25,7 +28,7 @@ def _check_speaker_options(speakers: int | None, min_speakers: int | None, max_s
         _fail(f"--min-speakers ({min_speakers}) is larger than --max-speakers ({max_speakers}).", 2)
 
 
-def _read_glossary(path: Path | None, language: str | None):
+def _read_glossary(path: Path | None, language: str | None) -> tuple[Glossary | None, DecodingHints | None]:
     """The --glossary file as (Glossary, DecodingHints), or (None, None); a bad file stops with its line numbers."""
     from transcription.glossary import GlossaryError, build_hints, parse_glossary
 
@@ -57,7 +60,8 @@ def transcribe(
     vtt_out: Annotated[Path | None, typer.Option("--vtt", help="Write WebVTT subtitles here.")] = None,
     glossary_file: Annotated[Path | None, typer.Option(
         "--glossary", help="A study glossary: one name, product or place per line, then after a colon how it "
-                           "may be misheard ('Edilnord: Edil Nord'). Guides decoding and fixes their spelling.")] = None,
+                           "may be misheard ('Edilnord: Edil Nord'). Guides decoding and fixes their spelling.")]
+    = None,
 ) -> None:
     """Transcribe and diarize one recording here, without the workbench; print it or write files."""
     import json

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from typing import Annotated
 
@@ -20,7 +21,8 @@ def user_create(email: str,
                 role: Annotated[str, typer.Option(help="admin, interviewer, analyst or manager.")] = "interviewer",
                 name: Annotated[str, typer.Option(help="Display name.")] = "",
                 password_stdin: Annotated[bool, typer.Option("--password-stdin",
-                                                             help="Read the password from standard input.")] = False) -> None:
+                                                             help="Read the password from standard input.")] = False,
+                ) -> None:
     """Create a user (the password is asked for, or read from standard input)."""
     from workbench.services import users as user_service
 
@@ -124,7 +126,7 @@ def token_list(email: Annotated[str | None, typer.Argument(help="Only this user'
 
     from workbench.services import users as user_service
 
-    def when(value) -> str:
+    def when(value: dt.datetime | None) -> str:
         return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
     _settings, scope = database()
