@@ -20,7 +20,7 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here an
     """Load the demo study and demo users, if the database has no studies yet (or, with --synthetic N, add a
     synthetic study of N coded interviews)."""
     from workbench import jobs
-    from workbench.demo import DEMO_USERS, demo_study, load_demo
+    from workbench.demo import demo_study, load_demo
 
     if synthetic is not None:
         _synthetic(synthetic)
@@ -49,13 +49,18 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here an
         else:
             report.parent.mkdir(parents=True, exist_ok=True)
             cli_reports.report(study.id, pdf=report, html=None, lang=None, filter=None)
+    _print_demo_users()
+
+
+def _print_demo_users() -> None:
+    from workbench.demo import DEMO_USERS
+
     console.print("Demo users (change their passwords before real use):")
     for email, role, password in DEMO_USERS:
         console.print(f"  {role:<12} {email:<28} password: {password}")
 
 
 def _synthetic(n: int) -> None:
-    from workbench.demo import DEMO_USERS
     from workbench.demo.synthetic import create_synthetic_study
 
     _settings, scope = database()
@@ -63,9 +68,7 @@ def _synthetic(n: int) -> None:
         made = create_synthetic_study(session, n)
     console.print(f"Added study #{made.study.id}, '{made.study.name}': {made.interviews} synthetic interviews, "
                   f"{made.units} coded units (invented companies, people and answers).")
-    console.print("Demo users (change their passwords before real use):")
-    for email, role, password in DEMO_USERS:
-        console.print(f"  {role:<12} {email:<28} password: {password}")
+    _print_demo_users()
 
 
 def register(app: typer.Typer) -> None:
