@@ -36,7 +36,7 @@ from workbench.security import SecurityHeadersMiddleware
 from workbench.services import audit
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
-from workbench.web import ROOT, render
+from workbench.web import STATIC_DIR, render
 
 log = logging.getLogger("perche")
 
@@ -228,7 +228,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
         return _error_response(request, 404, "Not found",
                                "There is nothing at this address: a number in it is out of range.")
 
-    app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     for module in (auth, studies, interviews, coding, reports, exports, qdpx, admin, privacy, api):
         app.include_router(module.router)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,18 @@ from fastapi.templating import Jinja2Templates
 from workbench.permissions import Permission, can
 
 ROOT = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(directory=str(ROOT / "templates"))
+
+
+def shipped_folder(name: str) -> Path:
+    """`templates` or `static`: inside the installed package (a wheel carries them as package data, see
+    setup.py), else at the top of the source checkout (an editable install, or running from the repository)."""
+    packaged = Path(str(files("workbench") / name))
+    return packaged if packaged.is_dir() else ROOT / name
+
+
+TEMPLATES_DIR = shipped_folder("templates")
+STATIC_DIR = shipped_folder("static")
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
 def _clock(seconds: float | None) -> str:
