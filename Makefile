@@ -14,7 +14,7 @@ APT_PACKAGES := chromium poppler-utils fonts-dejavu-core sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio \
-	bench bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction
+	bench bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache
 
 run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
 	$(BIN)/perche demo --process --report $(PERCHE_DATA_DIR)/reports/demo-report.pdf
@@ -75,7 +75,7 @@ demo-audio: install  ## regenerate the demo recordings (Kokoro voices; about 30 
 	OMP_NUM_THREADS=1 $(BIN)/python scripts/make_demo_audio.py --check
 
 # Benchmarks print a table and record it in docs/benchmarks.md (date and machine included).
-bench: bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction
+bench: bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache
 
 bench-asr: install models  ## WER, real-time factor and peak memory of both ASR engines
 	$(BIN)/python -m benchmarks.asr
@@ -89,6 +89,9 @@ bench-coding: install  ## theme coding F1, discovery NMI/ARI, sentiment F1, thro
 
 bench-redaction: install  ## personal-data detection: recall and precision per entity type, words kept, speed
 	$(BIN)/python -m benchmarks.redaction
+
+bench-embedding-cache: install  ## a study coded, the worker restarted, coded again: texts embedded, cache hits, seconds, size
+	$(BIN)/python -m benchmarks.embedding_cache
 
 bench-report: install system-deps  ## report PDF for a synthetic 200-interview study
 	$(BIN)/python -m benchmarks.report
