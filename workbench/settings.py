@@ -40,6 +40,15 @@ class Settings(BaseSettings):
             "`perche worker` processes on other machines can share it."
         ),
     )
+    storage_url: str = Field(
+        "",
+        description=(
+            "Where recordings and artefacts (trained classifiers) are kept. Empty means files under "
+            "DATA_DIR; s3://bucket/prefix uses an S3-compatible store, configured by the standard "
+            "AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_DEFAULT_REGION, so that "
+            "workers on other machines read the recordings."
+        ),
+    )
     workers: int = Field(1, ge=1, description="Job worker threads started by `perche serve` and `perche worker`.")
     embedded_worker: bool = Field(
         True, description="Whether `perche serve` runs a job worker in-process. Turn off when separate `perche worker` processes run."
@@ -160,6 +169,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", value):
             raise ValueError(f"'{value}' is not a model name: use base, or a name `perche models` lists.")
         return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^?#]*)?", value):
+            raise ValueError(f"PERCHE_STORAGE_URL={value!r} is not an S3 location: write s3://bucket/prefix (a "
+                             "bucket name of 3-63 lowercase letters, digits, dots or hyphens), or leave it empty "
+                             "to keep files under PERCHE_DATA_DIR.")
+        return value.rstrip("/")
 
     @model_validator(mode="after")
     def _compute_type_fits_device(self) -> Settings:
