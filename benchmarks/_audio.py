@@ -84,13 +84,15 @@ def _sox(audio: np.ndarray, out_options: list[str], effects: list[str], suffix: 
 
     import soundfile
 
-    if shutil.which("sox") is None:
+    sox = shutil.which("sox")
+    if sox is None:
         raise RuntimeError("sox is not installed: run `make system-deps`.")
     with tempfile.TemporaryDirectory() as tmp:
         source, coded, back = (Path(tmp) / name for name in ("in.wav", f"line{suffix}", "out.wav"))
         write_wav(source, audio, sample_rate)
-        subprocess.run(["sox", "-q", "-D", str(source), *out_options, str(coded), *effects], check=True)
-        subprocess.run(["sox", "-q", "-D", str(coded), "-r", str(sample_rate), "-c", "1", "-b", "16",
+        # S603: a fixed program on our own temporary files, no shell.
+        subprocess.run([sox, "-q", "-D", str(source), *out_options, str(coded), *effects], check=True)  # noqa: S603
+        subprocess.run([sox, "-q", "-D", str(coded), "-r", str(sample_rate), "-c", "1", "-b", "16",  # noqa: S603
                         "-e", "signed-integer", str(back)], check=True)
         decoded, _ = soundfile.read(str(back), dtype="float32")
     return _fit(decoded, len(audio))

@@ -32,7 +32,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("PERCHE_EMBED_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -40,6 +40,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from benchmarks._report import ROOT, markdown_table
 from benchmarks._sentiment_eval import load_b2b
+
+if TYPE_CHECKING:
+    from coding.embeddings import Embedder
+    from coding.pipeline import Coder
 
 THEMES_SET = ROOT / "tests" / "coding" / "data" / "b2b_themes.csv"
 GROUP = 6
@@ -70,7 +74,7 @@ def _theme(path: str) -> str:
     return path.split("/", 1)[0]
 
 
-def predict(rows: Sequence[dict[str, str]], coder: Any, *, embedder: Any = None
+def predict(rows: Sequence[dict[str, str]], coder: Coder, *, embedder: Embedder | None = None
             ) -> dict[str, dict[str, str]]:
     """{answer id: {theme: polarity}} as the interview pipeline codes the answers."""
     from coding.pipeline import TranscriptTurn, code_transcript
@@ -127,14 +131,14 @@ def score(rows: Sequence[dict[str, str]], predicted: dict[str, dict[str, str]],
             "uncoded": uncoded_ok / max(uncoded_n, 1), "uncoded_n": uncoded_n}
 
 
-def evaluate(half: str | None = None, *, coder: Any = None, embedder: Any = None
+def evaluate(half: str | None = None, *, coder: Coder | None = None, embedder: Embedder | None = None
              ) -> dict[str, dict[str, float]]:
     """{"it"|"en"|"it + en": scores} on the chosen half (None: all 120)."""
     return evaluate_halves((half,), coder=coder, embedder=embedder)[half]
 
 
-def evaluate_halves(halves: Sequence[str | None] = ("odd", "even", None), *, coder: Any = None,
-                    embedder: Any = None) -> dict[str | None, dict[str, dict[str, float]]]:
+def evaluate_halves(halves: Sequence[str | None] = ("odd", "even", None), *, coder: Coder | None = None,
+                    embedder: Embedder | None = None) -> dict[str | None, dict[str, dict[str, float]]]:
     """{half: {"it"|"en"|"it + en": scores}}, coding the answers once for all halves (a
     coder's codes for an answer do not depend on the answers coded with it)."""
     from coding.classify import ZeroShotCoder

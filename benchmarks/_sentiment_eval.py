@@ -26,7 +26,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("PERCHE_EMBED_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,6 +35,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np
 
 from benchmarks._report import ROOT, markdown_table
+
+if TYPE_CHECKING:
+    from benchmarks.coding import Dataset
+    from coding.embeddings import Embedder
+    from coding.sentiment import LinearSentiment, PrototypeSentiment
+
+    PolarityModel = PrototypeSentiment | LinearSentiment
 
 B2B_SET = ROOT / "tests" / "coding" / "data" / "b2b_sentiment.csv"
 SHARED_CACHE = ROOT / "data" / "cache" / "coding" / "embeddings.npz"
@@ -96,8 +103,8 @@ def spoken_ratings(rows: Sequence[dict[str, str]]) -> list[float | None]:
     return found
 
 
-def b2b_predictions(rows: Sequence[dict[str, str]], *, model: Any = None,
-                    embedder: Any = None) -> list[str]:
+def b2b_predictions(rows: Sequence[dict[str, str]], *, model: PolarityModel | None = None,
+                    embedder: Embedder | None = None) -> list[str]:
     from coding.sentiment import unit_sentiment
 
     out = unit_sentiment([r["text"] for r in rows], model=model, embedder=embedder,
@@ -105,8 +112,8 @@ def b2b_predictions(rows: Sequence[dict[str, str]], *, model: Any = None,
     return [label for label, _ in out]
 
 
-def b2b_sentiment_rows(half: str | None = None, *, model: Any = None,
-                       embedder: Any = None) -> list[list[object]]:
+def b2b_sentiment_rows(half: str | None = None, *, model: PolarityModel | None = None,
+                       embedder: Embedder | None = None) -> list[list[object]]:
     """[language, sentences, macro-F1, accuracy] for it, en and both, zero-shot default."""
     rows = load_b2b(half=half)
     pred = b2b_predictions(rows, model=model, embedder=embedder)
@@ -121,7 +128,7 @@ def b2b_sentiment_rows(half: str | None = None, *, model: Any = None,
     return table
 
 
-def _sample(ds: Any, n_texts: int, sample: str) -> list[int]:
+def _sample(ds: Dataset, n_texts: int, sample: str) -> list[int]:
     n = len(ds.texts)
     report = sorted(np.random.RandomState(SEED).choice(n, size=min(n_texts, n), replace=False))
     if sample == "report":
@@ -136,7 +143,7 @@ def _sample(ds: Any, n_texts: int, sample: str) -> list[int]:
     return sorted(int(i) for i in dev)
 
 
-def aspect_sentiment_zero_shot(ds: Any, n_texts: int = 600,
+def aspect_sentiment_zero_shot(ds: Dataset, n_texts: int = 600,
                                sample: str = "report") -> list[object]:
     """Per-code sentiment macro-F1, zero-shot, on one benchmarks.coding.Dataset.
 

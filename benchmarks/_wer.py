@@ -27,6 +27,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jiwer.process import AlignmentChunk
 
 # ----------------------------------------------------------------- numbers in words
 
@@ -276,7 +280,7 @@ def miss_causes(reference: str, hypothesis: str) -> dict[str, int]:
     first = matched[0].ref_start_idx if matched else len(ref_words)
     last = matched[-1].ref_end_idx if matched else 0
     # Neighbouring changes form one stretch, so "col pane" -> "colpane" is seen whole.
-    stretches: list[list] = []
+    stretches: list[list[AlignmentChunk]] = []
     for chunk in chunks:
         if chunk.type == "equal":
             stretches.append([])
@@ -295,7 +299,7 @@ def miss_causes(reference: str, hypothesis: str) -> dict[str, int]:
     return counts
 
 
-def _count_chunk(chunk, ref_words: list[str], hyp_words: list[str], matched: tuple[int, int],
+def _count_chunk(chunk: AlignmentChunk, ref_words: list[str], hyp_words: list[str], matched: tuple[int, int],
                  counts: dict[str, int]) -> None:
     import difflib
 

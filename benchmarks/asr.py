@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -36,6 +36,9 @@ from benchmarks._audio import SAMPLE_RATE, sox_telephone, write_wav
 from benchmarks._load import LoadSampler
 from benchmarks._report import ROOT, SHARED_DATA, machine, markdown_table, record
 from benchmarks._wer import MISS_CAUSES, miss_causes, normalise, word_errors
+
+if TYPE_CHECKING:
+    from transcription.engines import AsrEngine
 
 TITLE = "Speech recognition"
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -122,7 +125,7 @@ def describe_options(name: str) -> str:
     return ", ".join(f"{k}={opts[k]}" for k in keep if k in opts)
 
 
-def build_engine(name: str, extra: dict[str, Any] | None = None) -> Any:
+def build_engine(name: str, extra: dict[str, Any] | None = None) -> AsrEngine:
     from transcription.engines import get_engine
 
     return get_engine(name, **{**engine_options(name), **(extra or {})})
@@ -139,7 +142,7 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
-def _warm_up(engine: Any) -> float:
+def _warm_up(engine: AsrEngine) -> float:
     """Load the model (the engines load lazily) and run it once; returns the seconds taken."""
     rng = np.random.default_rng(0)
     noise = (rng.standard_normal(2 * SAMPLE_RATE) * 1e-3).astype(np.float32)
@@ -252,7 +255,7 @@ def worker_pipeline(name: str, path: Path, extra: dict[str, Any]) -> dict[str, A
     }
 
 
-def timed_pipeline(engine: Any, path: Path) -> dict[str, Any]:
+def timed_pipeline(engine: AsrEngine, path: Path) -> dict[str, Any]:
     """One English two-speaker `transcribe` of `path`: wall and CPU seconds, the seconds until
     ASR ended and after it (diarization left over and alignment), and the transcript."""
     from transcription.pipeline import SpeakerOptions, transcribe
@@ -281,8 +284,8 @@ def run_worker(kind: str, engine: str, *extra: str) -> dict[str, Any]:
                "--output", str(out), *extra]
         print(f"[{time.strftime('%H:%M:%S')}] {kind} {engine}", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, cwd=ROOT, timeout=WORKER_TIMEOUT, stdout=subprocess.PIPE,
+        try:  # S603: this interpreter running a benchmark module, no shell
+            proc = subprocess.run(cmd, cwd=ROOT, timeout=WORKER_TIMEOUT, stdout=subprocess.PIPE,  # noqa: S603
                                   text=True, check=False)
         except subprocess.TimeoutExpired:
             return {"error": f"timed out after {WORKER_TIMEOUT} s"}
@@ -326,7 +329,7 @@ def _groups(manifest: Sequence[dict[str, str]]) -> list[tuple[str, str, list[str
 class _Scores:
     """Word errors per (engine, clip, condition) and pooled rates over groups of clips."""
 
-    def __init__(self, manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, Any]]):
+    def __init__(self, manifest: Sequence[dict[str, str]], clips: dict[str, dict[str, Any]]) -> None:
         self.refs = {row["id"]: row for row in manifest}
         self.errors = {e: clips.get(e, {}).get("error", "not run") for e in ENGINES
                        if "clips" not in clips.get(e, {})}

@@ -39,6 +39,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("PERCHE_EMBED_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -48,6 +49,10 @@ import numpy as np
 
 from benchmarks._load import LoadSampler
 from benchmarks._report import ROOT, SHARED_DATA, machine, markdown_table, record
+
+if TYPE_CHECKING:
+    from coding.classify import SupervisedCoder
+    from coding.codebook import Codebook
 
 TITLE = "Coding"
 DATA = SHARED_DATA / "coding"
@@ -192,14 +197,14 @@ def with_ci(value: float, ci: tuple[float, float]) -> str:
     return f"{value:.3f} ({ci[0]:.3f}-{ci[1]:.3f})"
 
 
-def _train(ds: Dataset, rows: np.ndarray, mode: str):
+def _train(ds: Dataset, rows: np.ndarray, mode: str) -> SupervisedCoder:
     from coding.classify import SupervisedCoder
 
     return SupervisedCoder(features=mode, seed=SEED).fit_embeddings(
         ds.X[rows], [ds.labels[i] for i in rows], texts=[ds.texts[i] for i in rows])
 
 
-def _codes(coder, ds: Dataset, rows: np.ndarray) -> list[list[str]]:
+def _codes(coder: SupervisedCoder, ds: Dataset, rows: np.ndarray) -> list[list[str]]:
     found = coder.predict_embeddings(ds.X[rows], texts=[ds.texts[i] for i in rows])
     return [[c for c, _ in p] for p in found]
 
@@ -263,7 +268,7 @@ def supervised(ds: Dataset, curve: bool = True
     return rows_out, curve_rows, results
 
 
-def zero_shot_codebook(ds: Dataset):
+def zero_shot_codebook(ds: Dataset) -> Codebook:
     from coding.codebook import Code, Codebook
 
     return Codebook([Code(path, name, definition) for path, (name, definition)
@@ -532,7 +537,8 @@ PROTOCOL = (
     "nothing is tuned on the rows reported. The three coders (default: average of an "
     "embedding LR and a TF-IDF LR; TF-IDF word 1-2 and char_wb 2-5 grams + LR; embeddings "
     "+ LR) share folds and threshold protocol; C = 10 for both regressions was checked "
-    "against C = 1 and 3 on one MAMS fold only (0.854 vs 0.842 and 0.850), not searched. Zero-shot: no labels are used; the codebook is the category "
+    "against C = 1 and 3 on one MAMS fold only (0.854 vs 0.842 and 0.850), not searched. "
+    "Zero-shot: no labels are used; the codebook is the category "
     "names and the one-line definitions below; the lexical weight (3) and gap weight (4) "
     "were chosen on MAMS earlier; the theme-level, clause-by-clause decision and the offset "
     "for codebooks with examples (2.0, in z-score units) on the even ids of the B2B theme set "

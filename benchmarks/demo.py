@@ -161,7 +161,8 @@ def measure(load: LoadSampler) -> str:
                         "WER", "Names heard", "Attribution", "RTF"], rows),
         "",
         (f"{total_audio / 60:.1f} minutes of audio in {elapsed / 60:.1f} minutes including model loading "
-        f"(RTF {total_wall / total_audio:.2f} over the files); one process, the engine's default threads. Machine load: "
+        f"(RTF {total_wall / total_audio:.2f} over the files); one process, the engine's default threads. "
+        "Machine load: "
         f"{{LOAD}}."),
         "",
         ("These are text-to-speech voices reading a script: the figures say the demo is legible to "

@@ -17,15 +17,23 @@ for focus groups), scored inside ami/train.uem, with the count given and with bo
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import numpy as np
 
 from benchmarks._audio import PHONE_CHANNELS, SAMPLE_RATE, TELEPHONE_DESCRIPTION, telephone
 from benchmarks._load import LoadSampler
 from benchmarks._report import SHARED_DATA, machine, markdown_table, record
+
+if TYPE_CHECKING:
+    from pyannote.core import Annotation
+
+    from transcription.schema import Turn
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 TITLE = "Speaker diarization"
 DATA = SHARED_DATA / "diarization"
@@ -56,7 +64,7 @@ _BRIDGE = 0.3
 _MIN_SPAN = 0.1
 
 
-def read_rttm(path: Path) -> Any:
+def read_rttm(path: Path) -> Annotation:
     from pyannote.core import Annotation, Segment
 
     annotation = Annotation(uri=path.stem)
@@ -69,7 +77,7 @@ def read_rttm(path: Path) -> Any:
     return annotation
 
 
-def to_annotation(turns: Sequence[Any], uri: str) -> Any:
+def to_annotation(turns: Sequence[Turn], uri: str) -> Annotation:
     from pyannote.core import Annotation, Segment
 
     annotation = Annotation(uri=uri)
@@ -79,7 +87,7 @@ def to_annotation(turns: Sequence[Any], uri: str) -> Any:
     return annotation
 
 
-def rttm_lines(annotation: Any) -> list[str]:
+def rttm_lines(annotation: Annotation) -> list[str]:
     return [
         f"SPEAKER {annotation.uri} 1 {seg.start:.3f} {seg.duration:.3f} <NA> <NA> {label} <NA> <NA>"
         for seg, _, label in annotation.itertracks(yield_label=True)
@@ -98,7 +106,7 @@ def read_uem(path: Path) -> dict[str, Any]:
     return {uri: Timeline(segments, uri=uri) for uri, segments in regions.items()}
 
 
-def der_parts(detail: Any) -> dict[str, float]:
+def der_parts(detail: Mapping[str, float]) -> dict[str, float]:
     """DER and its parts (as fractions of reference speech) from pyannote's components."""
     total = detail["total"] or 1.0
     return {
@@ -109,7 +117,7 @@ def der_parts(detail: Any) -> dict[str, float]:
     }
 
 
-def der(reference: Any, hypothesis: Any, duration: float, collar: float) -> dict[str, float]:
+def der(reference: Annotation, hypothesis: Annotation, duration: float, collar: float) -> dict[str, float]:
     """DER and its parts (as fractions of reference speech) over [0, duration]."""
     from pyannote.core import Segment, Timeline
     from pyannote.metrics.diarization import DiarizationErrorRate
@@ -147,7 +155,7 @@ def energy_spans(channel: np.ndarray, sample_rate: int = SAMPLE_RATE) -> list[tu
     return [(s, e) for s, e in spans if e - s >= _MIN_SPAN]
 
 
-def energy_reference(stereo: np.ndarray, uri: str) -> Any:
+def energy_reference(stereo: np.ndarray, uri: str) -> Annotation:
     """One speaker per channel: channel 0 is "left", channel 1 "right"."""
     from pyannote.core import Annotation, Segment
 
@@ -166,7 +174,7 @@ def _parts(scores: dict[str, float]) -> str:
     return f"{_pct(scores['miss'])} / {_pct(scores['false_alarm'])} / {_pct(scores['confusion'])}"
 
 
-def _timed(func: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+def _timed(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[T, float]:
     start = time.perf_counter()
     value = func(*args, **kwargs)
     return value, time.perf_counter() - start
@@ -198,7 +206,7 @@ def measure(load: LoadSampler) -> str:
     rows: list[list[Any]] = []
     notes: list[str] = []
 
-    def add_row(file: str, condition: str, given: int | str | None, reference: Any, turns: Any,
+    def add_row(file: str, condition: str, given: int | str | None, reference: Annotation, turns: Sequence[Turn],
                 seconds: float, duration: float, target: float | None) -> None:
         hypothesis = to_annotation(turns, reference.uri)
         tight, loose = der(reference, hypothesis, duration, 0.0), der(reference, hypothesis,
@@ -324,7 +332,8 @@ def measure(load: LoadSampler) -> str:
         "steep band-pass: real lines keep nothing below 300 Hz); GSM full rate (sox writes "
         "`.gsm`); Opus at 8 kHz and 8 kbit/s (PyAV's libopus); white noise at 15 dB SNR "
         "before the sox line. sox runs with `-D` (no dither: with sox's default random "
-        "dither, one GSM row moved between 0.9 % and 2.6 % from run to run). Targets: two speakers with the count given ≤ 12 %, three "
+        "dither, one GSM row moved between 0.9 % and 2.6 % from run to run). "
+        "Targets: two speakers with the count given ≤ 12 %, three "
         "speakers with the count given ≤ 25 %, on every channel.\n\n"
         + markdown_table(headers, channel_rows))
     return (intro + "\n\n" + markdown_table(headers, rows) + "\n\n" + channels + "\n\n"

@@ -108,8 +108,8 @@ def run_worker(*args: str) -> dict[str, Any]:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "benchmarks.long_audio", "--output", str(out), *args]
         print(f"[{time.strftime('%H:%M:%S')}] {' '.join(args)}", file=sys.stderr, flush=True)
-        try:
-            proc = subprocess.run(cmd, cwd=ROOT, timeout=WORKER_TIMEOUT, check=False)
+        try:  # S603: this interpreter running a benchmark module, no shell
+            proc = subprocess.run(cmd, cwd=ROOT, timeout=WORKER_TIMEOUT, check=False)  # noqa: S603
         except subprocess.TimeoutExpired:
             return {"error": f"timed out after {WORKER_TIMEOUT} s"}
         if proc.returncode != 0 or not out.exists():

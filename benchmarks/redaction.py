@@ -250,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in ("final", "blind-test", "blind-tune", "test", "tune"):
         result = by_split[name]
         body.append(
-            f"### Per entity type, {name} {'half' if name.startswith('blind') else 'set' if name == 'final' else 'split'}\n\n"
+            f"### Per entity type, {name} "
+            f"{'half' if name.startswith('blind') else 'set' if name == 'final' else 'split'}\n\n"
             + per_type_table(result) + "\n\n"
             f"Non-personal words kept: {_pct(result['words_kept'], result['words'])} "
             f"({result['words_kept']} of {result['words']}); sentences without personal data left unchanged: "

@@ -13,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from benchmarks._report import markdown_table, record
 from storytelling import build_report, build_stories, synthetic_corpus
@@ -21,9 +21,10 @@ from storytelling.render import render_report_document, render_report_pdf
 
 TARGET_SECONDS = 10.0
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
-def _timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float, float]:
+def _timed(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> tuple[T, float, float]:
     """fn(*args, **kwargs) with its wall-clock and CPU seconds."""
     wall, cpu = time.perf_counter(), time.process_time()
     value = fn(*args, **kwargs)

@@ -28,7 +28,11 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 from .errors import NotEnoughData
 from .schema import AgreementReport, CodeAgreement
@@ -38,7 +42,7 @@ RELIABLE = 0.800
 TENTATIVE = 0.667
 
 
-def _missing(value: Any) -> bool:
+def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -210,7 +214,7 @@ def code_agreement(
 # over units only needs to resample counts.
 
 
-def _binary_figures(cells: Any) -> tuple[Any, Any]:
+def _binary_figures(cells: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """(kappa, alpha) of binary presence for arrays of cell counts (..., 4); NaN where undefined."""
     import numpy as np
 
@@ -228,7 +232,7 @@ def _binary_figures(cells: Any) -> tuple[Any, Any]:
     return kappa, alpha
 
 
-def _percentiles(samples: Any, level: float) -> tuple[float, float] | None:
+def _percentiles(samples: npt.ArrayLike, level: float) -> tuple[float, float] | None:
     import numpy as np
 
     samples = np.asarray(samples, dtype=np.float64)

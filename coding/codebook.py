@@ -406,7 +406,7 @@ def split_code(codebook: Codebook, path: str, into: Iterable[Code], *,
 
 # --- files -----------------------------------------------------------------------------
 
-def _split_examples(value: Any) -> list[str]:
+def _split_examples(value: object) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):

@@ -33,11 +33,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codebook import Codebook, load_codebook
 from .embeddings import Embedder
 from .errors import CodingError, NotEnoughData
+
+if TYPE_CHECKING:
+    from .discovery import Discovery
 
 Progress = Callable[[str, int, int], None]
 OUTPUT_COLUMNS = ("id", "text", "themes", "theme_sentiment", "sentiment", "reason", "confidence")
@@ -346,7 +349,7 @@ def _write_rows(path: Path, rows: list[dict[str, str]]) -> None:
 def discover_csv(input_path: str | Path, out_path: str | Path, *, text_column: str = "text",
                  lang: str = "auto", min_size: int | None = None, max_themes: int = 12,
                  seed: int = 0, embedder: Embedder | None = None,
-                 progress: Progress | None = None) -> Any:
+                 progress: Progress | None = None) -> Discovery:
     """Discover themes in a CSV's texts and write them as a codebook (YAML or CSV by suffix).
 
     Returns the Discovery; the written codebook can be edited and passed back to code_csv.

@@ -68,13 +68,18 @@ _SEGMENT_BREAK = re.compile(r"[.,;:!?()\[\]\"“”«»\n–—]|\s-\s")
 MAX_PHRASE_WORDS = 4
 # spaCy's Italian stop list holds nouns that matter in customer feedback; keep them.
 _IT_CONTENT_WORDS = frozenset(
-    ["attesa", "cortesia", "mancanza", "lavoro", "consiglio", "registrazione", "anticipo", "posto", "luogo", "persone", "giorni", "giorno", "mesi", "città", "citta", "casa", "gruppo", "tempo", "qualità", "servizio", "prezzo"]
+    [
+        "attesa", "cortesia", "mancanza", "lavoro", "consiglio", "registrazione", "anticipo", "posto", "luogo",
+        "persone", "giorni", "giorno", "mesi", "città", "citta", "casa", "gruppo", "tempo", "qualità", "servizio",
+        "prezzo"
+    ]
 )
 # Greetings, thanks, fillers and time-of-call words: never part of a label, in either
 # language ("Morning", "Ultimi", "Buongiorno", "Thanks" were once proposed as themes).
 FILLERS = frozenset(
     ["morning", "afternoon", "evening", "hello", "hi", "hey", "bye", "goodbye", "thanks", "thank", "cheers",
-     "please", "okay", "ok", "yes", "yeah", "yep", "sure", "alot", "lot", "lots", "thing", "things", "stuff", "kind", "sort", "way", "bit", "today", "yesterday",
+     "please", "okay", "ok", "yes", "yeah", "yep", "sure", "alot", "lot", "lots", "thing", "things", "stuff",
+     "kind", "sort", "way", "bit", "today", "yesterday",
      "moment", "sorry", "course",
      "buongiorno", "buonasera", "buonanotte", "salve", "ciao", "arrivederci", "grazie", "prego",
      "piacere", "certo", "certamente", "allora", "ecco", "diciamo", "insomma", "cioè", "cioe", "beh",

@@ -63,7 +63,7 @@ LOW_N = 5
 QUADRANTS = ("fix first", "monitor", "maintain", "leverage")
 
 
-def _doc(doc: Any) -> RatedDoc:
+def _doc(doc: RatedDoc | Mapping[str, Any] | tuple[Any, ...]) -> RatedDoc:
     if isinstance(doc, RatedDoc):
         return doc
     if isinstance(doc, Mapping):
@@ -232,7 +232,8 @@ def driver_analysis(
 
 
 def drivers_by_segment(
-    docs: Iterable[RatedDoc | Mapping[str, Any] | tuple[Any, ...]], **options: Any
+    docs: Iterable[RatedDoc | Mapping[str, Any] | tuple[Any, ...]],
+    **options: Any,  # noqa: ANN401 - driver_analysis's keyword options, passed on
 ) -> dict[str, DriverReport]:
     """driver_analysis for each segment with at least MIN_DOCS rated interviews."""
     parsed = [_doc(d) for d in docs]

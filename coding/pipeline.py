@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .language import detect_language, fold, normalise_language
 from .ratings import extract_rating, is_rating_question, question_scale
@@ -41,7 +41,19 @@ from .reasons import extract_reason
 from .schema import RATING_SCALES, CodeAssignment, QuestionMatch, SpokenRating, TurnText, Unit
 from .units import content_words, is_substantive, units_from_turns
 
-Progress = Any  # progress(step, done, total)
+if TYPE_CHECKING:
+    from .embeddings import Embedder
+    from .sentiment import LinearSentiment, PrototypeSentiment
+
+Progress = Callable[[str, int, int], None]  # progress(step, done, total)
+
+
+class Coder(Protocol):
+    """A theme coder: `.predict(texts, lang)` gives each text's [(code, confidence), ...]; SupervisedCoder's
+    and ZeroShotCoder's also take `questions=` (a fake in a test may not)."""
+
+    @property
+    def predict(self) -> Callable[..., list[list[tuple[str, float]]]]: ...
 STAGES = 6
 
 
@@ -327,7 +339,7 @@ def _answer_polarity(polarity: str, improvement: bool) -> str:
     return "neutral" if improvement and polarity == "positive" else polarity
 
 
-def _accepts(func: Any, keyword: str) -> bool:
+def _accepts(func: Callable[..., object], keyword: str) -> bool:
     """Whether `func` takes `keyword` (checked once per call site; fakes in tests may not)."""
     try:
         parameters = inspect.signature(func).parameters
@@ -341,7 +353,7 @@ def _normalised(rating: SpokenRating) -> float:
     return round(10.0 * (rating.value - rating.scale_min) / span, 4) if span > 0 else 5.0
 
 
-def _predict_codes(coder: Any, texts: list[str], lang: str, questions: list[str | None]
+def _predict_codes(coder: Coder, texts: list[str], lang: str, questions: list[str | None]
                    ) -> list[list[tuple[str, float]]]:
     """The coder's codes, with each text's guide question as its prior when the coder takes one."""
     if not texts:
@@ -352,7 +364,8 @@ def _predict_codes(coder: Any, texts: list[str], lang: str, questions: list[str 
 
 
 def code_transcript(turns: Sequence[TranscriptTurn], *, roles: Mapping[str, str], guide: Sequence[GuideItem],
-                    coder: Any, language: str | None = None, embedder: Any = None, sentiment: Any = None,
+                    coder: Coder, language: str | None = None, embedder: Embedder | None = None,
+                    sentiment: PrototypeSentiment | LinearSentiment | None = None,
                     doc_id: str = "interview", progress: Progress | None = None) -> CodedTranscript:
     report = progress or (lambda step, done, total: None)
     lang = _language(turns, language)

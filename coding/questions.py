@@ -45,10 +45,13 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .language import detect_language, fold, normalise_language, sentence_offsets, stop_words
 from .schema import QuestionMatch, TurnText, Unit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
 # Interview boilerplate that says nothing about the topic.
@@ -58,7 +61,7 @@ _BOILERPLATE = frozenset(
     dire dica dirmi racconti racconta raccontarmi parli parlarmi spieghi spiegarmi
     chiedo chiederle domanda volevo vorrei passiamo adesso ora invece cosa pensa
     tell could would please ask question talk let's move now next think
-    """.split()  # noqa: SIM905
+    """.split()
 )
 
 
@@ -149,13 +152,13 @@ def _guide_pairs(guide: Sequence[tuple[str, str]] | Mapping[str, str]) -> list[t
     return [(str(qid), str(text)) for qid, text in pairs]
 
 
-def _turn(turn: Any) -> TurnText:
+def _turn(turn: TurnText | tuple[Any, ...] | str) -> TurnText:
     if isinstance(turn, str):
         return TurnText(None, None, None, None, None, turn)  # type: ignore[arg-type]
     return turn if isinstance(turn, TurnText) else TurnText(*turn)
 
 
-def _similarity(questions: list[str], sentences: list[str]) -> Any:
+def _similarity(questions: list[str], sentences: list[str]) -> np.ndarray:
     """Matrix (sentences x questions) of the mean of word and character TF-IDF cosines."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -167,7 +170,7 @@ def _similarity(questions: list[str], sentences: list[str]) -> Any:
     scores = []
     for vectorizer in (
         TfidfVectorizer(
-            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+"  # nosec B106  # a tokenizer's regular expression
+            analyzer="word", ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"\S+"  # noqa: S106  # nosec B106  # a tokenizer's regular expression
         ),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True),
     ):
@@ -186,7 +189,7 @@ def question_similarity(a: str, b: str, lang: str | None = None) -> float:
     return float(_similarity([_normalise(b, code)], [_normalise(a, code)])[0, 0])
 
 
-def _viterbi(scores: Any, threshold: float, penalty: float) -> list[int | None]:
+def _viterbi(scores: np.ndarray, threshold: float, penalty: float) -> list[int | None]:
     """Per turn, the question index assigned (or None), maximising score minus back-steps."""
     n_turns, n_questions = scores.shape
     # state s = index of the last question assigned + 1 (0: none yet)

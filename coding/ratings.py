@@ -83,7 +83,7 @@ _ARTICLE_ADJECTIVES = frozenset(
     misero risicato generoso stiracchiato sicuro
     solid strong good high low decent honest fair generous weak clear firm easy
     comfortable perfect straight hard soft big definite safe
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _STRONG_CUES = frozenset(
     """
@@ -93,13 +93,13 @@ _STRONG_CUES = frozenset(
     giudico giudicherei giudizio pagella
     give gives gave giving given rate rates rated rating score scores scored scoring
     grade graded grading mark marks deserve deserves deserved nps
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _WEAK_CUES = frozenset(
     """
     direi diremmo diciamo facciamo dico siamo siete circa intorno tipo
     say said guess put about around like call
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _HALVES = {
     "it": (("e", "mezzo"), ("e", "mezza"), ("virgola", "cinque"), ("punto", "cinque")),
@@ -109,7 +109,7 @@ _MODIFIERS = frozenset(
     """
     pieno pieni piena abbondante abbondanti scarso scarsi scarsa meno piu punti punto
     tondo secco plus minus ish points solid flat
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _STARS = frozenset({"stelle", "stella", "stelline", "stars", "star"})
 _FOLLOWERS = {
@@ -121,7 +121,7 @@ _FOLLOWERS = {
         secondo da comunque anche pure si no ok va ve ce vi ti gli le me te voto
         diciamolo almeno perlomeno sempre ormai oggi adesso ora eh
         glielo gliela gliene lo do darei metto metterei senza quando se visto
-        """.split()  # noqa: SIM905
+        """.split()
     ),
     "en": frozenset(
         """
@@ -129,7 +129,7 @@ _FOLLOWERS = {
         certainly easily honestly overall for as to at in from today now right ok
         okay yeah yes no anyway really i guess actually at least tops max without when
         whenever if since
-        """.split()  # noqa: SIM905
+        """.split()
     ),
 }
 _LEFT_DISQUALIFIERS = frozenset(
@@ -137,7 +137,7 @@ _LEFT_DISQUALIFIERS = frozenset(
     alle all' ore nel nell' dal dall' dalle del dell' anno numero versione pagina capitolo
     articolo top ogni quota
     at since in year years version page chapter article top number no every
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _NEGATIONS = frozenset(
     {"non", "not", "never", "mai", "cannot", "nemmeno", "neanche", "nor"}
@@ -161,7 +161,7 @@ _HEDGES = frozenset(
     well hmm um uh oh i guess think maybe probably perhaps say let's i'd definitely
     honestly like about around yeah yes okay so even actually and or massimo al max
     most least at
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _RANGE_JOINERS = frozenset({"o", "oppure", "or", "-", "/", "e", "and", "to", "a"})
 _RANGE_OPENERS = frozenset({"tra", "fra", "between"})

@@ -105,37 +105,37 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
 
 _EMBEDDED_WHY = frozenset(
     """so sa sai sappiamo sapere capisco capiamo capire chiedo chiedo chiediamo chiedersi
-    domando domandato spiegare spiegato spiegarmi capito idea""".split()  # noqa: SIM905
+    domando domandato spiegare spiegato spiegarmi capito idea""".split()
 )
-_THANKS_PRONOUNS = frozenset("lei voi te tutti you all everyone".split())  # noqa: SIM905
+_THANKS_PRONOUNS = frozenset("lei voi te tutti you all everyone".split())
 _SO_SUBJECTS = frozenset(
     """i we you they he she it there the our my your their this these those now
-    everything nothing nobody everyone people basically obviously""".split()  # noqa: SIM905
+    everything nothing nobody everyone people basically obviously""".split()
 )
 _SO_PROFORM = re.compile(r"\b(?:think|guess|hope|believe|said|say|told|suppose|hope|if)\s+$")
 _ENGLISH_PAST = frozenset(
     """was were started began begun joined signed moved switched changed became came went
     had got took made opened launched introduced merged bought acquired hired left met
-    arrived""".split()  # noqa: SIM905
+    arrived""".split()
 )
 _PERFECT = re.compile(r"\b(?:has|have|'ve|'s|had)\s+(?:been|had|seen|got|become)\b")
 _MONTHS = frozenset(
     """january february march april may june july august september october november
     december monday tuesday wednesday thursday friday saturday sunday then last ever
-    yesterday childhood day days beginning start launch""".split()  # noqa: SIM905
+    yesterday childhood day days beginning start launch""".split()
 )
 # Words too vague to tell reasons apart or to carry an opinion alone.
 _FUNCTION = frozenset(
     """il lo la i gli le un uno una di a da in con su per tra fra e ed o ma che non si
     ci mi ti vi ne sono è era ho ha hanno sì si no the a an of to in on at for with by
     and or but not no is are was were be it this that i you we they he she so as do
-    does did yes said because""".split()  # noqa: SIM905
+    does did yes said because""".split()
 )
 _VAGUE = frozenset(
     """sempre spesso mai molto troppo poco tanto più meno ancora già cosa cose fatto
     volta volte tipo diciamo proprio veramente davvero anche solo quando bene male
     always often never really very much many too more less still already thing things
-    fact time times kind sort just actually also only well lot bit""".split()  # noqa: SIM905
+    fact time times kind sort just actually also only well lot bit""".split()
 )
 _OPENERS_NOT_REASON = re.compile(
     r"^(?:ma|pero|invece|tuttavia|comunque|poi|inoltre|anche|allora|quindi|per cui|percio|"
@@ -159,7 +159,7 @@ _EVALUATIVE_STEMS = tuple(
     problem difficult complicat simple disaster perfect fantastic amazing recommend
     impress helpful unhelpful responsive unresponsive friendly professional competent
     painful smooth clunky great awesome outstanding mediocre lacking useless useful
-    """.split()  # noqa: SIM905
+    """.split()
 )
 _EVALUATIVE_WORDS = frozenset(
     """
@@ -167,7 +167,7 @@ _EVALUATIVE_WORDS = frozenset(
     lenti lente piace piacciono odio troppo
     good bad poor slow slower fast faster easy easier hard harder cheap love loved hate
     hated best rude nice
-    """.split()  # noqa: SIM905
+    """.split()
 )
 
 

@@ -23,7 +23,7 @@ Every time is in seconds; every character offset indexes the text it names, so
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, SupportsFloat, SupportsInt
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 ASSIGNMENT_SOURCES = ("model", "analyst")
@@ -35,15 +35,15 @@ RATING_SCALES: dict[str, tuple[float, float]] = {
 """Scale name -> (lowest, highest) score: NPS 0-10, CSAT 1-5, CES 1-7."""
 
 
-def _opt_float(value: Any) -> float | None:
+def _opt_float(value: SupportsFloat | str | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _opt_int(value: Any) -> int | None:
+def _opt_int(value: SupportsInt | str | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _opt_str(value: Any) -> str | None:
+def _opt_str(value: object) -> str | None:
     return None if value is None else str(value)
 
 

@@ -238,10 +238,12 @@ _LEXICON_TEXT = """
     complain complained waiting wait hardly unfortunately worse worst downhill
     lent* mediocr* confus* complicat* difficil*
     scomod* rumoros* stretto stretta vecchi* mancan* mancat* manca mancano
-    perso persi persa perse perdiamo perdere perdono perde perdita problem* error* sbagliat* ritard* slitt* attes* aspettare aspettato
+    perso persi persa perse perdiamo perdere perdono perde perdita problem* error* sbagliat* ritard* slitt* attes*
+    aspettare aspettato
     reclam* lamentel* purtroppo peggio peggior* peggiorat* saltat* caotic* insufficient*
     scars* limitat* carente carenti migliorare migliorino migliorabil* improve
--2: bad male poor expensive pricey costly caro cara cari costos* disappointed disappointing frustrating frustrated annoying annoyed angry
+-2: bad male poor expensive pricey costly caro cara cari costos* disappointed disappointing frustrating frustrated
+    annoying annoyed angry
     unhappy unreliable unprofessional rude useless broken damaged crushed dirty awful
     mess messy chaos chaotic ignored ignore ignoring incompetent careless overpriced
     unacceptable unfriendly impolite stale bland tasteless smelly filthy
@@ -256,7 +258,8 @@ _LEXICON_TEXT = """
 """
 
 _PHRASES_TEXT = """
-+2: spot on | no complaints | no problem | no problems | no issues | nothing to complain | never let us down | on time | on schedule |
++2: spot on | no complaints | no problem | no problems | no issues | nothing to complain | never let us down |
+    on time | on schedule |
     same day | call us back | calls us back | called us back | value for money |
     well done | good job | great job | thumbs up | can't complain | cannot complain |
     niente da dire | nulla da dire | nessun problema | in tempo | in orario | in giornata |
@@ -320,20 +323,20 @@ _NEGATORS = frozenset("""
     weren't don't doesn't didn't won't wouldn't can't cannot couldn't shouldn't haven't hasn't
     hadn't ain't non no mai nessuno nessuna niente nulla neanche nemmeno neppure senza poco poca
     pochi poche
-""".split())  # noqa: SIM905
+""".split())
 _INTENSIFIERS = frozenset("""
     very really so extremely super incredibly absolutely totally truly highly particularly
     especially always definitely
     molto davvero veramente proprio super estremamente assolutamente particolarmente
     decisamente sempre tanto tantissimo parecchio
-""".split())  # noqa: SIM905
+""".split())
 _HEDGES = frozenset("""
     quite fairly pretty somewhat rather mostly reasonably relatively slightly
     abbastanza piuttosto discretamente relativamente
-""".split())  # noqa: SIM905
+""".split())
 _CONTRAST = frozenset("""
     but however though although yet whereas ma pero tuttavia eppure sebbene benche invece comunque
-""".split())  # noqa: SIM905
+""".split())
 # Fixed phrases built on a negator that affirm ("senza dubbio", "no doubt"): they intensify
 # what follows instead of negating it.
 _AFFIRMATIONS = (("without", "a", "doubt"), ("senza", "dubbio"), ("senz", "altro"), ("no", "doubt"),
@@ -407,7 +410,7 @@ def _clause_values(tokens: list[str]) -> list[tuple[str, float]]:
             if tuple(tokens[i:i + len(phrase)]) == phrase:
                 value, span, label = weight, len(phrase), " ".join(phrase)
                 break
-        if not value and token == "too" and i + 1 < len(tokens):  # nosec B105  # the English word 'too'
+        if not value and token == "too" and i + 1 < len(tokens):  # noqa: S105  # nosec B105  # the English word 'too'
             # "too high", "too slow": excess is a complaint whatever the next word is
             value, span, label = min(-1.0, -abs(_word_value(tokens[i + 1]))), 2, \
                 f"too {tokens[i + 1]}"
@@ -935,7 +938,7 @@ class AspectSentiment:
             raise NotEnoughData("No coded polarities to learn from; label some texts first.")
         y = [polarities[i][code] for i, code in owners]
         weights = None if sample_weight is None else [float(sample_weight[i]) for i, _ in owners]
-        assert P is not None
+        assert P is not None  # noqa: S101 - prefix=True always embeds the prefixed view
         self.model = LinearSentiment(embedder=self.embedder, C=self.C, seed=self.seed)
         self.model.fit_embeddings(np.hstack([F, T, P]), y, sample_weight=weights)
         return self
@@ -958,7 +961,7 @@ class AspectSentiment:
         if not owners:
             return results
         if self.model is not None:
-            assert P is not None
+            assert P is not None  # noqa: S101 - a trained model asks _views for the prefixed view
             probs, classes = self.model.proba_embeddings(np.hstack([F, T, P])), self.model.classes
         else:
             classes = self.prototype.classes

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from .decision import (
 from .embeddings import Embedder, embed
 from .errors import CodingError, NotEnoughData
 from .zero_shot import ZeroShotCoder
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 FORMAT_VERSION = 2
 FEATURES = ("both", "embeddings", "ngrams")
@@ -82,7 +85,7 @@ class _Ngrams:
         common = {"n_features": cls.N_FEATURES, "alternate_sign": False, "norm": None,
                   "lowercase": True, "strip_accents": "unicode"}
         word = HashingVectorizer(analyzer="word", ngram_range=(1, 2),
-                                 token_pattern=r"(?u)\b\w+\b", **common)  # nosec B106  # a tokenizer's regular expression
+                                 token_pattern=r"(?u)\b\w+\b", **common)  # noqa: S106  # nosec B106  # a tokenizer's regular expression
         char = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
         texts = [str(t) for t in texts]
         return [word.transform(texts).tocsc(), char.transform(texts).tocsc()]
@@ -97,7 +100,7 @@ class _Ngrams:
             self.idf.append((np.log((1.0 + n) / (1.0 + df[cols])) + 1.0).astype(np.float32))
         return self
 
-    def transform(self, raw: Sequence[Any]) -> Any:
+    def transform(self, raw: Sequence[Any]) -> sparse.csr_matrix:
         from scipy import sparse
         from sklearn.preprocessing import normalize
 
@@ -184,7 +187,7 @@ class SupervisedCoder:
         self.intercept_ = np.zeros(n_labels, dtype=np.float32)
         T = None
         if self._uses_ngrams:
-            assert raw is not None
+            assert raw is not None  # noqa: S101 - fit_embeddings passes the texts when n-grams are used
             self._ngrams.fit(raw)
             T = self._ngrams.transform(raw)
             self.text_coef_ = np.zeros((n_labels, T.shape[1]), dtype=np.float32)
@@ -288,7 +291,7 @@ class SupervisedCoder:
                 thresholds[j] = (n_pos * best + 10.0 * 0.5) / (n_pos + 10.0)
         self._fit_models(X, raw, Y, weights, trainable)
         if prior is not None:
-            for j, label in enumerate(self.labels_):
+            for j in range(len(self.labels_)):
                 if not self.trained_[j]:
                     thresholds[j] = prior.threshold
         self.thresholds_ = thresholds

@@ -49,7 +49,7 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from .language import detect_language, fold, normalise_language, sentence_offsets
 from .schema import TurnText, Unit, UnitSpan
@@ -61,7 +61,7 @@ MIN_PIECE_WORDS = 5
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _FILLERS = frozenset(
-    "eh ehm ehh em emm mh mhm mmh mm mmm uhm um umm uh uhh ah hmm hm hmmm".split()  # noqa: SIM905
+    "eh ehm ehh em emm mh mhm mmh mm mmm uhm um umm uh uhh ah hmm hm hmmm".split()
 )
 # Short function words: a side made only of these is no opinion ("ma non so").
 _FUNCTION = frozenset(
@@ -69,7 +69,7 @@ _FUNCTION = frozenset(
     il lo la i gli le un uno una di a da in con su per tra fra e ed o ma che non si ci mi
     ti vi ne lo sono è era ho ha hai the a an of to in on at for with by and or but not no
     is are was were be it this that i you we they he she so as do does did also just
-    """.split()  # noqa: SIM905
+    """.split()
 )
 
 
@@ -299,7 +299,18 @@ def split_units(text: str, lang: str | None = None, *, max_words: int = 40) -> l
     return units
 
 
-def _word_fields(word: Any) -> tuple[float, float, str]:
+class _TimedWord(Protocol):
+    """transcription.schema.Word, or anything else with these three attributes."""
+
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def word(self) -> str: ...
+
+
+def _word_fields(word: _TimedWord | Mapping[str, Any] | tuple[Any, ...] | list[Any]) -> tuple[float, float, str]:
     if isinstance(word, Mapping):
         return float(word["start"]), float(word["end"]), str(word["word"])
     if isinstance(word, tuple | list):
@@ -448,11 +459,11 @@ _SMALL_TALK = _phrase_set(_SMALL_TALK_PHRASES)
 _META = _phrase_set(_META_QUESTIONS)
 _LONGEST = max(len(p) for p in _SMALL_TALK | _META)
 _GREETING_WORDS = frozenset(
-    "buongiorno buonasera salve ciao grazie arrivederci hello hi hey morning thanks bye goodbye".split()  # noqa: SIM905
+    "buongiorno buonasera salve ciao grazie arrivederci hello hi hey morning thanks bye goodbye".split()
 )
 _NUMBER_WORDS = frozenset(
     """zero uno una due tre quattro cinque sei sette otto nove dieci
-    nought nil one two three four five six seven eight nine ten""".split()  # noqa: SIM905
+    nought nil one two three four five six seven eight nine ten""".split()
 )
 
 

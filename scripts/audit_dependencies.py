@@ -28,7 +28,7 @@ PYPI = "https://pypi.org/pypi"
 
 def _get(url: str) -> dict | None:
     try:
-        with urllib.request.urlopen(url, timeout=20) as response:  # nosec B310  # a fixed https address
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310  # nosec B310  # a fixed https address
             return json.load(response)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
@@ -68,7 +68,8 @@ def main() -> int:
         for vuln in vulns:
             ids = {vuln.get("id", "")} | set(vuln.get("aliases") or [])
             if not vuln.get("withdrawn") and not ids & ignored:
-                found.append(f"{name}=={version}: {vuln.get('id')} (fixed in {', '.join(vuln.get('fixed_in') or []) or 'no release yet'})"
+                fixed_in = ", ".join(vuln.get("fixed_in") or []) or "no release yet"
+                found.append(f"{name}=={version}: {vuln.get('id')} (fixed in {fixed_in})"
                              f" {(vuln.get('summary') or vuln.get('details') or '')[:120]}")
     audited = len(results) - len(unaudited)
     print(f"Audited {audited} of {len(results)} installed packages against PyPI's vulnerability data.")

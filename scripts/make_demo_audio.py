@@ -107,6 +107,13 @@ _OTHER_SYMBOLS = (("ʲ", "j"), ("r", "ɾ"), ("x", "k"), ("ç", "k"), ("ɬ", "l")
 _TIES = (("d^ʒ", "ʤ"), ("t^ʃ", "ʧ"), ("t^s", "ʦ"), ("d^z", "ʣ"), ("^", ""))
 
 
+def _espeak() -> str:
+    path = shutil.which("espeak-ng")
+    if path is None:
+        raise SystemExit("espeak-ng is not installed: `make demo-audio` installs it (apt-get install espeak-ng).")
+    return path
+
+
 def phonemise(text: str, language: str) -> str:
     """IPA for Kokoro, clause by clause so the punctuation survives as pauses."""
     out = []
@@ -115,8 +122,8 @@ def phonemise(text: str, language: str) -> str:
         if not words:
             continue
         punct = piece.strip()[len(words):][:1]
-        ipa = subprocess.run(
-            ["espeak-ng", "-q", "--ipa", "--tie=^", "-v", ESPEAK_LANG[language], "--", words],
+        ipa = subprocess.run(  # noqa: S603 - espeak-ng on our own script's words, no shell
+            [_espeak(), "-q", "--ipa", "--tie=^", "-v", ESPEAK_LANG[language], "--", words],
             capture_output=True, text=True, check=True,
         ).stdout
         ipa = " ".join(ipa.split())
@@ -188,7 +195,8 @@ def render(interview: dict, tts: Kokoro) -> tuple[np.ndarray, np.ndarray, int]:
             raise SystemExit(f"{stem}: unknown speaker {speaker!r}")
         samples, rate = speak(tts, text, language, cast[speaker])
         pieces.append((speaker, samples))
-    assert rate is not None, f"{stem}: empty script"
+    if rate is None:
+        raise SystemExit(f"{stem}: empty script")
 
     total = int(LEAD_IN * rate) + int(TAIL * rate)
     total += sum(len(s) for _, s in pieces)

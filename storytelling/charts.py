@@ -439,11 +439,11 @@ def driver_matrix_svg(matrix: DriverMatrix, scale: str, language: str,
                     best, best_cost = (tx, ty, anchor, box, distance), cost
             if best is not None and best_cost < distance * 4 + 1:
                 break
-        assert best is not None
+        assert best is not None  # noqa: S101 - the first candidate always beats an infinite cost
         tx, ty, anchor, box, distance = best
         occupied.append(box)
         labels.append((x, y, tx, ty, anchor, box, distance, name, driver))
-    for x, y, tx, ty, anchor, box, distance, name, driver in labels:
+    for x, y, tx, ty, anchor, box, distance, name, _driver in labels:
         if distance > 1.0:
             lx = min(max(x, box[0]), box[2])
             ly = min(max(y, box[1]), box[3])

@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from . import charts
 from .errors import RenderError
@@ -60,9 +60,13 @@ SECTIONS = ("summary", "ratings", "themes", "drivers", "segments", "trend", "sto
 
 log = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
 
 @cache
-def _env(language: str) -> Any:
+def _env(language: str) -> jinja2.Environment:
     """One Jinja environment per language: its filters format numbers and dates in it."""
     import jinja2
 
@@ -73,18 +77,28 @@ def _env(language: str) -> Any:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+
+    def number(value: float | None, digits: int = 1) -> str:
+        return format_number(value, language, digits)
+
+    def signed(value: float | None, digits: int = 1) -> str:
+        return format_signed(value, language, digits)
+
+    def date(value: dt.date | None, prep: str = "") -> str:
+        return format_date(value, language, prep)
+
     env.filters.update({
-        "number": lambda v, digits=1: format_number(v, language, digits),
-        "signed": lambda v, digits=1: format_signed(v, language, digits),
+        "number": number,
+        "signed": signed,
         "percent": lambda v: format_percent(v, language),
         "rating": lambda v: format_rating(v, language),
-        "date": lambda v, prep="": format_date(v, language, prep),
+        "date": date,
         "short_date": lambda v: format_date_short(v, language),
     })
     return env
 
 
-def _globals(language: str, link_base: str | None, for_pdf: bool) -> dict[str, Any]:
+def _globals(language: str, link_base: str | None, for_pdf: bool) -> dict[str, object]:
     """Names every template sees: the translator, quote marks and formatting filters."""
     open_q, close_q = QUOTE_MARKS[language]
     return {
@@ -101,7 +115,7 @@ def _globals(language: str, link_base: str | None, for_pdf: bool) -> dict[str, A
     }
 
 
-def _render(name: str, language: str, **context: Any) -> str:
+def _render(name: str, language: str, **context: object) -> str:
     return _env(language).get_template(name).render(**context)
 
 
@@ -131,7 +145,7 @@ def _css_string(text: str) -> str:
 
 
 def _report_context(report: Report, for_pdf: bool, link_base: str | None,
-                    include_css: bool) -> dict[str, Any]:
+                    include_css: bool) -> dict[str, object]:
     lang = report.language
     links = None if for_pdf else link_base
     scale = report.summary.rating.scale
@@ -171,12 +185,13 @@ def _report_context(report: Report, for_pdf: bool, link_base: str | None,
     if not report.empty:
         # Markup (bandit B704 waived): SVG from charts.py, which escapes every text it writes.
         chart_svgs = {
-            "distribution": Markup(charts.rating_distribution_svg(rating, lang, links)),  # nosec B704
-            "themes": Markup(charts.theme_sentiment_svg(report.themes, lang, links)),  # nosec B704
-            "drivers": Markup(charts.driver_matrix_svg(report.drivers, scale, lang, links)),  # nosec B704
-            "segments": Markup(charts.segment_heatmap_svg(report.segments, scale, lang, links)),  # nosec B704
-            "trend": Markup(charts.trend_svg(report.trend, scale, lang, links)),  # nosec B704
+            "distribution": charts.rating_distribution_svg(rating, lang, links),
+            "themes": charts.theme_sentiment_svg(report.themes, lang, links),
+            "drivers": charts.driver_matrix_svg(report.drivers, scale, lang, links),
+            "segments": charts.segment_heatmap_svg(report.segments, scale, lang, links),
+            "trend": charts.trend_svg(report.trend, scale, lang, links),
         }
+        chart_svgs = {key: Markup(svg) for key, svg in chart_svgs.items()}  # noqa: S704  # nosec B704
     dimension = report.segments.dimension
     dimension_label = (t(f"filter_{dimension}", lang) if f"filter_{dimension}" in _known_filters()
                        else dimension).lower()
@@ -223,19 +238,19 @@ def render_report_document(report: Report, *, for_pdf: bool = True,
                      css, body)
 
 
-def _trusted_css():
+def _trusted_css() -> Markup:
     """The stylesheet for a <style> element: not HTML-escaped, or its quotes would break the CSS."""
     from markupsafe import Markup
 
-    return Markup(stylesheet(False))  # nosec B704 - our own stylesheet file, no user input
+    return Markup(stylesheet(False))  # noqa: S704  # nosec B704 - our own stylesheet file, no user input
 
 
 def _document(language: str, title: str, css: str, body: str) -> str:
     from markupsafe import Markup
 
     # Markup (bandit B704 waived): the stylesheet file, and a body rendered by autoescaped templates.
-    return _render("document.html", language, lang=language, title=title, css=Markup(css),  # nosec B704
-                   body=Markup(body))  # nosec B704
+    return _render("document.html", language, lang=language, title=title,
+                   css=Markup(css), body=Markup(body))  # noqa: S704  # nosec B704
 
 
 def _write_pdf(html: str, out_path: str | Path) -> Path:
@@ -268,7 +283,7 @@ def render_report_pdf(report: Report, out_path: str | Path) -> Path:
 
 
 def _story_context(story: Story, for_pdf: bool, link_base: str | None,
-                   include_css: bool) -> dict[str, Any]:
+                   include_css: bool) -> dict[str, object]:
     return {
         **_globals(story.language, link_base, for_pdf),
         "story": story,

@@ -176,7 +176,7 @@ def filter_interviews(interviews: Sequence[InterviewData],
 class _Corpus:
     """The filtered interviews indexed for the sections: units, themes and their names."""
 
-    def __init__(self, corpus: CodedCorpus, interviews: list[InterviewData], language: str):
+    def __init__(self, corpus: CodedCorpus, interviews: list[InterviewData], language: str) -> None:
         self.study = corpus.study
         self.scale: Scale = corpus.study.scale
         self.language = language

@@ -27,7 +27,6 @@ import datetime as dt
 import types
 import typing
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Self
 
 from .errors import InvalidCorpus
@@ -96,12 +95,18 @@ class Record:
         return cls(**kwargs)
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """The class's resolved annotations, worked out once per class (a dict: mypy has classes unhashable for cache)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls)
+    return hints
 
 
-def _dump(value: Any) -> Any:
+def _dump(value: object) -> object:
     if isinstance(value, Record):
         return value.to_dict()
     if isinstance(value, dt.date):
@@ -113,7 +118,7 @@ def _dump(value: Any) -> Any:
     return value
 
 
-def _load(tp: Any, value: Any) -> Any:
+def _load(tp: Any, value: Any) -> Any:  # noqa: ANN401 - a type form and its JSON value (3.11 has no TypeForm)
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         if value is None:

@@ -686,16 +686,16 @@ def _rating_sentence(
     scale_info = SCALES[scale]
     rated = [i for i in interviews if i.rating is not None]
     if len(interviews) > 1 and len(rated) > 1:
-        groups = defaultdict(int)
+        groups: defaultdict[str | None, int] = defaultdict(int)
         for interview in rated:
             groups[scale_info.group(interview.rating)] += 1
         parts = []
-        for group in scale_info.groups:
-            n = groups.get(group, 0)
+        for name in scale_info.groups:
+            n = groups.get(name, 0)
             if not n:
                 continue
             word = NUMBER_WORDS[lang][n] if n < len(NUMBER_WORDS[lang]) else str(n)
-            noun = t(f"one_{group}", lang) if n == 1 else t(f"group_{group}", lang).lower()
+            noun = t(f"one_{name}", lang) if n == 1 else t(f"group_{name}", lang).lower()
             parts.append(f"{word} {noun}")
         values = [float(i.rating) for i in rated if i.rating is not None]
         if min(values) == max(values):
@@ -718,7 +718,7 @@ def _rating_sentence(
         return _capital(voice.say("no_rating", first=_first_name(interviews[0].respondent, lang)))
     interview = rated[0]
     group = scale_info.group(interview.rating)
-    assert group is not None
+    assert group is not None  # noqa: S101 - a rated interview has a rating, so a group
     others = ""
     if len(interviews) > 1:
         missing = len(interviews) - 1

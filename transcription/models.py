@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from importlib import metadata, resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ModelUnavailable
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
 
 WHISPER_BASE_DIR = "whisper-base-ct2"
 _MARKER = ".verified"
@@ -157,7 +160,7 @@ def load_faster_whisper(
     device: str = "cpu",
     compute_type: str = "int8",
     cpu_threads: int = 1,
-) -> Any:
+) -> WhisperModel:
     """Load a CTranslate2 Whisper model once per process and set of options.
 
     One thread by default: on the 2-core hosts one worker per core beats threads fighting.

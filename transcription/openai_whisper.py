@@ -15,13 +15,16 @@ import os
 import re
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
 import numpy as np
 
 from .engines import SAMPLE_RATE, DecodingHints, RawSegment, drop_hallucinations
 from .errors import ModelUnavailable, TranscriptionError
 from .schema import Progress, Segment, Word
+
+if TYPE_CHECKING:
+    from whisper.model import Whisper
 
 OPENAI_CHECKPOINT = "whisper-base-openai.pt"
 _CONVERTER_VERSION = 1
@@ -151,12 +154,18 @@ def derive_dims(arrays: dict[str, np.ndarray]) -> dict[str, int]:
         "n_text_head": _heads(arrays, "decoder", int(emb.shape[1])),
         "n_text_layer": _layers(arrays, "decoder"),
     }
-    assert conv1.shape[0] == dims["n_audio_state"], "conv1 width differs from encoder width"
-    assert dec_pos.shape[1] == dims["n_text_state"], "decoder positions differ from width"
-    assert dims["n_audio_state"] % dims["n_audio_head"] == 0, "encoder heads do not divide"
-    assert dims["n_text_state"] % dims["n_text_head"] == 0, "decoder heads do not divide"
-    assert dims["n_audio_layer"] > 0 and dims["n_text_layer"] > 0, "model has no layers"
+    _require(conv1.shape[0] == dims["n_audio_state"], "conv1 width differs from encoder width")
+    _require(dec_pos.shape[1] == dims["n_text_state"], "decoder positions differ from width")
+    _require(dims["n_audio_state"] % dims["n_audio_head"] == 0, "encoder heads do not divide")
+    _require(dims["n_text_state"] % dims["n_text_head"] == 0, "decoder heads do not divide")
+    _require(dims["n_audio_layer"] > 0 and dims["n_text_layer"] > 0, "model has no layers")
     return dims
+
+
+def _require(condition: bool, problem: str) -> None:
+    """A converted model that breaks an invariant is refused (an assert would vanish under python -O)."""
+    if not condition:
+        raise ModelUnavailable(f"The Whisper model cannot be converted: {problem}.")
 
 
 def ct2_to_openai_state_dict(
@@ -178,7 +187,7 @@ def ct2_to_openai_state_dict(
     def split(dst: str, names: tuple[str, ...], src: str, n_state: int) -> None:
         """A fused projection [q; k; v] -> separate Linears; openai's key has no bias."""
         weight, bias = arrays[f"{src}/weight"], arrays[f"{src}/bias"]
-        assert weight.shape == (len(names) * n_state, n_state), f"{src} has shape {weight.shape}"
+        _require(weight.shape == (len(names) * n_state, n_state), f"{src} has shape {weight.shape}")
         for i, part in enumerate(names):
             sd[f"{dst}.{part}.weight"] = weight[i * n_state : (i + 1) * n_state]
             if part != "key":
@@ -231,8 +240,9 @@ def convert_ct2_to_openai(ct2_dir: Path, out_path: Path) -> Path:
     config = json.loads(config_path.read_text()) if config_path.is_file() else {}
     heads = [[int(layer), int(head)] for layer, head in config.get("alignment_heads", [])]
     for layer, head in heads:
-        assert 0 <= layer < dims["n_text_layer"] and 0 <= head < dims["n_text_head"], (
-            f"alignment head {(layer, head)} is outside the decoder"
+        _require(
+            0 <= layer < dims["n_text_layer"] and 0 <= head < dims["n_text_head"],
+            f"alignment head {(layer, head)} is outside the decoder",
         )
     checkpoint: dict[str, Any] = {
         "dims": dims,
@@ -317,7 +327,7 @@ def _alignment_heads(path: str, n_head: int) -> list[tuple[int, int]] | None:
         saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         if "alignment_heads" in saved:
             return [(int(layer), int(head)) for layer, head in saved["alignment_heads"]]
-    except Exception:  # noqa: BLE001, S110 - an unreadable extra key only loses the heads  # nosec B110  # see the noqa reason
+    except Exception:  # noqa: BLE001, S110 - an unreadable extra key only loses the heads  # nosec B110
         pass
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -332,7 +342,7 @@ def _alignment_heads(path: str, n_head: int) -> list[tuple[int, int]] | None:
 
 
 @functools.lru_cache(maxsize=2)
-def load_openai_whisper(checkpoint: str, device: str = "cpu") -> Any:
+def load_openai_whisper(checkpoint: str, device: str = "cpu") -> Whisper:
     """Load an openai-whisper checkpoint once per process and device."""
     import torch
     import whisper
@@ -361,7 +371,7 @@ def _prompt(hints: DecodingHints | None) -> str:
     return " ".join(part for part in (hints.hotwords, hints.prompt) if part)
 
 
-def _seconds(value: Any) -> float:
+def _seconds(value: SupportsFloat) -> float:
     return round(float(value), 3)
 
 
@@ -415,7 +425,7 @@ class OpenAIWhisperEngine:
         set_offline_env()
         return str(prepare_openai_checkpoint(self.cache_dir or default_cache_dir()))
 
-    def _model(self) -> Any:
+    def _model(self) -> Whisper:
         return load_openai_whisper(self.checkpoint_path(), self.device)
 
     def transcribe(

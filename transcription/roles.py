@@ -35,7 +35,7 @@ _OPENERS = frozenset(
     puo puoi potrebbe potresti potreste vorrebbe vorresti saprebbe sapresti
     riesce riesci ricorda ricordi
     what how why would could which who whom whose when where
-    """.split()  # noqa: SIM905
+    """.split()
 )
 # Two-word openers: "mi può dire", "ci racconti", "secondo lei", "tell me".
 _PAIRS = (
@@ -45,13 +45,13 @@ _PAIRS = (
 _OPENER_PAIRS = frozenset(tuple(pair.split("-")) for pair in _PAIRS.split())
 # "in che modo", "da quanto tempo", "for how long", "with which supplier"
 _PREPOSITIONS = frozenset(
-    "in da per a di con su tra fra of for to with from about at".split()  # noqa: SIM905
+    "in da per a di con su tra fra of for to with from about at".split()
 )
 # English yes/no questions invert auxiliary and subject: "do you", "is it", "can we".
 _AUXILIARIES = frozenset(
-    "do does did is are was were have has had can will shall should may might".split()  # noqa: SIM905
+    "do does did is are was were have has had can will shall should may might".split()
 )
-_SUBJECTS = frozenset("you i we they he she it there that this".split())  # noqa: SIM905
+_SUBJECTS = frozenset("you i we they he she it there that this".split())
 
 _STOP = frozenset(
     """
@@ -64,7 +64,7 @@ _STOP = frozenset(
     do does did have has had you your yours we our they their it its this that these
     those what how why would could can will which who when where there here about
     me my i he she him her them us so if then than very more also just
-    """.split()  # noqa: SIM905
+    """.split()
 )
 
 _WORD = re.compile(r"[^\W\d_]+")

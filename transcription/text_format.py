@@ -76,7 +76,7 @@ def read_lines(document: str) -> list[TextLine]:
         body = line.rstrip("\r\n")
         if body.strip():
             match = _LINE.match(body)
-            assert match is not None  # the pattern accepts any line
+            assert match is not None  # noqa: S101 - the pattern accepts any line
             raw.append((number, offset, match))
         offset += len(line)
     timed = any(m.group(3) is not None for _, _, m in raw)

@@ -1,4 +1,5 @@
-"""Transcripts made elsewhere (an agency's Word file, noScribe, aTrain, f4, subtitles, a spreadsheet) read as a Transcript.
+"""Transcripts made elsewhere (an agency's Word file, noScribe, aTrain, f4, subtitles, a spreadsheet) read as
+a Transcript.
 
 `read_transcript(data, filename, language=, guide_questions=)` picks the reader by the file's
 extension, and for a .txt by what it holds (f4/MAXQDA marks, SRT or WebVTT cues, or lines):
@@ -36,11 +37,15 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from .errors import TranscriptFileError
 from .roles import detect_roles
 from .schema import Segment, Speaker, Transcript
 from .text_format import read_lines
+
+if TYPE_CHECKING:
+    from docx.table import Table
 
 MAX_DOCX_EXPANDED = 100 * 1024 * 1024  # a .docx's parts as their headers say (python-docx reads them all)
 EXTENSIONS = (".docx", ".txt", ".srt", ".vtt", ".csv")
@@ -70,11 +75,11 @@ _BRACKET_SPEAKER = re.compile(rf"^\[(?P<name>{_NAME})\]\s*:?\s*(?P<text>.+)$")
 _CUE_TIME = r"(?:(\d{1,2}):)?(\d{2}):(\d{2})[.,](\d{1,3})"
 _CUE_TIMING = re.compile(rf"^\s*{_CUE_TIME}\s*-->\s*{_CUE_TIME}(?:\s+.*)?$")
 _INTERVIEWER_NAMES = frozenset(
-    "i int interviewer intervistatore intervistatrice moderator moderatore moderatrice facilitator "  # noqa: SIM905
+    "i int interviewer intervistatore intervistatrice moderator moderatore moderatrice facilitator "
     "d domanda q question ricercatore ricercatrice researcher".split()
 )
 _TABLE_HEADER_WORDS = frozenset(
-    "speaker sprecher parlante interlocutore name nome who chi text testo transcript trascrizione "  # noqa: SIM905
+    "speaker sprecher parlante interlocutore name nome who chi text testo transcript trascrizione "
     "time tempo zeit timestamp start inizio minutaggio".split()
 )
 
@@ -98,7 +103,8 @@ def read_transcript(data: bytes, filename: str, *, language: str | None = None,
     if suffix not in EXTENSIONS:
         hint = " Save it from Word as .docx." if suffix in (".doc", ".rtf", ".odt") else ""
         raise TranscriptFileError(
-            f"'{name}' is not a transcript format Perché reads ({suffix or 'no extension'}). Accepted: {FORMATS}.{hint}",
+            f"'{name}' is not a transcript format Perché reads ({suffix or 'no extension'}). "
+            f"Accepted: {FORMATS}.{hint}",
             filename=name)
     if not data.strip():
         raise TranscriptFileError(f"'{name}' is empty: expected a transcript, one utterance per line or paragraph.",
@@ -242,7 +248,7 @@ def _check_docx_archive(data: bytes, filename: str) -> None:
             "Open it in Word and save it again as .docx.", filename=filename) from None
 
 
-def _table_rows(table, number: int, filename: str) -> list[Utterance]:
+def _table_rows(table: Table, number: int, filename: str) -> list[Utterance]:
     """Rows of [time,] speaker, text cells; a first row of column titles is skipped.
 
     A table with no time, no column titles and no speaker twice is the interview's data (Account | Acme,

@@ -39,7 +39,20 @@ Found = tuple[int, int, str, float]
 # A word; a possessive "'s" is not part of it ("Federica's" is "Federica"), "D'Angelo" is one word.
 _WORD = re.compile(r"[^\W\d_]+(?:['’](?!s\b)[^\W\d_]+)*")
 
-_AMBIGUOUS_GIVEN = frozenset(["amico", "angelo", "benedetto", "benvenuto", "bruno", "dante", "delfino", "donato", "durante", "fausto", "fedele", "franco", "greco", "leone", "liberto", "massimo", "pellegrino", "rosario", "sante", "santino", "salvi", "fiorino", "aria", "aurora", "bianca", "chiara", "donna", "fiamma", "flora", "fortunata", "gemma", "gloria", "greca", "letizia", "marina", "rosa", "serena", "sole", "stella", "vittoria", "allegra", "angelica", "evangelista", "romana", "germana", "annunziata", "margherita", "patrizio", "giada", "will", "bill", "mark", "grant", "joy", "faith", "grace", "hope", "dawn", "summer", "april", "may", "june", "rose", "holly", "daisy", "amber", "crystal", "diamond", "destiny", "misty", "penny", "sandy", "autumn", "savannah", "sierra", "ray", "guy", "chase", "drew", "frank", "gene", "jack", "jay", "lance", "max", "rick", "don", "dean", "earl", "melody", "raven", "robin", "jean", "ebony", "sue", "pat", "kim", "art", "bob", "miles", "carol", "carl", "brandy", "sherry", "tracy", "august", "ivy", "iris", "sky", "river", "hunter", "parker", "taylor", "mason", "cole", "christian", "long", "hall", "young", "king", "green", "hill", "bell", "wood", "price", "west", "ford", "rose", "rice", "best", "good", "bird", "page", "love"])
+_AMBIGUOUS_GIVEN = frozenset([
+    "amico", "angelo", "benedetto", "benvenuto", "bruno", "dante", "delfino", "donato", "durante", "fausto",
+    "fedele", "franco", "greco", "leone", "liberto", "massimo", "pellegrino", "rosario", "sante", "santino",
+    "salvi", "fiorino", "aria", "aurora", "bianca", "chiara", "donna", "fiamma", "flora", "fortunata", "gemma",
+    "gloria", "greca", "letizia", "marina", "rosa", "serena", "sole", "stella", "vittoria", "allegra", "angelica",
+    "evangelista", "romana", "germana", "annunziata", "margherita", "patrizio", "giada", "will", "bill", "mark",
+    "grant", "joy", "faith", "grace", "hope", "dawn", "summer", "april", "may", "june", "rose", "holly", "daisy",
+    "amber", "crystal", "diamond", "destiny", "misty", "penny", "sandy", "autumn", "savannah", "sierra", "ray",
+    "guy", "chase", "drew", "frank", "gene", "jack", "jay", "lance", "max", "rick", "don", "dean", "earl", "melody",
+    "raven", "robin", "jean", "ebony", "sue", "pat", "kim", "art", "bob", "miles", "carol", "carl", "brandy",
+    "sherry", "tracy", "august", "ivy", "iris", "sky", "river", "hunter", "parker", "taylor", "mason", "cole",
+    "christian", "long", "hall", "young", "king", "green", "hill", "bell", "wood", "price", "west", "ford", "rose",
+    "rice", "best", "good", "bird", "page", "love"
+])
 
 _TITLES_IT = (
     r"signor|signore|signora|signorina|sig|sigra|sig\.ra|dottor|dottore|dottoressa|dott|dottssa|dott\.ssa|"
@@ -90,7 +103,13 @@ _TITLE = {
 _ELIDED_TITLE = re.compile(r"\bl['’](?:ingegner|ingegnere|ing|avvocato|avv|architetto|arch|amministratore)\s*$",
                            re.IGNORECASE)
 
-_COMPANY_WORDS = frozenset(["srl", "spa", "sas", "snc", "srls", "spa", "s.p.a", "s.r.l", "ltd", "limited", "inc", "plc", "llc", "gmbh", "group", "gruppo", "holding", "forniture", "logistica", "logistics", "trasporti", "edilizia", "edil", "costruzioni", "impianti", "industria", "industrie", "company", "co", "corp", "corporation", "sistemi", "systems", "servizi", "services", "tech", "solutions", "consulting", "partners", "italia", "italy", "international", "engineering", "distribuzione", "commerciale", "foods", "alimentari", "meccanica", "elettronica", "freight", "haulage", "supplies", "supply", "transport", "construction",
+_COMPANY_WORDS = frozenset([
+    "srl", "spa", "sas", "snc", "srls", "spa", "s.p.a", "s.r.l", "ltd", "limited", "inc", "plc", "llc", "gmbh",
+    "group", "gruppo", "holding", "forniture", "logistica", "logistics", "trasporti", "edilizia", "edil",
+    "costruzioni", "impianti", "industria", "industrie", "company", "co", "corp", "corporation", "sistemi",
+    "systems", "servizi", "services", "tech", "solutions", "consulting", "partners", "italia", "italy",
+    "international", "engineering", "distribuzione", "commerciale", "foods", "alimentari", "meccanica",
+    "elettronica", "freight", "haulage", "supplies", "supply", "transport", "construction",
     "brothers", "bros", "associates", "steel", "metals", "plastics", "packaging", "pharma", "motors", "automotive",
     "chemicals", "manufacturing", "industries", "controls", "electric", "electrics", "energy", "bank", "banca",
     "insurance", "assicurazioni", "airlines", "airways", "labs", "software", "networks", "telecom", "media",
@@ -197,7 +216,18 @@ def places() -> frozenset[str]:
     for collection in (ItalianAddress.states, ItalianAddress.countries,
                        EnglishAddress.countries, getattr(EnglishAddress, "states", ())):
         names.update(fold(n) for n in collection)
-    names.update(fold(n) for n in ["milano", "roma", "torino", "napoli", "bologna", "firenze", "genova", "venezia", "verona", "padova", "bari", "palermo", "catania", "brescia", "bergamo", "monza", "trento", "bolzano", "trieste", "udine", "parma", "modena", "reggio", "rimini", "ancona", "perugia", "pescara", "cagliari", "sassari", "lecce", "taranto", "messina", "italia", "europa", "london", "londra", "manchester", "birmingham", "leeds", "glasgow", "edinburgh", "bristol", "liverpool", "dublin", "paris", "parigi", "berlin", "berlino", "madrid", "barcelona", "lisbon", "zurich", "geneva", "munich", "monaco", "frankfurt", "new", "york", "chicago", "boston", "texas", "california", "florida", "lombardia", "piemonte", "veneto", "toscana", "emilia", "sicilia", "sardegna", "puglia", "campania", "lazio", "liguria", "calabria", "marche", "umbria", "abruzzo", "scotland", "wales", "england", "ireland", "germany", "germania", "france", "francia", "spain", "spagna", "china", "cina", "usa", "america", "america"])
+    names.update(fold(n) for n in [
+        "milano", "roma", "torino", "napoli", "bologna", "firenze", "genova", "venezia", "verona", "padova", "bari",
+        "palermo", "catania", "brescia", "bergamo", "monza", "trento", "bolzano", "trieste", "udine", "parma",
+        "modena", "reggio", "rimini", "ancona", "perugia", "pescara", "cagliari", "sassari", "lecce", "taranto",
+        "messina", "italia", "europa", "london", "londra", "manchester", "birmingham", "leeds", "glasgow",
+        "edinburgh", "bristol", "liverpool", "dublin", "paris", "parigi", "berlin", "berlino", "madrid",
+        "barcelona", "lisbon", "zurich", "geneva", "munich", "monaco", "frankfurt", "new", "york", "chicago",
+        "boston", "texas", "california", "florida", "lombardia", "piemonte", "veneto", "toscana", "emilia",
+        "sicilia", "sardegna", "puglia", "campania", "lazio", "liguria", "calabria", "marche", "umbria", "abruzzo",
+        "scotland", "wales", "england", "ireland", "germany", "germania", "france", "francia", "spain", "spagna",
+        "china", "cina", "usa", "america", "america"
+    ])
     return frozenset(names)
 
 
@@ -312,8 +342,8 @@ def person_names(text: str, language: str) -> Iterator[Found]:
         elif title and (capital or folded in surnames or not is_everyday(word, language)):
             name_like, score = True, 0.7
         elif (capital and not _sentence_initial(text, start) and folded in surnames
-              and not _place(word, before)) or cue and capital and not _sentence_initial(text, start) and not is_everyday(word, language) \
-                and not _place(word, before):
+              and not _place(word, before)) or cue and capital and not _sentence_initial(text, start) \
+                and not is_everyday(word, language) and not _place(word, before):
             name_like, score = True, 0.6
         if not name_like:
             i += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .spoken import Normalised, normalise_numbers, normalise_symbols
 from .vat import (
@@ -26,11 +27,14 @@ from .vat import (
     valid_it_vat,
 )
 
+if TYPE_CHECKING:
+    import tldextract
+
 Found = tuple[int, int, str, float]  # start, end, entity, score
 
 
 @functools.cache
-def _tld_extractor():  # a tldextract.TLDExtract
+def _tld_extractor() -> tldextract.TLDExtract:
     import tldextract
 
     # The bundled public-suffix snapshot only: no list is fetched, nothing is cached on disk.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import types
 
 # Words that name a VAT number, in the languages a European customer may use on a call.
 VAT_CUE = (
@@ -30,7 +31,8 @@ _LINK_STRICT = re.compile(
 _CUE_AFTER = re.compile(
     r"^[\s,.]*(?:is|è|was|are|as)?\s*(?:our|my|the|their|la\s+nostra|la\s+mia|la)?\s*(?:VAT|partita\s+iva|p\.?\s?iva|"
     r"USt-IdNr|TVA|BTW|MWST|MVA)\b", re.IGNORECASE)
-# A code right after these words ("order number", "fattura n.") is an order, an invoice or a bank detail, not a VAT number.
+# A code right after these words ("order number", "fattura n.") is an order, an invoice or a bank detail, not a VAT
+# number.
 _NOT_VAT_BEFORE = re.compile(
     r"\b(?:ordine|order|fattura|invoice|tracking|spedizione|shipment|ticket|pratica|riferimento|reference|ref|"
     r"sku|articolo|item|lotto|batch|serial|seriale|contratto|contract|iban|conto|account|telefono|phone|"
@@ -45,7 +47,7 @@ _UNPREFIXED = re.compile(r"[0-9A-Z]{8,14}")
 
 
 @functools.cache
-def _stdnum():  # the validators, imported on first use
+def _stdnum() -> tuple[types.ModuleType, ...]:  # the validators, imported on first use
     from stdnum.ch import uid as ch_uid
     from stdnum.ch import vat as ch_vat
     from stdnum.eu import vat as eu_vat
