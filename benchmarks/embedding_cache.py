@@ -124,7 +124,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"coding takes {after['coding_s']:.1f} s instead of {first['coding_s']:.1f} s "
         f"({first['coding_s'] / max(after['coding_s'], 1e-9):.0f}x faster), and the cache holds "
         f"{after['bytes'] / max(after['entries'], 1) / 1024:.1f} kB a vector on disk "
-        f"({after['bytes'] / 2**20:.1f} MB for this study).",
+        f"({after['bytes'] / 2**20:.1f} MB for this study). The first two runs embed the same texts: a "
+        "difference in their seconds is the load of the (shared) machine, not the cache.",
     ])
     record(TITLE, body)
 
