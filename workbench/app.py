@@ -163,7 +163,7 @@ def refuse_demo_users_in_production(settings: Settings) -> None:
 def create_app(settings: Settings | None = None, *, start_worker: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.ensure_dirs()
-    jobs.configure(settings)
+    jobs.queue_for(settings)  # the queue this app's jobs go on, built from its settings
     run_worker = settings.embedded_worker if start_worker is None else start_worker
 
     @asynccontextmanager

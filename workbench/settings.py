@@ -37,7 +37,8 @@ class Settings(BaseSettings):
         description=(
             "Where background jobs are queued. Empty means Huey's SQLite storage at "
             "DATA_DIR/queue.db; redis://host:6379/0 puts the queue on Redis so that "
-            "`perche worker` processes on other machines can share it."
+            "`perche worker` processes on other machines can share it; memory:// runs each job inline as it "
+            "is queued (tests, one-off scripts)."
         ),
     )
     storage_url: str = Field(
@@ -160,6 +161,12 @@ class Settings(BaseSettings):
         300,
         ge=10,
         description="A running job whose worker has not reported for this long is considered dead and is queued again.",
+    )
+    job_requeue_seconds: int = Field(
+        3600,
+        ge=60,
+        description=("A queued job no worker has started this long after its message was sent gets a new message "
+                     "(for a message lost with the queue); jobs waiting their turn in a long queue are left alone."),
     )
 
     @field_validator("faster_whisper_model", "openai_whisper_model")

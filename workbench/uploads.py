@@ -66,12 +66,11 @@ async def receive_upload(request: Request, session: Session, settings: Settings,
             interview_service.create_interview, session, settings, study=study, staged=staged, meta=meta,
             created_by=user,
         )
-        jobs.enqueue(job)
+        jobs.enqueue(settings, [job.id])
         return interview, job
     interview, coding = await run_in_threadpool(
         import_transcript, session, settings, study=study, data=data, filename=transcript.filename, meta=meta,
         created_by=user, staged_audio=staged,
     )
-    for job in coding:
-        jobs.enqueue(job)
+    jobs.enqueue(settings, [job.id for job in coding])
     return interview, coding[0] if coding else None

@@ -53,7 +53,7 @@ def build_study(session, settings, analyst, *, crlf_text: bool = False):
     codebook_service.seed_starter_codebook(session, study)
     session.commit()
     piped, job = make_interview(session, settings, study, meta={"account": "Acme", "segment": "Enterprise"})
-    jobs.enqueue(job)
+    jobs.enqueue(settings, [job.id])
     session.expire_all()
     transcript = Transcript(language="it", duration=12.0, speakers=[
         Speaker(id="SPEAKER_00", role="interviewer", name="Intervistatore"),

@@ -40,7 +40,7 @@ def admin_headers(session):
 def _coded(session, settings, study, meta=None, seed=0) -> Interview:
     """An uploaded interview, transcribed and coded by the inline queue."""
     interview, job = make_interview(session, settings, study, meta=meta, seed=seed)
-    jobs.enqueue(job)
+    jobs.enqueue(settings, [job.id])
     session.expire_all()
     return session.get(Interview, interview.id)
 
@@ -258,7 +258,7 @@ def test_a_queued_job_goes_with_the_interview(client, session, settings, study, 
     assert client.delete(f"/api/interviews/{interview_id}", headers=admin_headers).status_code == 204
     session.expunge_all()
     assert session.get(Job, job_id) is None
-    jobs.enqueue(job)  # the message a worker might still receive: nothing to claim, nothing written
+    jobs.enqueue(settings, [job_id])  # the message a worker might still receive: nothing to claim, nothing written
     assert session.get(Interview, interview_id) is None and session.get(Job, job_id) is None
 
 

@@ -9,7 +9,6 @@ import pytest
 import uvicorn
 
 from tests.factories import PASSWORD, make_study, make_user, wav_bytes
-from workbench import jobs
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +26,9 @@ def _free_port() -> int:
 def live_server(settings):
     from workbench.app import create_app
 
-    jobs.huey.immediate = False  # a real in-process worker, as `perche serve` runs it
+    queued = settings.model_copy(update={"queue_url": ""})  # on SQLite: a real in-process worker, as `perche serve`
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, start_worker=True), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(queued, start_worker=True), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

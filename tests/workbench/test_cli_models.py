@@ -42,11 +42,11 @@ def cli(packaged: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                  "PERCHE_FASTER_WHISPER_MODEL", "PERCHE_OPENAI_WHISPER_MODEL"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
-    jobs._engine.cache_clear()
+    jobs.transcription._engine.cache_clear()
     runner = CliRunner()
     yield lambda *args: runner.invoke(app, list(args))
     get_settings.cache_clear()
-    jobs._engine.cache_clear()
+    jobs.transcription._engine.cache_clear()
 
 
 def test_models_prepares_and_lists_the_packaged_model(cli) -> None:

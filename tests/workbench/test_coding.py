@@ -330,7 +330,7 @@ def test_a_sentence_cut_across_two_segments_is_one_unit():
     from types import SimpleNamespace
 
     from coding.schema import Unit
-    from workbench.coding_jobs import locate_in_segment, speaker_turns
+    from workbench.jobs.coding import locate_in_segment, speaker_turns
 
     def seg(id_, speaker, start, end, text):
         return SimpleNamespace(id=id_, speaker_id=speaker, start=start, end=end, text=text, asr_text=text, words=[])

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from coding.schema import SpokenRating
 from tests.factories import make_user, sign_in, wav_bytes
-from workbench import coding_jobs, jobs
+from workbench import jobs
 from workbench.models import (
     Code,
     CodedUnit,
@@ -141,9 +141,9 @@ def test_analyst_decisions_survive_the_recoding_a_correction_causes(client, sess
     assert any(code.id == invoicing.id and link.status == "accepted" for link, code in views[0].links)
 
 
-def test_several_corrections_in_a_row_queue_one_coding_job(client, session, coded):
+def test_several_corrections_in_a_row_queue_one_coding_job(client, session, settings, coded):
     _, interview_id = coded
-    jobs.huey.immediate = False  # leave the jobs on the queue: nothing runs until we say so
+    jobs.queue_for(settings).huey.immediate = False  # leave the jobs on the queue: nothing runs until we say so
     segment = segment_saying(session, interview_id, "Invoices")
     for number in range(3):
         client.post(f"/interviews/{interview_id}/segments/{segment.id}", data={"text": f"{DELIVERY} ({number})"})
@@ -165,9 +165,9 @@ def test_several_corrections_in_a_row_queue_one_coding_job(client, session, code
 
 
 @pytest.mark.parametrize("change", ["reassign", "merge", "role", "rating"])
-def test_each_kind_of_correction_queues_coding(client, session, coded, change):
+def test_each_kind_of_correction_queues_coding(client, session, settings, coded, change):
     _, interview_id = coded
-    jobs.huey.immediate = False
+    jobs.queue_for(settings).huey.immediate = False
     speakers = {s.label: s for s in session.exec(select(Speaker).where(Speaker.interview_id == interview_id))}
     segment = segment_saying(session, interview_id, "Invoices")
     if change == "reassign":
@@ -358,7 +358,7 @@ def test_retrain_needs_five_decisions_on_one_code_and_the_page_says_so(client, s
     for unit in units[:4]:
         decide_in_full(unit)
     assert coding_service.decisions_per_code(session, study_id=study.id)["invoicing"] == 4
-    refusal = coding_jobs.retrain_refusal(session, study_id=study.id)
+    refusal = job_service.retrain_refusal(session, study_id=study.id)
     assert "'invoicing', has 4 analyst decisions" in refusal
     client.post(f"/studies/{study.id}/retrain")
     job = session.exec(select(Job).where(Job.kind == "retrain")).one()
@@ -366,6 +366,6 @@ def test_retrain_needs_five_decisions_on_one_code_and_the_page_says_so(client, s
 
     decide_in_full(units[4])
     assert coding_service.decisions_per_code(session, study_id=study.id)["invoicing"] == 5
-    assert coding_jobs.retrain_refusal(session, study_id=study.id) is None
+    assert job_service.retrain_refusal(session, study_id=study.id) is None
     button = re.search(r"<button[^>]*>Retrain and re-code", client.get(f"/studies/{study.id}/review").text).group(0)
     assert "disabled" not in button

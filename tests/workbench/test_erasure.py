@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlmodel import SQLModel, select
 from typer.testing import CliRunner
 
 from tests.factories import bearer, make_study, make_user, wav_bytes
-from workbench import coding_jobs, jobs
+from workbench import jobs
+from workbench.jobs.coding import build_embedder, load_coder
 from workbench.models import (
     AuditEvent,
     Code,
@@ -22,8 +22,10 @@ from workbench.models import (
     StudyClassifier,
     ThemeProposal,
 )
+from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
 from workbench.services import erasure
+from workbench.services import proposals as proposal_service
 from workbench.services import reports as report_service
 
 WORD = "Zanzibarotti"
@@ -74,14 +76,22 @@ def decide_in_full(session, study_id: int, unit_id: int, code_id: int, user) -> 
     session.commit()
 
 
-def run_study_job(session, kind: str, study_id: int) -> Job:
+def run_study_job(session, settings, kind: str, study_id: int) -> Job:
     from workbench.services import jobs as job_service
 
     job = job_service.create_job(session, kind=kind, interview_id=None, study_id=study_id)
     session.commit()
-    jobs.enqueue(job)
+    jobs.enqueue(settings, [job.id])
     session.expire_all()
     return session.get(Job, job.id)
+
+
+def _coder(session, settings, study):
+    """The coder a coding job of the study would use now."""
+    trained = proposal_service.classifier_of(session, study_id=study.id)
+    return load_coder(settings, codebook=codebook_service.library_codebook(session, study),
+                      classifier_key=trained.storage_key if trained and not trained.stale else None,
+                      embedder=build_embedder(settings))
 
 
 def traces_in_database(session, word: str) -> list[str]:
@@ -120,11 +130,11 @@ def test_erasing_a_respondent_leaves_no_trace(client, session, settings, people)
     assert len(units) >= 5 and any(WORD in u.text for u in units)
     for unit in units[:5]:  # the analysts' decisions, all on the erased interview: the classifier learns its words
         decide_in_full(session, study.id, unit.id, invoicing.id, admin)
-    assert run_study_job(session, "retrain", study.id).status == JobStatus.done
+    assert run_study_job(session, settings, "retrain", study.id).status == JobStatus.done
     classifier = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).one()
     classifier_file = settings.data_dir / "artefacts" / classifier.storage_key
     assert classifier_file.exists()
-    assert run_study_job(session, "discover", study.id).status == JobStatus.done
+    assert run_study_job(session, settings, "discover", study.id).status == JobStatus.done
     assert session.exec(select(ThemeProposal).where(ThemeProposal.study_id == study.id)).all()
     code = session.exec(select(Code).where(Code.study_id == study.id, Code.path == "delivery")).first() or invoicing
     code.examples = [*code.examples, SECRET[4]]  # an analyst copied an answer into the codebook
@@ -162,7 +172,7 @@ def test_erasing_a_respondent_leaves_no_trace(client, session, settings, people)
     session.expire_all()
     assert traces_in_database(session, WORD) == []
     assert traces_in_files(settings.data_dir, WORD) == []
-    queue = Path(jobs.huey.storage_kwargs.get("filename") or "")  # the job queue's SQLite file, when it has one
+    queue = settings.data_dir / "queue.db"  # the job queue's SQLite file, when it has one
     assert not queue.is_file() or WORD.lower().encode() not in queue.read_bytes().lower()
     # the classifier trained on the erased decisions is not used any more, and its file is gone
     classifier = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).one()
@@ -189,7 +199,7 @@ def test_a_stale_classifier_is_not_used_and_a_retrain_replaces_it(client, sessio
                                .order_by(CodedUnit.id)).all()
     for unit in [*secret_units[:2], *plain_units[:5]]:
         decide_in_full(session, study.id, unit.id, invoicing.id, admin)
-    assert run_study_job(session, "retrain", study.id).status == JobStatus.done
+    assert run_study_job(session, settings, "retrain", study.id).status == JobStatus.done
     old = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).one().storage_key
 
     summary = erasure.erase_interviews(session, settings, interviews=[session.get(Interview, people["secret"])],
@@ -201,16 +211,14 @@ def test_a_stale_classifier_is_not_used_and_a_retrain_replaces_it(client, sessio
     assert not (settings.data_dir / "artefacts" / old).exists()
     # coding meanwhile falls back to zero-shot: the stale row is never loaded
     study_row = session.get(type(study), study.id)
-    coder = coding_jobs._coder(session, settings, study_row, coding_jobs.build_embedder(settings))
-    assert type(coder).__name__ == "ZeroShotCoder"
+    assert type(_coder(session, settings, study_row)).__name__ == "ZeroShotCoder"
 
-    jobs.enqueue(session.get(Job, summary.retrain_job_ids[0]))  # the retrain, on the decisions that remain
+    jobs.enqueue(settings, summary.retrain_job_ids[:1])  # the retrain, on the decisions that remain
     session.expire_all()
     assert session.get(Job, summary.retrain_job_ids[0]).status == JobStatus.done
     classifier = session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study.id)).one()
     assert not classifier.stale and classifier.examples == 5
-    coder = coding_jobs._coder(session, settings, study_row, coding_jobs.build_embedder(settings))
-    assert type(coder).__name__ == "SupervisedCoder"
+    assert type(_coder(session, settings, study_row)).__name__ == "SupervisedCoder"
 
 
 def test_a_classifier_trained_before_the_decisions_stays(client, session, settings, people):
@@ -219,7 +227,7 @@ def test_a_classifier_trained_before_the_decisions_stays(client, session, settin
     for unit in session.exec(select(CodedUnit).where(CodedUnit.interview_id == people["plain"])
                              .order_by(CodedUnit.id)).all()[:5]:
         decide_in_full(session, study.id, unit.id, invoicing.id, admin)
-    assert run_study_job(session, "retrain", study.id).status == JobStatus.done
+    assert run_study_job(session, settings, "retrain", study.id).status == JobStatus.done
     later = session.exec(select(CodedUnit).where(CodedUnit.interview_id == people["secret"])).first()
     decide_in_full(session, study.id, later.id, invoicing.id, admin)  # after the training: not in it
     summary = erasure.erase_interviews(session, settings, interviews=[session.get(Interview, people["secret"])])

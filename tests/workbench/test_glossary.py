@@ -70,7 +70,7 @@ def test_the_job_decodes_with_the_studys_hints_and_respells_the_transcript(sessi
     meta = {"account": "Edilnord Forniture S.r.l.", "respondent_name": "Laura Bianchi", "product_line": "Road freight"}
     interview, job = make_interview(session, settings, study, meta)
     FakeEngine.hints_seen.clear()
-    jobs.run_transcription_job(settings, job.id)
+    jobs.run_job(settings, job.id)
 
     (hints,) = FakeEngine.hints_seen
     assert hints.prompt == ("In this interview we talk about Acme Care, Sirio Logistics, Edilnord Forniture, "
@@ -89,7 +89,7 @@ def test_a_study_with_no_guide_glossary_or_names_decodes_without_hints(session, 
     session.commit()
     _, job = make_interview(session, settings, study, seed=3)
     FakeEngine.hints_seen.clear()
-    jobs.run_transcription_job(settings, job.id)
+    jobs.run_job(settings, job.id)
     assert FakeEngine.hints_seen == [None]
 
 
@@ -131,7 +131,7 @@ def test_no_prompt_reaches_an_engine_without_voice_activity_filtering(session, s
     glossary_service.set_glossary(session, study_id=study.id, text="Acme Care: account manager")
     interview, job = make_interview(session, settings, study, seed=5)
     FakeEngine.hints_seen.clear()
-    jobs.run_transcription_job(settings.model_copy(update={"asr_vad": False}), job.id)
+    jobs.run_job(settings.model_copy(update={"asr_vad": False}), job.id)
     assert FakeEngine.hints_seen == [None]
     # the spelling is still fixed after decoding
     texts = [s.text for s in session.exec(select(TranscriptSegment).where(

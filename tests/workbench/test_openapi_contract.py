@@ -149,7 +149,7 @@ def world(client, session, settings):
     admin = make_user(session, "admin", email="admin@example.com")
     study = make_study(session)
     interview, job = make_interview(session, settings, study, meta={"account": "Acme", "segment": "Enterprise"})
-    jobs.enqueue(job)
+    jobs.enqueue(settings, [job.id])
     session.expire_all()
     story = report_service.set_story_status(session, interview=session.get(Interview, interview.id),
                                             status="approved", user=admin)

@@ -239,14 +239,14 @@ def test_a_maxqda_project_imported_twice_keeps_one_codebook(client, session, ana
 
 
 def test_the_model_never_recodes_an_interview_coded_elsewhere(client, session, settings, analyst_headers):
-    from workbench import coding_jobs
+    from workbench.services import jobs as job_service
 
     study = make_study(session)
     interview_id = _import(client, analyst_headers, study.id, "rossi.qdpx", foreign_qdpx()).json()["interviews"][0]
     interview = session.get(Interview, interview_id)
     assert interview.coded_elsewhere
-    assert coding_jobs.queue_coding(session, interview_ids=[interview_id], study_id=study.id) == []
-    assert coding_jobs.request_recoding(session, interview_id=interview_id, settings=settings) is None
+    assert job_service.queue_coding(session, interview_ids=[interview_id], study_id=study.id) == []
+    assert job_service.request_recoding(session, interview_id=interview_id, settings=settings) is None
     page = client.get(f"/interviews/{interview_id}", headers=analyst_headers)
     assert page.status_code == 200 and "does not re-code this interview" in page.text
     # its codes are not the model's, and without a recording speakers are people, not voices

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from tests.factories import bearer, make_study, make_user, sign_in
-from workbench import coding_jobs
 from workbench.errors import Forbidden
+from workbench.jobs import enqueue
 from workbench.models import (
     AuditEvent,
     CodedUnit,
@@ -61,7 +61,7 @@ def import_interview(session, settings, study, text: str = TRANSCRIPT) -> Interv
                                          "interviewer_name": INTERVIEWER})
     interview, jobs = import_transcript(session, settings, study=study, data=text.encode(), filename="call.txt",
                                         meta=meta, created_by=None)
-    coding_jobs.enqueue_all([job.id for job in jobs])
+    enqueue(settings, [job.id for job in jobs])
     session.expire_all()
     return session.get(Interview, interview.id)
 

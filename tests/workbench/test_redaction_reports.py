@@ -20,7 +20,8 @@ from sqlmodel import select
 
 from tests.factories import bearer, make_study, make_user, sign_in, wav_bytes
 from tests.storytelling.pdf_text import squash
-from workbench import coding_jobs, storage
+from workbench import storage
+from workbench.jobs import enqueue
 from workbench.models import CodedUnit, Interview, Role, StoryRecord, TranscriptSegment, User
 from workbench.services import interviews as interview_service
 from workbench.services import reports as report_service
@@ -83,7 +84,7 @@ def import_interview(session, settings, study, respondent: str = RESPONDENT, *, 
     line.words = spread_words(line)
     session.add(line)
     session.commit()
-    coding_jobs.enqueue_all([job.id for job in jobs])
+    enqueue(settings, [job.id for job in jobs])
     session.expire_all()
     return session.get(Interview, interview.id)
 

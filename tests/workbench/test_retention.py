@@ -184,10 +184,10 @@ def test_cli_retention_is_a_dry_run_unless_applied(session, settings, aged, monk
         cli.get_settings.cache_clear()
 
 
-def test_the_rule_runs_once_a_day_from_the_job_queue():
+def test_the_rule_runs_once_a_day_from_the_job_queue(settings):
     from workbench import jobs
 
-    task = jobs.retention_task.task_class()
+    task = jobs.queue_for(settings).retention_task.task_class()
     runs = [hour for hour in range(24) for minute in range(60)
             if task.validate_datetime(dt.datetime(2026, 3, 2, hour, minute))]
     assert len(runs) == 1

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from tests.factories import bearer, make_study, make_user
 from tests.long_audio_files import chained_ogg
-from workbench.jobs import run_transcription_job
+from workbench.jobs import run_job
 from workbench.models import (
     Interview,
     InterviewStatus,
@@ -69,7 +69,7 @@ def test_the_job_counts_again_while_decoding(upload, understated, session, setti
     job = job_service.create_job(session, kind="transcribe", interview_id=interview_id)
     session.commit()
 
-    run_transcription_job(settings, job.id)
+    run_job(settings, job.id)
 
     session.expire_all()
     failed = session.get(Job, job.id)

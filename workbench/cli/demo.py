@@ -26,7 +26,6 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here an
         _synthetic(synthetic)
         return
     settings, scope = database()
-    jobs.configure(settings)
     with scope as session:
         job_ids = load_demo(session, settings)
     if job_ids is None:
@@ -36,8 +35,7 @@ def demo(process: Annotated[bool, typer.Option(help="Transcribe and code here an
         if process:
             follow_jobs(settings, job_ids, process_here=True)
         else:
-            for job_id in job_ids:
-                jobs.enqueue_id(job_id)
+            jobs.enqueue(settings, job_ids)
     if report is not None:
         from workbench.cli import reports as cli_reports
         from workbench.db import session_scope

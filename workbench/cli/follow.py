@@ -28,7 +28,6 @@ def follow_jobs(settings: Settings, job_ids: dict[int, str], *, process_here: bo
         while pending:
             if process_here:
                 job_id = min(pending)
-                jobs.configure(settings)
                 jobs.run_job(settings, job_id)
             for job_id in sorted(pending):
                 with session_scope(settings) as session:

@@ -54,7 +54,6 @@ def upload(study_id: int,
     from workbench.services import studies as study_service
 
     settings, scope = database()
-    jobs.configure(settings)
     metadata = interview_service.parse_meta(_parse_meta(meta or []))
     files = files or []
     if transcript is not None:
@@ -84,7 +83,7 @@ def upload(study_id: int,
                 failures += 1
                 continue
             if not process:
-                jobs.enqueue(job)
+                jobs.enqueue(settings, [job.id])
             job_ids[job.id] = path.name
             console.print(f"{path.name}: interview #{interview.id}, job #{job.id}")
     if job_ids and (wait or process) and not follow_jobs(settings, job_ids, process_here=process):
@@ -122,8 +121,7 @@ def _import_transcript(settings: Settings, scope: AbstractContextManager[Session
                       + (f", coding job #{coding[0].id}" if coding else ""))
         job_ids = {job.id: f"{transcript.name} (coding)" for job in coding}
         if not process:
-            for job in coding:
-                jobs.enqueue(job)
+            jobs.enqueue(settings, list(job_ids))
     if job_ids and (wait or process) and not follow_jobs(settings, job_ids, process_here=process):
         raise typer.Exit(1)
 

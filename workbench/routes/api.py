@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from transcription.schema import SPEAKER_ROLES
-from workbench import coding_jobs
+from workbench import jobs
 from workbench.deps import SessionDep, SettingsDep, read_body, require
 from workbench.errors import Conflict, Unprocessable, UnsupportedMedia
 from workbench.models import InterviewStatus, JobStatus, User
@@ -312,9 +312,9 @@ async def replace_codebook(request: Request, study_id: int, session: SessionDep,
                                                                 recode=recode)
     job_ids: list[int] = []
     if recode:
-        job_ids = coding_jobs.queue_coding(session, study_id=study_id,
+        job_ids = job_service.queue_coding(session, study_id=study_id,
                                            interview_ids=interview_service.transcribed_ids(session, study_id=study_id))
-        coding_jobs.enqueue_all(job_ids)
+        jobs.enqueue(settings, job_ids)
     return CodebookReplaced(added=added, updated=updated, removed=removed, recode_job_ids=job_ids)
 
 
@@ -590,7 +590,7 @@ def _transcript_from(body: TranscriptIn, *, interview, duration: float | None):
                 **BODY_UNREADABLE,
                 409: "The interview is being transcribed or coded; replace the transcript once that job is done.",
                 422: "The transcript is malformed; the detail names the segment (segments.N, counted from 0)."}))
-def replace_transcript(interview_id: int, body: TranscriptIn, session: SessionDep,
+def replace_transcript(interview_id: int, body: TranscriptIn, session: SessionDep, settings: SettingsDep,
                        user: Annotated[User, require(Permission.edit_transcript)]) -> TranscriptReplaced:
     """Replace the interview's transcript (segments and speakers), then code it again.
 
@@ -607,10 +607,10 @@ def replace_transcript(interview_id: int, body: TranscriptIn, session: SessionDe
     recording = interview_service.find_recording(session, interview_id)
     transcript = _transcript_from(body, interview=interview, duration=recording.duration if recording else None)
     transcript_service.replace_transcript(session, interview=interview, transcript=transcript)
-    queued = coding_jobs.queue_coding(session, interview_ids=[interview_id], study_id=interview.study_id)
+    queued = job_service.queue_coding(session, interview_ids=[interview_id], study_id=interview.study_id)
     waiting = job_service.queued_job(session, kind="code", interview_id=interview_id)
     job_id = queued[0] if queued else (waiting.id if waiting else None)
-    coding_jobs.enqueue_all(queued)
+    jobs.enqueue(settings, queued)
     return TranscriptReplaced(segments=len(transcript.segments), speakers=len(transcript.speakers),
                               coding_job_id=job_id)
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from workbench import coding_jobs
+from workbench import jobs
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
 from workbench.models import Interview, User
@@ -127,13 +127,14 @@ def delete_code(study_id: int, code_id: int, session: SessionDep,
 
 
 @router.post("/studies/{study_id}/discover")
-def discover_themes(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):
+def discover_themes(study_id: int, session: SessionDep, settings: SettingsDep,
+                    user: Annotated[User, require(Permission.code)]):
     """Start theme discovery over the study's coded units."""
     study_service.get_study(session, study_id)
     if job_service.active_job(session, kind="discover", study_id=study_id) is None:
         job = job_service.create_job(session, kind="discover", interview_id=None, study_id=study_id)
         session.commit()
-        coding_jobs.enqueue_all([job.id])
+        jobs.enqueue(settings, [job.id])
     return _back(study_id, "codebook", "#proposals")
 
 
@@ -173,8 +174,8 @@ def read_review_queue(request: Request, study_id: int, session: SessionDep,
         "pending": pending, "reviewed": total - pending, "total": total, "code_filter": code,
         "classifier": proposal_service.classifier_of(session, study_id=study_id),
         "retrain": job_service.latest_study_job(session, study_id=study_id, kind="retrain"),
-        "retrain_refusal": coding_jobs.retrain_refusal(session, study_id=study_id),
-        "min_decisions": coding_jobs.MIN_DECISIONS_PER_CODE,
+        "retrain_refusal": job_service.retrain_refusal(session, study_id=study_id),
+        "min_decisions": job_service.MIN_DECISIONS_PER_CODE,
         "sentiments": coding_service.SENTIMENTS,
     })
 
@@ -205,23 +206,24 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
 
 
 @router.post("/studies/{study_id}/retrain")
-def retrain(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):
+def retrain(study_id: int, session: SessionDep, settings: SettingsDep, user: Annotated[User, require(Permission.code)]):
     """Fit the study's classifier on the analysts' decisions, then re-code the interviews."""
     study_service.get_study(session, study_id)
     if job_service.active_job(session, kind="retrain", study_id=study_id) is None:
         job = job_service.create_job(session, kind="retrain", interview_id=None, study_id=study_id)
         session.commit()
-        coding_jobs.enqueue_all([job.id])
+        jobs.enqueue(settings, [job.id])
     return _back(study_id, "review")
 
 
 @router.post("/studies/{study_id}/recode")
-def recode_study(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)]):
+def recode_study(study_id: int, session: SessionDep, settings: SettingsDep,
+                 user: Annotated[User, require(Permission.code)]):
     """Code every transcribed interview of the study again (after codebook changes)."""
     study_service.get_study(session, study_id)
-    ids = coding_jobs.queue_coding(session, interview_ids=interview_service.transcribed_ids(session, study_id=study_id),
+    ids = job_service.queue_coding(session, interview_ids=interview_service.transcribed_ids(session, study_id=study_id),
                                    study_id=study_id)
-    coding_jobs.enqueue_all(ids)
+    jobs.enqueue(settings, ids)
     return RedirectResponse(f"/studies/{study_id}", status_code=303)
 
 
@@ -260,5 +262,5 @@ def set_rating(interview_id: int, session: SessionDep, settings: SettingsDep,
         raise BadRequest("Choose the guide question this rating answers.")
     coding_service.set_rating(session, interview=interview, value=number, scale=scale,
                               question_id=int(question_id) if question_id.strip() else None)
-    coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
+    jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return RedirectResponse(f"/interviews/{interview_id}#coding", status_code=303)

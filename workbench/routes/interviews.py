@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse
 
-from workbench import coding_jobs, storage
+from workbench import jobs, storage
 from workbench.deps import SessionDep, SettingsDep, client_address, require
 from workbench.errors import BadRequest, Forbidden
 from workbench.models import User
@@ -142,7 +142,7 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
     if segment.text != before:
         # the line's personal data is found again now; the analysts' marks follow their words or go
         redaction_service.segment_corrected(session, segment=segment, before=before)
-        coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
+        jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return _segment_response(request, session, interview_id, segment)
 
 
@@ -179,7 +179,7 @@ def reassign_segment(request: Request, interview_id: int, segment_id: int, sessi
     segment = transcript_service.reassign_segment(session, interview_id=interview_id, segment_id=segment_id,
                                                   speaker_id=speaker_id, user=user)
     if segment.speaker_id != before:
-        coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
+        jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return _segment_response(request, session, interview_id, segment)
 
 
@@ -192,7 +192,7 @@ def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep, setti
     if into is None:
         raise BadRequest("Choose the speaker to merge into.")
     transcript_service.merge_speakers(session, interview_id=interview_id, speaker_id=speaker_id, into_id=into)
-    coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
+    jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 
@@ -206,7 +206,7 @@ def update_speaker(interview_id: int, speaker_id: int, session: SessionDep, sett
     speaker = transcript_service.update_speaker(session, interview_id=interview_id, speaker_id=speaker_id,
                                                 display_name=display_name, role=role or None)
     if speaker.role != before:
-        coding_jobs.recode_after_correction(session, settings, interview_id=interview_id)
+        jobs.recode_after_correction(session, settings, interview_id=interview_id)
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 

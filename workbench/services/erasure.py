@@ -385,8 +385,7 @@ def remove_files(session: Session, settings: Settings, *, recording_keys: list[s
 
 def queue_retrains(session: Session, study_ids: list[int]) -> list[int]:
     """A retrain job for each study that still has enough analyst decisions (the caller enqueues them)."""
-    from workbench.coding_jobs import retrain_refusal
-    from workbench.services.jobs import create_job
+    from workbench.services.jobs import create_job, retrain_refusal
 
     ids = []
     for study_id in study_ids:
@@ -433,7 +432,7 @@ def after_commit(session: Session, settings: Settings, *, recording_keys: list[s
     if sqlite:
         checkpoint(session)
     if enqueue and retrains:
-        from workbench.coding_jobs import enqueue_all
+        from workbench import jobs
 
-        enqueue_all(retrains)
+        jobs.enqueue(settings, retrains)
     return files, studies, retrains

@@ -1,20 +1,27 @@
-"""Jobs as rows: claimed atomically, progress and heartbeat stored, stale ones recovered."""
+"""Jobs as rows: claimed atomically by one worker thread, progress and heartbeat stored, stale ones recovered."""
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 from datetime import timedelta
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from workbench.errors import NotFound
-from workbench.models import Job, JobStatus, utcnow
+from workbench.models import CodedUnit, Interview, Job, JobStatus, utcnow
+from workbench.services import coding as coding_service
+from workbench.services import transcripts as transcript_service
+from workbench.settings import Settings
+
+MIN_DECISIONS_PER_CODE = 5  # a code is learnt from the analysts once they decided on this many of its units
 
 
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This thread of this process on this machine (host:pid:thread), the owner a claimed job records."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_native_id()}"
 
 
 def create_job(session: Session, *, kind: str, interview_id: int | None, study_id: int | None = None) -> Job:
@@ -45,7 +52,8 @@ def latest_study_job(session: Session, *, study_id: int, kind: str) -> Job | Non
     ).first()
 
 
-def active_job(session: Session, *, kind: str, interview_id: int | None = None, study_id: int | None = None) -> Job | None:
+def active_job(session: Session, *, kind: str, interview_id: int | None = None,
+               study_id: int | None = None) -> Job | None:
     """A queued or running job of this kind for the same interview or study, if there is one."""
     query = select(Job).where(Job.kind == kind, Job.status.in_([JobStatus.queued, JobStatus.running]))
     if interview_id is not None:
@@ -74,8 +82,8 @@ def coding_status(session: Session, *, interview_id: int) -> str | None:
     return coding.status.value if coding is not None else None
 
 
-def claim_job(session: Session, *, job_id: int, stale_after: int) -> bool:
-    """Take the job for this worker if it is queued, or running on a worker that went silent.
+def claim_job(session: Session, *, job_id: int, stale_after: int, worker: str | None = None) -> bool:
+    """Take the job for this worker thread if it is queued, or running on a worker that went silent.
 
     The update is conditional, so two workers given the same message cannot both run it.
     """
@@ -86,48 +94,62 @@ def claim_job(session: Session, *, job_id: int, stale_after: int) -> bool:
         .where(Job.id == job_id)
         .where(or_(Job.status == JobStatus.queued,
                    (Job.status == JobStatus.running) & (Job.heartbeat_at < stale)))
-        .values(status=JobStatus.running, worker=worker_id(), attempts=Job.attempts + 1,
+        .values(status=JobStatus.running, worker=worker or worker_id(), attempts=Job.attempts + 1,
                 started_at=now, heartbeat_at=now, error=None, step="starting", done=0, total=0, progress=0.0)
     )
     session.commit()
     return result.rowcount == 1
 
 
-def report_progress(session: Session, *, job_id: int, step: str, done: int, total: int, progress: float) -> None:
+def report_progress(session: Session, *, job_id: int, worker: str, step: str, done: int, total: int,
+                    progress: float) -> None:
     session.execute(
-        update(Job).where(Job.id == job_id, Job.worker == worker_id())
+        update(Job).where(Job.id == job_id, Job.worker == worker)
         .values(step=step[:60], done=done, total=total, progress=progress, heartbeat_at=utcnow())
     )
     session.commit()
 
 
-def heartbeat(session: Session, *, job_id: int) -> None:
-    session.execute(update(Job).where(Job.id == job_id, Job.worker == worker_id()).values(heartbeat_at=utcnow()))
+def heartbeat(session: Session, *, job_id: int, worker: str) -> None:
+    session.execute(update(Job).where(Job.id == job_id, Job.worker == worker).values(heartbeat_at=utcnow()))
     session.commit()
 
 
-def mark_done(session: Session, *, job: Job) -> None:
-    """Flag the job done inside the caller's transaction (with the stage's output)."""
-    job.status = JobStatus.done
-    job.step = "done"
-    job.progress = 1.0
-    job.finished_at = utcnow()
-    session.add(job)
+def finish(session: Session, *, job_id: int, worker: str) -> bool:
+    """Flag the job done inside the caller's transaction, if this worker still holds it.
 
-
-def mark_failed(session: Session, *, job_id: int, error: str) -> None:
-    session.execute(
-        update(Job).where(Job.id == job_id)
-        .values(status=JobStatus.failed, error=error[:2000], finished_at=utcnow(), step="failed")
+    Called before the job's output is written: False means another worker took the job over (or it
+    ended), and the caller rolls back. The update is conditional, so a job ends done once.
+    """
+    result = session.execute(
+        update(Job).where(Job.id == job_id, Job.worker == worker, Job.status == JobStatus.running)
+        .values(status=JobStatus.done, step="done", progress=1.0, finished_at=utcnow())
     )
+    return result.rowcount == 1
+
+
+def mark_failed(session: Session, *, job_id: int, error: str, worker: str | None = None) -> None:
+    """Flag the job failed with a message for the user; with `worker`, only while that worker holds it."""
+    query = update(Job).where(Job.id == job_id)
+    if worker is not None:
+        query = query.where(Job.worker == worker, Job.status == JobStatus.running)
+    session.execute(query.values(status=JobStatus.failed, error=error[:2000], finished_at=utcnow(), step="failed"))
     session.commit()
+
+
+def mark_enqueued(session: Session, job_ids: list[int]) -> None:
+    """Note when the jobs' messages were put on the queue (recovery's clock)."""
+    if job_ids:
+        session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=utcnow()))
+        session.commit()
 
 
 def _process_alive(worker: str | None) -> bool:
     """Whether a worker on this host is still alive; workers elsewhere are judged by heartbeat."""
-    if not worker or ":" not in worker:
+    parts = (worker or "").split(":")
+    if len(parts) not in (2, 3):  # host:pid:thread, or host:pid before worker ids named threads
         return False
-    host, _, pid = worker.rpartition(":")
+    host, pid = parts[0], parts[1]
     if host != socket.gethostname():
         return True
     try:
@@ -139,14 +161,19 @@ def _process_alive(worker: str | None) -> bool:
     return True
 
 
-def recover_jobs(session: Session, *, stale_after: int) -> list[int]:
-    """Jobs to (re-)enqueue: queued ones, and running ones whose worker died or went silent.
+def recover_jobs(session: Session, *, stale_after: int, requeue_after: int) -> list[int]:
+    """Jobs to enqueue again: running ones whose worker died or went silent, and queued ones whose message
+    was sent more than `requeue_after` seconds ago (a message lost with the queue, or never sent).
 
-    Re-enqueueing a job whose message is still in the queue is harmless: claim_job lets one run it.
+    Queued jobs still waiting their turn are left alone. A second message for a job whose first is still
+    in the queue is harmless: claim_job lets one run it.
     """
-    stale = utcnow() - timedelta(seconds=stale_after)
+    now = utcnow()
+    stale = now - timedelta(seconds=stale_after)
+    waited = now - timedelta(seconds=requeue_after)
     ids = []
-    for job in session.exec(select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))):
+    for job in session.exec(select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))
+                            .order_by(Job.id)):
         if job.status == JobStatus.running:
             dead = not _process_alive(job.worker) or (job.heartbeat_at is not None and job.heartbeat_at < stale)
             if not dead:
@@ -154,6 +181,73 @@ def recover_jobs(session: Session, *, stale_after: int) -> list[int]:
             job.status = JobStatus.queued
             job.step = "queued again after the worker stopped"
             session.add(job)
+        elif (job.enqueued_at or job.created_at) >= waited:
+            continue
         ids.append(job.id)
     session.commit()
     return ids
+
+
+# --- which jobs to create --------------------------------------------------------------------------
+
+def request_recoding(session: Session, *, interview_id: int, settings: Settings) -> int | None:
+    """Queue coding of an interview after an analyst's correction; returns the job id to enqueue, or None.
+
+    Several corrections in a row make one job: when a coding job of the interview is still queued it will
+    read the corrected transcript, so none is added. A running one read the old text, so one is queued
+    after it. An interview that was never coded is coded only when coding after transcription is on.
+    """
+    interview = session.get(Interview, interview_id)
+    if interview is None or interview.coded_elsewhere \
+            or not transcript_service.segments_of(session, interview_id=interview_id):
+        return None
+    latest = latest_job(session, interview_id=interview_id, kind="code")
+    if latest is None and not settings.auto_code:
+        return None
+    if queued_job(session, kind="code", interview_id=interview_id) is not None:
+        return None
+    job = create_job(session, kind="code", interview_id=interview_id, study_id=interview.study_id)
+    session.commit()
+    return job.id
+
+
+def queue_coding(session: Session, *, interview_ids: list[int], study_id: int) -> list[int]:
+    """Create coding jobs (skipping interviews whose coding is still queued); the caller enqueues the ids returned.
+
+    An interview being coded right now gets a job after it: the running one read the old inputs.
+    Interviews coded in another QDA tool (imported from a REFI-QDA project) keep their codes: the
+    model never re-codes them.
+    """
+    ids = []
+    elsewhere = set(session.exec(select(Interview.id).where(Interview.id.in_(interview_ids),
+                                                            Interview.coded_elsewhere)))
+    for interview_id in interview_ids:
+        if interview_id in elsewhere:
+            continue
+        if queued_job(session, kind="code", interview_id=interview_id) is None:
+            ids.append(create_job(session, kind="code", interview_id=interview_id, study_id=study_id).id)
+    session.commit()
+    return ids
+
+
+def queue_recoding_of_coded(session: Session, *, study_id: int) -> list[int]:
+    """Coding jobs for the study's interviews that have units (after a retrain); the caller commits and enqueues."""
+    coded = session.exec(select(Interview.id).where(Interview.study_id == study_id)
+                         .where(Interview.id.in_(select(CodedUnit.interview_id)))).all()
+    return [create_job(session, kind="code", interview_id=i, study_id=study_id).id
+            for i in coded if queued_job(session, kind="code", interview_id=i) is None]
+
+
+def retrain_refusal(session: Session, *, study_id: int) -> str | None:
+    """Why the study's classifier cannot be retrained yet (what the analysts still need to do), or None."""
+    counts = coding_service.decisions_per_code(session, study_id=study_id)
+    best = max(counts.values(), default=0)
+    if best >= MIN_DECISIONS_PER_CODE:
+        return None
+    if not counts:
+        return (f"No code has analyst decisions yet; review at least {MIN_DECISIONS_PER_CODE} units of one code "
+                "(accept, reject or recode it) in the review queue, then retrain.")
+    leader = max(counts, key=lambda path: (counts[path], path))
+    return (f"The most reviewed code, '{leader}', has {best} analyst decision{'' if best == 1 else 's'}; "
+            f"review at least {MIN_DECISIONS_PER_CODE} units of one code (accept, reject or recode it) in the "
+            "review queue, then retrain. Codes with fewer decisions keep being coded from the codebook.")

@@ -13,7 +13,7 @@ from collections import Counter
 from sqlmodel import Session, select
 
 from workbench.errors import BadRequest, NotFound
-from workbench.models import Code, CodedUnit, StudyClassifier, ThemeProposal, UnitCode, User
+from workbench.models import Code, CodedUnit, Interview, StudyClassifier, ThemeProposal, UnitCode, User, utcnow
 from workbench.services import codebook as codebook_service
 from workbench.settings import Settings
 
@@ -33,6 +33,38 @@ def proposals_of(session: Session, *, study_id: int) -> list[ThemeProposal]:
 
 def classifier_of(session: Session, *, study_id: int) -> StudyClassifier | None:
     return session.exec(select(StudyClassifier).where(StudyClassifier.study_id == study_id)).first()
+
+
+def save_classifier(session: Session, *, study_id: int, storage_key: str, examples: int, codes: int) -> str | None:
+    """Record the study's newly trained classifier (the caller commits); returns the key it replaced, if any."""
+    row = classifier_of(session, study_id=study_id) or StudyClassifier(study_id=study_id, storage_key=storage_key)
+    replaced = row.storage_key if row.storage_key != storage_key else None
+    row.storage_key, row.examples, row.codes = storage_key, examples, codes
+    row.trained_at, row.stale = utcnow(), False
+    session.add(row)
+    return replaced
+
+
+def study_units(session: Session, *, study_id: int) -> list[CodedUnit]:
+    """Every coded unit of the study's interviews, in order (what theme discovery reads)."""
+    return list(session.exec(select(CodedUnit).join(Interview, Interview.id == CodedUnit.interview_id)
+                             .where(Interview.study_id == study_id).order_by(CodedUnit.id)))
+
+
+def replace_proposals(session: Session, *, study_id: int, themes: list[ThemeProposal]) -> None:
+    """Put newly discovered themes in place of the undecided ones (the caller commits).
+
+    A theme named like an existing code is kept as dismissed: the codebook has it already.
+    """
+    for proposal in session.exec(select(ThemeProposal).where(ThemeProposal.study_id == study_id,
+                                                             ThemeProposal.status == "proposed")):
+        session.delete(proposal)
+    existing = {c.name.lower() for c in session.exec(select(Code).where(Code.study_id == study_id))}
+    for theme in themes:
+        theme.study_id = study_id
+        theme.status = "dismissed" if theme.label.lower() in existing else "proposed"
+        session.add(theme)
+
 
 
 def _proposal(session: Session, *, study_id: int, proposal_id: int) -> ThemeProposal:
@@ -108,7 +140,7 @@ def split_code(session: Session, *, settings: Settings, study_id: int, code_id: 
     """Create the new codes and move each unit of the old code to the closest one."""
     from coding.classify import ZeroShotCoder
     from coding.codebook import Codebook
-    from workbench.coding_jobs import build_embedder
+    from workbench.jobs.coding import build_embedder
 
     old = codebook_service.get_code(session, study_id=study_id, code_id=code_id)
     parts = _parse_split(lines)

@@ -226,7 +226,7 @@ class Redactor:
         """The redacted spans of a unit's quote in its own offsets, or None when it no longer matches its lines.
 
         A quote starts at `start_char` of its line and may run on into the speaker's next lines, which
-        the coding job joined with one space (`coding_jobs.speaker_turns`).
+        the coding job joined with one space (`jobs.coding.speaker_turns`).
         """
         if unit.segment_id is None:
             return None

@@ -1,0 +1,161 @@
+"""The job queue, built from settings: Huey on SQLite, on Redis, or inline in memory.
+
+A queue is built the first time it is asked for, from the settings it is asked for (`create_app` and
+`perche worker` ask at start): its tasks run with those settings. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+from sqlmodel import Session
+
+from workbench.db import session_scope
+from workbench.jobs import runner
+from workbench.services import jobs as job_service
+from workbench.settings import Settings
+
+log = logging.getLogger("perche.jobs")
+
+MEMORY = "memory://"  # PERCHE_QUEUE_URL for jobs run inline as they are queued (tests, one-off scripts)
+
+
+def make_huey(settings: Settings) -> Huey:
+    """Huey on Redis for redis:// URLs (their db number included), inline in memory for memory://,
+    else on SQLite at DATA_DIR/queue.db."""
+    if settings.queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey("perche", url=settings.queue_url)
+    if settings.queue_url.startswith(MEMORY):
+        return MemoryHuey("perche", immediate=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("perche", filename=str(settings.data_dir / "queue.db"))
+
+
+class JobQueue:
+    """A Huey queue with one task, running any job by id with the settings the queue was built from."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.huey = make_huey(settings)
+        self._run_task = self.huey.task(name="run_job")(self._run)
+        self.retention_task = self.huey.periodic_task(crontab(hour="3", minute="15"), name="retention")(self._retention)
+
+    def _run(self, job_id: int) -> None:
+        self.enqueue(runner.run(self.settings, job_id))
+
+    def _retention(self) -> None:
+        """The retention rule, daily (PERCHE_RETENTION_DAYS; nothing when it is 0)."""
+        from workbench.services import retention
+
+        retention.run_scheduled(self.settings)
+
+    def enqueue(self, job_ids: list[int]) -> None:
+        """Send a message per job (the rows are committed); note when, for recovery."""
+        if not job_ids:
+            return
+        with session_scope(self.settings) as session:
+            job_service.mark_enqueued(session, job_ids)
+        for job_id in job_ids:
+            self._run_task(job_id)
+
+
+_queues: dict[int, JobQueue] = {}
+_queues_lock = threading.Lock()
+_KEEP = 64  # queues kept per process (tests build one per test's settings)
+
+
+def queue_for(settings: Settings) -> JobQueue:
+    """The queue built from these settings (these very settings: a copy builds its own)."""
+    with _queues_lock:
+        queue = _queues.get(id(settings))
+        if queue is None or queue.settings is not settings:
+            queue = _queues[id(settings)] = JobQueue(settings)
+            while len(_queues) > _KEEP:
+                del _queues[next(iter(_queues))]
+        return queue
+
+
+def enqueue(settings: Settings, job_ids: Iterable[int]) -> None:
+    """Put the jobs (committed rows) on the queue of these settings."""
+    queue_for(settings).enqueue(list(job_ids))
+
+
+def run_job(settings: Settings, job_id: int) -> None:
+    """Run a job in this process now, whatever its kind (the CLI's --process); its follow-ups are queued."""
+    enqueue(settings, runner.run(settings, job_id))
+
+
+def recover(settings: Settings) -> list[int]:
+    """Queue again the jobs whose worker died or went silent, and queued jobs whose message was lost."""
+    with session_scope(settings) as session:
+        ids = job_service.recover_jobs(session, stale_after=settings.job_stale_seconds,
+                                       requeue_after=settings.job_requeue_seconds)
+    enqueue(settings, ids)
+    if ids:
+        log.info("Queued jobs %s again", ids)
+    return ids
+
+
+def recode_after_correction(session: Session, settings: Settings, *, interview_id: int) -> int | None:
+    """Queue coding of an interview after an analyst's correction (routes call this); returns the job id, or None.
+
+    See services.jobs.request_recoding for when a job is made.
+    """
+    job_id = job_service.request_recoding(session, interview_id=interview_id, settings=settings)
+    if job_id is not None:
+        enqueue(settings, [job_id])
+        session.expire_all()  # the job may already have run (inline queue): read its rows afresh
+    return job_id
+
+
+class Worker(Consumer):
+    """A Huey consumer of a job queue, with a thread that recovers dead workers' jobs.
+
+    Embedded in another program (the web app), it leaves the host's signal handlers alone.
+    """
+
+    def __init__(self, queue: JobQueue, *, embedded: bool, **options: Any) -> None:  # noqa: ANN401 - Huey's options
+        super().__init__(queue.huey, **options)
+        self.queue, self.embedded = queue, embedded
+        stale = queue.settings.job_stale_seconds
+        self.recovery_every = min(60.0, max(2.0, stale / 2))
+        self._recovery = threading.Thread(target=self._recover, daemon=True, name="job-recovery")
+
+    def _recover(self) -> None:
+        while not self.stop_flag.wait(self.recovery_every):
+            try:
+                recover(self.queue.settings)
+            except Exception:  # the database away for a moment: the next round tries again
+                log.exception("Recovering jobs failed")
+
+    def start(self) -> None:
+        super().start()
+        self._recovery.start()
+
+    def _set_signal_handlers(self) -> None:
+        if not self.embedded:
+            super()._set_signal_handlers()
+
+
+def start_consumer(settings: Settings, *, embedded: bool) -> Worker:
+    """A worker on the queue of these settings, after recovering what a dead worker left.
+
+    Embedded (the web app's), it is started here; else the caller runs it (`perche worker`).
+    """
+    from workbench.jobs.transcription import asr_setup_problem
+
+    settings.ensure_dirs()
+    problem = asr_setup_problem(settings)
+    if problem:  # `perche worker` refuses to start on it; the web app's embedded worker warns
+        log.error("%s Transcription jobs will fail until this is fixed.", problem)
+    queue = queue_for(settings)
+    recover(settings)
+    worker = Worker(queue, embedded=embedded, workers=settings.workers, worker_type="thread", periodic=True)
+    if embedded:
+        worker.start()
+    return worker

@@ -1,0 +1,102 @@
+"""The one job runner: claim, heartbeat, compute without a session, takeover check, store, done or failed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+from typing import Any, Self
+
+from workbench.db import session_scope
+from workbench.jobs import coding, discovery, retrain, transcription
+from workbench.jobs.kind import JobKind, Progress, user_message
+from workbench.models import JobStatus
+from workbench.services import jobs as job_service
+from workbench.settings import Settings
+
+log = logging.getLogger("perche.jobs")
+
+KINDS: dict[str, JobKind[Any, Any]] = {kind.name: kind for kind in (
+    transcription.KIND, coding.KIND, retrain.KIND, discovery.KIND)}
+
+
+class Heartbeat:
+    """Touches the job row while a long step reports nothing, so the job is not taken for dead."""
+
+    def __init__(self, settings: Settings, job_id: int, worker: str) -> None:
+        self.settings, self.job_id, self.worker = settings, job_id, worker
+        self.every = max(2.0, settings.job_stale_seconds / 5)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id}")
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with session_scope(self.settings) as session:
+                    job_service.heartbeat(session, job_id=self.job_id, worker=self.worker)
+            except Exception:  # a database hiccup: the next beat tries again
+                log.exception("Heartbeat of job %s failed", self.job_id)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._stop.set()
+
+
+def run(settings: Settings, job_id: int) -> list[int]:
+    """Run the job in this thread if it can be claimed; returns the follow-up jobs to enqueue.
+
+    A job taken over by another worker while this one computed keeps the other's result: this one
+    is dropped. A failure at any step marks the job failed with a message for the user.
+    """
+    worker = job_service.worker_id()
+    with session_scope(settings) as session:
+        if not job_service.claim_job(session, job_id=job_id, stale_after=settings.job_stale_seconds, worker=worker):
+            log.info("Job %s is taken or finished; skipping", job_id)
+            return []
+        job = job_service.get_job(session, job_id)
+        kind = KINDS[job.kind]
+        try:
+            inputs = kind.prepare(session, settings, job)
+        except Exception as exc:
+            log.exception("Job %s could not start", job_id)
+            session.rollback()
+            _fail(settings, kind, job_id, worker, exc)
+            return []
+    progress = Progress(settings, job_id, worker, kind.spans)
+    try:
+        with Heartbeat(settings, job_id, worker):
+            progress("starting", 1, 1)
+            result = kind.compute(settings, inputs, progress)
+            progress("saving", 0, 1)
+        with session_scope(settings) as session:
+            if not job_service.finish(session, job_id=job_id, worker=worker):
+                session.rollback()
+                log.warning("Job %s was taken over by another worker; dropping this result", job_id)
+                return []
+            stored = kind.store(session, settings, inputs, result)
+            session.commit()
+    except Exception as exc:
+        log.exception("Job %s failed", job_id)
+        _fail(settings, kind, job_id, worker, exc)
+        return []
+    if stored.unused_artefacts:
+        from workbench.services.erasure import remove_files
+
+        with session_scope(settings) as session:  # unless another study's classifier is the same bytes
+            remove_files(session, settings, recording_keys=[], classifier_keys=stored.unused_artefacts)
+    return stored.follow_ups
+
+
+def _fail(settings: Settings, kind: JobKind[Any, Any], job_id: int, worker: str, exc: Exception) -> None:
+    with session_scope(settings) as session:
+        job = job_service.get_job(session, job_id)
+        if job.worker != worker or job.status != JobStatus.running:
+            log.warning("Job %s failed here after another worker took it over; leaving it to them", job_id)
+            return
+        if kind.failed is not None:
+            kind.failed(session, job)
+        job_service.mark_failed(session, job_id=job_id, error=user_message(exc), worker=worker)
