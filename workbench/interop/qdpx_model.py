@@ -96,7 +96,7 @@ class AudioSource:
 
     guid: str
     name: str
-    media: Path  # the file on disk, copied into the archive as sources/<guid><suffix>
+    media: Path  # the recording (a file, or a storage.StoredRecording), copied as sources/<guid><suffix>
     transcript_guid: str
     transcript_text: str
     sync_points: list[SyncPoint] = field(default_factory=list)

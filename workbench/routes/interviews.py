@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from workbench import jobs, storage
 from workbench.deps import SessionDep, SettingsDep, client_address, require
 from workbench.errors import BadRequest, Forbidden
 from workbench.models import User
 from workbench.permissions import Permission, can
+from workbench.ranged import ranged_response
 from workbench.services import audit
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
@@ -99,15 +100,15 @@ def read_transcript_fragment(request: Request, interview_id: int, session: Sessi
 
 @router.get("/interviews/{interview_id}/audio")
 def read_audio(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
-               user: Annotated[User, require(Permission.view_interviews)]) -> FileResponse:
-    """The recording, with range requests so the player can seek."""
+               user: Annotated[User, require(Permission.view_interviews)]) -> Response:
+    """The recording, with range requests so the player can seek (streamed from the store, S3 too)."""
     recording = interview_service.get_recording(session, interview_id)
     if request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
         # once per listening: a player's later range requests (seeking) are the same download
         audit.record_request(request, session, user=user, action="audio.download", study_id=recording.study_id,
                              target=f"interview:{interview_id}", detail={"what": "recording"})
-    return FileResponse(storage.path_of(settings, recording.storage_key), filename=recording.original_filename,
-                        content_disposition_type="inline")
+    return ranged_response(request, storage.open_recording(settings, recording.storage_key),
+                           filename=recording.original_filename or recording.storage_key, etag=recording.sha256)
 
 
 @router.post("/interviews/{interview_id}/metadata")

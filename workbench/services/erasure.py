@@ -369,17 +369,12 @@ def remove_files(session: Session, settings: Settings, *, recording_keys: list[s
     removed = 0
     for key in set(recording_keys):
         if session.exec(select(Recording.id).where(Recording.storage_key == key)).first() is None:
-            if storage.path_of(settings, key).exists():
-                removed += 1
-            storage.remove(settings, key)
+            removed += storage.remove(settings, key)
     for key in set(classifier_keys):
         still = session.exec(select(StudyClassifier.id).where(StudyClassifier.storage_key == key,
                                                               StudyClassifier.stale.is_(False))).first()
         if still is None:
-            path = storage.artefact_path(settings, key)
-            if path.exists():
-                removed += 1
-            path.unlink(missing_ok=True)
+            removed += storage.remove_artefact(settings, key)
     return removed
 
 

@@ -38,6 +38,7 @@ from storytelling.schema import Story
 from storytelling.schema import UnitCode as StoryCode
 from storytelling.trust import trusted_code
 from transcription.text_format import write_lines
+from workbench import storage
 from workbench.interop import qdpx_model as qm
 from workbench.interop.qdpx_write import write_qdpx as write_archive
 from workbench.models import (
@@ -336,11 +337,11 @@ def build_project(session: Session, *, study: Study, audio: bool = False, crlf: 
     return project
 
 
-def _recording_path(settings: Settings | None, recording) -> Path | None:
-    from workbench import storage
-
-    path = storage.path_of(settings, recording.storage_key)
-    return path if path.is_file() else None
+def _recording_path(settings: Settings | None, recording) -> storage.StoredRecording | None:
+    """The recording to copy into the archive (read from the store as the archive is written), if still stored."""
+    if not storage.recording_exists(settings, recording.storage_key):
+        return None
+    return storage.StoredRecording(settings, recording.storage_key)
 
 
 def _story_notes(session: Session, *, study: Study, guid: _Guids, user_guid, newline: str) -> list[qm.Note]:

@@ -728,7 +728,7 @@ def unit_clip(session: Session, *, study_id: int, unit_id: int, settings, user: 
 
     import soundfile
 
-    from transcription.audio import load_audio
+    from transcription.excerpt import decode_excerpt
     from workbench import storage
     from workbench.services.interviews import get_recording
 
@@ -737,11 +737,11 @@ def unit_clip(session: Session, *, study_id: int, unit_id: int, settings, user: 
     if unit is None or interview is None or interview.study_id != study_id or unit.start is None:
         raise NotFound("This quote has no audio to play. Reload the report.")
     recording = get_recording(session, interview.id)
-    audio = load_audio(storage.path_of(settings, recording.storage_key), sample_rate=16000, mono=True)
-    samples = audio[0] if audio.ndim == 2 else audio
     start = max(0, int((unit.start - 0.3) * 16000))
-    end = min(len(samples), int(((unit.end or unit.start + 10) + 0.4) * 16000))
-    clip = samples[start:end]
+    # only this stretch is fetched (ranged reads from S3) and decoded, never the whole recording
+    with storage.open_recording(settings, recording.storage_key) as stream:
+        clip = decode_excerpt(stream, start / 16000, ((unit.end or unit.start + 10) + 0.4))
+    end = start + len(clip)
     redaction = redaction_for(session, study=session.get(Study, study_id), user=user, interview_ids=[interview.id])
     if redaction.active:
         first, last = start / 16000, end / 16000
