@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from workbench.services import revisions  # noqa: F401  # its session events raise study.data_version
 from workbench.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -68,6 +68,8 @@ class Study(SQLModel, table=True):
     # names, products and places, each {"canonical": str, "variants": [str]}: they feed
     # decoding and fix their own spelling in transcripts (transcription.glossary)
     glossary: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # raised with every change to the study's data (workbench.services.revisions): cached pages key on it
+    data_version: int = 0
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -240,7 +242,7 @@ class CodingEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     study_id: int = Field(foreign_key="study.id", index=True)
-    interview_id: int | None = Field(default=None, foreign_key="interview.id")
+    interview_id: int | None = Field(default=None, foreign_key="interview.id", index=True)
     unit_id: int | None = None  # units are replaced when an interview is coded again; text keeps the link
     unit_text: str
     user_id: int | None = Field(default=None, foreign_key="user.id")

@@ -170,7 +170,7 @@ def read_review_queue(request: Request, study_id: int, session: SessionDep,
         "redaction": redaction_service.redactor(session, study=study, user=user,
                                                 interview_ids={v.unit.interview_id for v in queue.views}),
         "codes": codebook_service.codes_of(session, study_id),
-        "interviews": {i.id: i for i in interview_service.list_interviews(session, study_id=study_id)},
+        "interviews": interview_service.interviews_by_id(session, {v.unit.interview_id for v in queue.views}),
         "pending": pending, "reviewed": total - pending, "total": total, "code_filter": code,
         "classifier": proposal_service.classifier_of(session, study_id=study_id),
         "retrain": job_service.latest_study_job(session, study_id=study_id, kind="retrain"),
@@ -229,11 +229,13 @@ def recode_study(study_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.get("/studies/{study_id}/questions")
 def read_answers_by_question(request: Request, study_id: int, session: SessionDep,
-                             user: Annotated[User, require(Permission.view_coding)]):
-    """Each guide question with every interview's answer, to read and compare across interviews."""
+                             user: Annotated[User, require(Permission.view_coding)], page: int = 1):
+    """Each guide question with every interview's answer, to read and compare across interviews (a page of
+    interviews at a time)."""
     study = study_service.get_study(session, study_id)
+    answers = coding_service.answer_page(session, study_id=study_id, page=page)
     return render(request, "coding/questions.html", {
-        "study": study, "groups": coding_service.answers_by_question(session, study_id=study_id),
+        "study": study, "groups": answers.groups, "answers_page": answers,
         "redaction": redaction_service.redactor(session, study=study, user=user),
         "ratings": coding_service.ratings_by_question(session, study_id=study_id)})
 

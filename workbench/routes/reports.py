@@ -53,20 +53,17 @@ def _pdf_response(write, filename: str) -> Response:
 def read_report(request: Request, study_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.view_reports)]):
     """The management report, filtered by segment, region, product line, journey stage, interviewer, dates."""
-    from storytelling.render import render_report_html
-
     study = study_service.get_study(session, study_id)
     filters = _filters(request)
     asked = request.query_params.get("lang")
     lang = report_service.report_language(session, study=study, requested=asked)
     redaction = report_service.redaction_for(session, study=study, user=user)
-    report = report_service.build_study_report(session, study=study, filters=filters, language=lang,
-                                               redaction=redaction)
     keep = lang if asked else None
     link_base = f"/studies/{study_id}/report/quotes" + _query(filters, keep)
-    choices = report_service.filter_choices(session, study_id=study_id, redaction=redaction)
-    context = {"study": study, "filters": filters, "choices": choices,
-               "report_html": Markup(render_report_html(report, link_base=link_base)),  # nosec B704  # HTML rendered by storytelling's autoescaped templates
+    report = report_service.report_page(session, study=study, filters=filters, language=lang, redaction=redaction,
+                                        link_base=link_base)
+    context = {"study": study, "filters": filters, "choices": report.choices,
+               "report_html": Markup(report.html),  # nosec B704  # HTML rendered by storytelling's autoescaped templates
                "pdf_link": f"/studies/{study_id}/report.pdf" + _query(filters, keep),
                "lang": lang, "asked_lang": keep, "rt": _translator(lang),
                "lang_links": {code: f"/studies/{study_id}/report" + _query(filters, code) for code in ("en", "it")},

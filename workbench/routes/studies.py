@@ -18,7 +18,7 @@ from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
 from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
-from workbench.services.jobs import latest_job
+from workbench.services.jobs import active_job
 from workbench.web import is_htmx, render
 
 router = APIRouter(prefix="/studies", tags=["studies"], include_in_schema=False)
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/studies", tags=["studies"], include_in_schema=False)
 def read_studies(request: Request, session: SessionDep, user: Annotated[User, require(Permission.view_studies)]):
     """All studies, newest first."""
     studies = study_service.list_studies(session)
-    counts = {s.id: len(interview_service.list_interviews(session, study_id=s.id)) for s in studies}
+    counts = interview_service.counts_by_study(session)
     return render(request, "studies/list.html", {"studies": studies, "counts": counts})
 
 
@@ -65,18 +65,19 @@ def create_study(request: Request, session: SessionDep, user: Annotated[User, re
 @router.get("/{study_id}")
 def read_study(request: Request, study_id: int, session: SessionDep,
                user: Annotated[User, require(Permission.view_studies)],
-               segment: str = "", region: str = "", journey_stage: str = "", status: str = ""):
-    """A study: its guide, and its interviews filtered by segment, region, journey stage and status."""
+               segment: str = "", region: str = "", journey_stage: str = "", status: str = "", page: int = 1):
+    """A study: its guide, and its interviews (a page at a time) filtered by segment, region, journey stage
+    and status."""
     study = study_service.get_study(session, study_id)
     filters = {"segment": segment, "region": region, "journey_stage": journey_stage, "status": status}
-    interviews = interview_service.list_interviews(session, study_id=study_id, filters=filters)
+    listing = interview_service.study_interview_page(session, study_id=study_id, filters=filters, page=page)
     context = {
         "study": study,
         "guide": study_service.get_guide(session, study_id),
-        "interviews": interviews,
-        "jobs": {i.id: latest_job(session, interview_id=i.id) for i in interviews},
-        "queued_coding": any(j is not None and j.kind == "code" and j.active
-                             for j in (latest_job(session, interview_id=i.id) for i in interviews)),
+        "interviews": listing.items,
+        "listing": listing,
+        "jobs": listing.jobs,
+        "queued_coding": active_job(session, kind="code", study_id=study_id) is not None,
         "filters": filters,
         "options": interview_service.filter_options(session, study_id=study_id),
         "summary": coding_service.study_summary(session, study_id=study_id),

@@ -31,6 +31,7 @@ from workbench.models import (
     utcnow,
 )
 from workbench.services.codebook import get_code
+from workbench.services.revisions import StudyCache
 
 SENTIMENTS = ("positive", "negative", "neutral", "mixed")
 NPS_GROUPS = ("promoter", "passive", "detractor")
@@ -319,8 +320,18 @@ class QueueState:
         return len(self.to_review) + self.reviewed
 
 
+QUEUES = StudyCache(maxsize=16)
+SUMMARIES = StudyCache(maxsize=16)
+
+
 def queue_state(session: Session, *, study_id: int, code_id: int | None = None) -> QueueState:
-    """Every unit of the study sorted into to-review (most doubtful first) and reviewed."""
+    """Every unit of the study sorted into to-review (most doubtful first) and reviewed; cached until the
+    study's data changes (a decision, a re-coding, a codebook change)."""
+    return QUEUES.get_or_build(session, study_id, code_id, lambda: _queue_state(session, study_id=study_id,
+                                                                                code_id=code_id))
+
+
+def _queue_state(session: Session, *, study_id: int, code_id: int | None = None) -> QueueState:
     pending = exists().where(UnitCode.unit_id == CodedUnit.id, UnitCode.status == "suggested")
     linked = exists().where(UnitCode.unit_id == CodedUnit.id)
     query = (select(CodedUnit.id, CodedUnit.text, CodedUnit.language, CodedUnit.confidence, CodedUnit.reviewed_at,
@@ -415,11 +426,53 @@ def training_examples(session: Session, *, study_id: int) -> tuple[list[str], li
     return texts, labels, langs
 
 
-def answers_by_question(session: Session, *, study_id: int) -> list[tuple[GuideQuestion | None, list[tuple[Interview, list[UnitView]]]]]:
-    """Every guide question with each interview's answer units, in guide order; unmatched units last."""
+ANSWERS_PER_PAGE = 25
+
+
+@dataclass
+class AnswerPage:
+    """The answers of one page of a study's coded interviews (oldest first), question by question."""
+
+    groups: list[tuple[GuideQuestion | None, list[tuple[Interview, list[UnitView]]]]]
+    page: int
+    pages: int
+    interviews: int  # coded interviews in the study
+    per_page: int = ANSWERS_PER_PAGE
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.interviews else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.interviews)
+
+
+def answer_page(session: Session, *, study_id: int, page: int = 1, per_page: int = ANSWERS_PER_PAGE) -> AnswerPage:
+    """`answers_by_question` for one page of the study's coded interviews (a page past the end shows the last)."""
+    if page < 1:
+        raise BadRequest("Pages are numbered from 1.")
+    coded = list(session.exec(
+        select(Interview.id).where(Interview.study_id == study_id,
+                                   exists().where(CodedUnit.interview_id == Interview.id))
+        .order_by(Interview.interview_date, Interview.id)))
+    pages = max(1, -(-len(coded) // per_page))
+    page = min(page, pages)
+    ids = coded[(page - 1) * per_page:page * per_page]
+    return AnswerPage(groups=answers_by_question(session, study_id=study_id, interview_ids=ids), page=page,
+                      pages=pages, interviews=len(coded), per_page=per_page)
+
+
+def answers_by_question(session: Session, *, study_id: int, interview_ids: list[int] | None = None,
+                        ) -> list[tuple[GuideQuestion | None, list[tuple[Interview, list[UnitView]]]]]:
+    """Every guide question with each interview's answer units (of `interview_ids` only, when given), in
+    guide order; unmatched units last."""
     guide = session.exec(select(GuideQuestion).where(GuideQuestion.study_id == study_id)
                          .order_by(GuideQuestion.position)).all()
-    interviews = {i.id: i for i in session.exec(select(Interview).where(Interview.study_id == study_id))}
+    query = select(Interview).where(Interview.study_id == study_id)
+    if interview_ids is not None:
+        query = query.where(Interview.id.in_(interview_ids or [0]))
+    interviews = {i.id: i for i in session.exec(query.order_by(Interview.interview_date, Interview.id))}
     units = session.exec(select(CodedUnit).where(CodedUnit.interview_id.in_(list(interviews) or [0]))
                          .order_by(CodedUnit.interview_id, CodedUnit.position)).all()
     grouped: dict[int | None, dict[int, list[UnitView]]] = defaultdict(lambda: defaultdict(list))
@@ -470,8 +523,13 @@ def decisions_per_code(session: Session, *, study_id: int) -> dict[str, int]:
     """Per code of the codebook, on how many fully decided units an analyst accepted or rejected it.
 
     Counted over the same units `training_examples` trains on (every code on them decided), so the
-    retrain gate and the training data never disagree.
+    retrain gate and the training data never disagree. Cached until the study's data changes.
     """
+    return SUMMARIES.get_or_build(session, study_id, "decisions per code",
+                                  lambda: _decisions_per_code(session, study_id=study_id))
+
+
+def _decisions_per_code(session: Session, *, study_id: int) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for view in decided_units(session, study_id=study_id):
         for path in {code.path for link, code in view.links if link.status in ("accepted", "rejected")}:
@@ -635,8 +693,13 @@ def study_summary(session: Session, *, study_id: int, segment: str | None = None
     """Ratings, NPS, themes with their sentiment and the rating drivers of a study (one segment if given).
 
     Like the report, only codes an analyst gave or accepted, or model codes at or above the report's
-    confidence threshold, count; rejected codes never do.
+    confidence threshold, count; rejected codes never do. Cached until the study's data changes.
     """
+    return SUMMARIES.get_or_build(session, study_id, segment or "",
+                                  lambda: _study_summary(session, study_id=study_id, segment=segment))
+
+
+def _study_summary(session: Session, *, study_id: int, segment: str | None = None) -> dict:
     from coding.drivers import driver_analysis
     from coding.ratings import nps
     from coding.schema import RatedDoc

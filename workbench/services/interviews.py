@@ -288,6 +288,56 @@ def list_interviews(session: Session, *, study_id: int, filters: dict[str, str] 
     return list(session.exec(query.order_by(Interview.interview_date.desc(), Interview.id.desc())))
 
 
+STUDY_PAGE_SIZE = 50
+
+
+@dataclass
+class StudyInterviews:
+    """One page of a study's interviews as its page lists them (newest first), with their latest jobs."""
+
+    items: list[Interview]
+    jobs: dict[int, Job]
+    page: int
+    pages: int
+    total: int  # interviews matching the filters
+
+
+def study_interview_page(session: Session, *, study_id: int, filters: dict[str, str] | None = None, page: int = 1,
+                         per_page: int = STUDY_PAGE_SIZE) -> StudyInterviews:
+    """`list_interviews` a page at a time (a page past the end shows the last), each with its latest job."""
+    if page < 1:
+        raise Unprocessable("Pages are numbered from 1.")
+    conditions = [Interview.study_id == study_id]
+    for name, value in (filters or {}).items():
+        if name in FILTERS and value:
+            conditions.append(getattr(Interview, name) == value)
+    total = session.exec(select(func.count()).select_from(Interview).where(*conditions)).one()
+    pages = max(1, -(-total // per_page))
+    page = min(page, pages)
+    items = list(session.exec(select(Interview).where(*conditions)
+                              .order_by(Interview.interview_date.desc(), Interview.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)))
+    return StudyInterviews(items=items, jobs=latest_jobs(session, [i.id for i in items]), page=page, pages=pages,
+                           total=total)
+
+
+def latest_jobs(session: Session, interview_ids: list[int]) -> dict[int, Job]:
+    """Each interview's newest job (of any kind), in one query."""
+    found: dict[int, Job] = {}
+    for job in session.exec(select(Job).where(Job.interview_id.in_(interview_ids or [0])).order_by(Job.id)):
+        found[job.interview_id] = job
+    return found
+
+
+def interviews_by_id(session: Session, interview_ids: set[int] | list[int]) -> dict[int, Interview]:
+    return {i.id: i for i in session.exec(select(Interview).where(Interview.id.in_(list(interview_ids) or [0])))}
+
+
+def counts_by_study(session: Session) -> dict[int, int]:
+    """How many interviews each study has (studies without any are left out)."""
+    return dict(session.exec(select(Interview.study_id, func.count()).group_by(Interview.study_id)).all())
+
+
 def filter_options(session: Session, *, study_id: int) -> dict[str, list[str]]:
     """The distinct values present in a study, for its filter drop-downs."""
     options: dict[str, list[str]] = {}

@@ -9,7 +9,9 @@ Personal data: in a study that redacts it, viewers without `view_personal_data` 
 through a `redaction.Redactor` (`redaction_for`): the corpus is built from redacted quotes, reasons
 and names, so storytelling never sees an original; stored stories (analysts' prose) are redacted
 when read (`redact_story`); a quote's clip is bleeped over the redacted words (`unit_clip`).
-Nothing here is cached between requests, so one viewer's values never reach another.
+The report page (`report_page`) is cached per study data version (workbench.services.revisions), filters,
+language and whether the viewer gets redacted values: a redacted and an unredacted report never share an
+entry, and any change to the study's data makes the next request build it again.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from storytelling.schema import (
     RATING_SCALES,
@@ -54,6 +57,7 @@ from workbench.services.redaction import (
     passthrough,
     redactor,
 )
+from workbench.services.revisions import StudyCache
 
 LOOP_STATUSES = ("open", "contacted", "resolved")
 FILTER_KEYS = ("segment", "region", "product_line", "journey_stage", "interviewer", "date_from", "date_to")
@@ -80,8 +84,9 @@ def study_language(session: Session, study: Study) -> str:
     """The study's language, or the one most of its transcripts are in (English when unknown)."""
     if study.language in ("it", "en"):
         return study.language
-    found = Counter(i.transcript_language for i in session.exec(select(Interview).where(Interview.study_id == study.id))
-                    if i.transcript_language in ("it", "en"))
+    found = Counter({language: count for language, count in session.exec(
+        select(Interview.transcript_language, func.count()).where(Interview.study_id == study.id)
+        .group_by(Interview.transcript_language)) if language in ("it", "en")})
     return found.most_common(1)[0][0] if found else "en"
 
 
@@ -529,6 +534,32 @@ def build_study_report(session: Session, *, study: Study, filters: dict[str, str
     return report
 
 
+REPORT_PAGES = StudyCache(maxsize=32)
+
+
+@dataclass
+class ReportPage:
+    """The report as the web page shows it: its HTML, the close-the-loop list and the filters' choices."""
+
+    html: str
+    close_the_loop: list
+    choices: dict[str, list[str]]
+
+
+def report_page(session: Session, *, study: Study, filters: dict[str, str], language: str, redaction: Redactor,
+                link_base: str) -> ReportPage:
+    """The report rendered for the web, built once per study data version, filters, language and redaction."""
+    def build() -> ReportPage:
+        from storytelling.render import render_report_html
+
+        report = build_study_report(session, study=study, filters=filters, language=language, redaction=redaction)
+        return ReportPage(html=render_report_html(report, link_base=link_base), close_the_loop=report.close_the_loop,
+                          choices=filter_choices(session, study_id=study.id, redaction=redaction))
+
+    key = ("report", tuple(sorted(filters.items())), language, redaction.active, link_base)
+    return REPORT_PAGES.get_or_build(session, study.id, key, build)
+
+
 def refuse_hidden_filters(filters: dict[str, str], redaction: Redactor | None) -> None:
     """Interviewers are people: where their names are redacted, the report is not filtered by them."""
     if redaction is not None and redaction.active and filters.get("interviewer"):
@@ -538,13 +569,14 @@ def refuse_hidden_filters(filters: dict[str, str], redaction: Redactor | None) -
 
 def filter_choices(session: Session, *, study_id: int, redaction: Redactor | None = None) -> dict[str, list[str]]:
     """Values present in the study for each report filter (no interviewers' names for a redacted viewer)."""
-    interviews = session.exec(select(Interview).where(Interview.study_id == study_id)).all()
     choices = {}
     for key, attribute in (("segment", "segment"), ("region", "region"), ("product_line", "product_line"),
                            ("journey_stage", "journey_stage"), ("interviewer", "interviewer_name")):
         if key == "interviewer" and redaction is not None and redaction.active:
             continue
-        choices[key] = sorted({getattr(i, attribute) for i in interviews if getattr(i, attribute)})
+        column = getattr(Interview, attribute)
+        choices[key] = sorted(v for v in session.exec(select(column).where(Interview.study_id == study_id)
+                                                      .distinct()) if v)
     return choices
 
 
