@@ -7,9 +7,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-# Before any workbench import: the module-level queue must not land in the working tree.
 _SESSION_DIR = Path(tempfile.mkdtemp(prefix="perche-tests-"))
-os.environ["PERCHE_DATA_DIR"] = str(_SESSION_DIR / "data")
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
 
 import pytest
@@ -17,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
-from workbench import jobs
 from workbench.db import get_engine, upgrade_database
+from workbench.jobs import MEMORY
 from workbench.settings import Settings
 
 from tests.s3_server import s3_server, s3_settings  # noqa: F401 - fixtures: a SeaweedFS, settings storing in it
@@ -39,14 +37,13 @@ def reset_database(settings: Settings) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings with their own data folder and an empty, migrated database."""
-    value = Settings(data_dir=tmp_path / "data", database_url=TEST_DATABASE_URL,
+    """Settings with their own data folder and an empty, migrated database; jobs run inline as they are queued."""
+    value = Settings(data_dir=tmp_path / "data", database_url=TEST_DATABASE_URL, queue_url=MEMORY,
                      asr_engine="tests.fakes:FakeEngine", secret_key="test-secret-key", diarization=False,
                      coding_embedder="tests.fakes:FakeEmbedder",
                      model_cache=Path(os.environ.get("PERCHE_MODEL_CACHE", str(_SESSION_DIR / "models"))))
     value.ensure_dirs()
     reset_database(value)
-    jobs.configure(value)
     return value
 
 
@@ -62,14 +59,6 @@ def synchronous_audit() -> None:
     from workbench.services import audit
 
     audit.set_synchronous(True)
-
-
-@pytest.fixture(autouse=True)
-def immediate_jobs() -> Iterator[None]:
-    """Jobs run inline when queued, unless a test starts a real worker."""
-    jobs.huey.immediate = True
-    yield
-    jobs.huey.immediate = True
 
 
 @pytest.fixture
