@@ -38,9 +38,13 @@ import threading
 import types
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, NoReturn, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from keybert import KeyBERT
+    from keybert.backend import BaseEmbedder
 
 from .embedding_cache import DEFAULT_MAX_AGE_DAYS, DiskVectorCache, open_cache
 from .errors import CodingError, ModelUnavailable
@@ -300,7 +304,8 @@ def embed(texts: str | Iterable[str], *, kind: str = "query", embedder: Embedder
     if not items:
         dim = getattr(model, "dim", 0)
         return np.zeros((0, int(dim)), dtype=np.float32)
-    return np.vstack(rows).astype(np.float32, copy=False)
+    filled = [row for row in rows if row is not None]  # every row is, by now
+    return np.vstack(filled).astype(np.float32, copy=False)
 
 
 # --- KeyBERT ---------------------------------------------------------------------------
@@ -320,8 +325,8 @@ def _install_torchaudio_shim() -> None:
     ext._IS_ALIGN_AVAILABLE = False  # type: ignore[attr-defined]
     ext._check_cuda_version = lambda: None  # type: ignore[attr-defined]
 
-    def fail_if_no_align(func: Any) -> Any:
-        def unavailable(*args: Any, **kwargs: Any) -> Any:
+    def fail_if_no_align(func: Callable[..., object]) -> Callable[..., NoReturn]:  # forced alignment only
+        def unavailable(*args: object, **kwargs: object) -> NoReturn:
             raise RuntimeError("torchaudio forced alignment is unavailable (no extension)")
 
         return unavailable
@@ -331,7 +336,7 @@ def _install_torchaudio_shim() -> None:
 
 
 @functools.lru_cache(maxsize=1)
-def _keybert_module() -> Any:
+def _keybert_module() -> types.ModuleType:
     set_offline_env()
     _install_torchaudio_shim()
     import warnings
@@ -348,7 +353,7 @@ def _keybert_module() -> Any:
 
 
 def KeyBERTAdapter(embedder: Embedder | None = None,
-                   cache_dir: str | os.PathLike[str] | None = None) -> Any:
+                   cache_dir: str | os.PathLike[str] | None = None) -> BaseEmbedder:
     """A `keybert.backend.BaseEmbedder` that embeds through `embed()` (cached, "query").
 
     With `cache_dir` its vectors go through the disk cache in that folder, else through the
@@ -357,7 +362,9 @@ def KeyBERTAdapter(embedder: Embedder | None = None,
     keybert = _keybert_module()
     store = open_cache(cache_dir) if cache_dir else None
 
-    class _Adapter(keybert.backend.BaseEmbedder):
+    base: type[BaseEmbedder] = keybert.backend.BaseEmbedder
+
+    class _Adapter(base):
         def __init__(self, inner: Embedder | None) -> None:
             super().__init__()
             self.inner = inner
@@ -368,7 +375,7 @@ def KeyBERTAdapter(embedder: Embedder | None = None,
     return _Adapter(embedder)
 
 
-def load_keybert(embedder: Embedder | None = None, cache_dir: str | os.PathLike[str] | None = None) -> Any:
+def load_keybert(embedder: Embedder | None = None, cache_dir: str | os.PathLike[str] | None = None) -> KeyBERT:
     """A KeyBERT model on our embedder; importing keybert costs ~10 s (torch) the first time."""
     keybert = _keybert_module()
     return keybert.KeyBERT(model=KeyBERTAdapter(embedder, cache_dir))
