@@ -14,7 +14,8 @@ APT_PACKAGES := chromium poppler-utils fonts-dejavu-core sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio \
-	bench bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache
+	bench bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache \
+	bench-clips
 
 run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
 	$(BIN)/perche demo --process --report $(PERCHE_DATA_DIR)/reports/demo-report.pdf
@@ -75,7 +76,7 @@ demo-audio: install  ## regenerate the demo recordings (Kokoro voices; about 30 
 	OMP_NUM_THREADS=1 $(BIN)/python scripts/make_demo_audio.py --check
 
 # Benchmarks print a table and record it in docs/benchmarks.md (date and machine included).
-bench: bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache
+bench: bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache bench-clips
 
 bench-asr: install models  ## WER, real-time factor and peak memory of both ASR engines
 	$(BIN)/python -m benchmarks.asr
@@ -98,6 +99,9 @@ bench-report: install system-deps  ## report PDF for a synthetic 200-interview s
 
 bench-demo: install models  ## WER and speaker attribution of the demo recordings against their scripts
 	$(BIN)/python -m benchmarks.demo
+
+bench-clips: install  ## one quote clip from a 3-hour MP3: whole-file decode against the excerpt (and from S3): time, peak RSS
+	$(BIN)/python -m benchmarks.clips
 
 # ruff: RUFF_PATHS pass the full rule set of pyproject.toml; RUFF_BASIC_PATHS only ruff's default rules
 # (pyflakes and pycodestyle's syntax checks) until they pass it too, then move to RUFF_PATHS.
