@@ -222,3 +222,12 @@ def test_an_unreachable_or_missing_store_says_what_to_fix(settings, s3_server: S
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_ports(1)[0]}")
     with pytest.raises(storage.StorageUnavailable, match="Cannot reach the S3 store"):
         storage.recording_exists(refused, "ab/ab.wav")
+
+
+def test_a_worker_refuses_to_start_on_a_store_it_cannot_use(cli, s3_server: S3Server, monkeypatch):
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PERCHE_STORAGE_URL", "s3://no-such-bucket/perche")
+    result = cli("worker")
+    assert result.exit_code == 1
+    assert "bucket 'no-such-bucket' does not exist" in result.output

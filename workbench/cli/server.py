@@ -22,9 +22,21 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 
     settings = get_settings()
     _warn_about_demo_users(settings)
+    console.print(f"Recordings and artefacts: {_storage_or_fail(settings)}")
     console.print(f"Perché is serving on [bold]http://{host}:{port}[/] (data in {settings.data_dir.resolve()})")
     uvicorn.run(create_app(settings, start_worker=worker and settings.embedded_worker), host=host, port=port,
                 log_level="info")
+
+
+def _storage_or_fail(settings: Settings) -> str:
+    """Where recordings are kept, once the store has answered; a clear message and exit 1 when it cannot be used."""
+    from workbench import storage
+
+    try:
+        return storage.check(settings)
+    except storage.StorageUnavailable as exc:
+        _fail(exc.message)
+        raise  # not reached: _fail exits
 
 
 def _warn_about_demo_users(settings: Settings) -> None:
@@ -49,9 +61,10 @@ def worker() -> None:
     if problem:
         _fail(problem)
     upgrade_database(settings)
+    store = _storage_or_fail(settings)
     consumer = jobs.start_consumer(settings, embedded=False)
     console.print(f"Perché worker started with {settings.workers} thread(s); queue: "
-                  f"{settings.queue_url or settings.data_dir / 'queue.db'}")
+                  f"{settings.queue_url or settings.data_dir / 'queue.db'}; recordings and artefacts: {store}")
     try:
         consumer.run()
     finally:
