@@ -6,9 +6,13 @@ A queue is built the first time it is asked for, from the settings it is asked f
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
+import time
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -114,7 +118,7 @@ def recode_after_correction(session: Session, settings: Settings, *, interview_i
 
 
 class Worker(Consumer):
-    """A Huey consumer of a job queue, with a thread that recovers dead workers' jobs.
+    """A Huey consumer of a job queue, with a thread that recovers dead workers' jobs (and their copies).
 
     Embedded in another program (the web app), it leaves the host's signal handlers alone.
     """
@@ -130,6 +134,7 @@ class Worker(Consumer):
         while not self.stop_flag.wait(self.recovery_every):
             try:
                 recover(self.queue.settings)
+                remove_leftover_copies(self.queue.settings)
             except Exception:  # the database away for a moment: the next round tries again
                 log.exception("Recovering jobs failed")
 
@@ -140,6 +145,45 @@ class Worker(Consumer):
     def _set_signal_handlers(self) -> None:
         if not self.embedded:
             super()._set_signal_handlers()
+
+
+LEFTOVER_GRACE = 10.0  # seconds: a copy younger than this may be between its download and its first reader
+
+
+def _open_files() -> set[str] | None:
+    """Every file a process of this user holds open (Linux /proc), or None where that cannot be told."""
+    proc = Path("/proc")
+    if not (proc / "self" / "fd").is_dir():
+        return None
+    found: set[str] = set()
+    for fd_dir in proc.glob("[0-9]*/fd"):
+        try:
+            for fd in fd_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    found.add(os.readlink(fd))
+        except OSError:  # gone, or another user's
+            continue
+    return found
+
+
+def remove_leftover_copies(settings: Settings) -> int:
+    """Remove the recordings a killed worker downloaded and left in DATA_DIR/tmp; returns how many.
+
+    A job holds its copy open while it runs, so a copy no process holds open (and older than a few
+    seconds) belongs to no running job. Where open files cannot be listed, nothing is removed.
+    """
+    held = _open_files()
+    if held is None:
+        return 0
+    removed = 0
+    for path in (settings.data_dir / "tmp").glob("copy-*"):  # storage's temporary copies
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > LEFTOVER_GRACE and str(path.resolve()) not in held:
+                path.unlink()
+                removed += 1
+    if removed:
+        log.info("Removed %s recording cop%s left by a worker that stopped", removed, "y" if removed == 1 else "ies")
+    return removed
 
 
 def start_consumer(settings: Settings, *, embedded: bool) -> Worker:
@@ -154,6 +198,7 @@ def start_consumer(settings: Settings, *, embedded: bool) -> Worker:
     if problem:  # `perche worker` refuses to start on it; the web app's embedded worker warns
         log.error("%s Transcription jobs will fail until this is fixed.", problem)
     queue = queue_for(settings)
+    remove_leftover_copies(settings)
     recover(settings)
     worker = Worker(queue, embedded=embedded, workers=settings.workers, worker_type="thread", periodic=True)
     if embedded:

@@ -139,7 +139,8 @@ def _compute(settings: Settings, inputs: TranscriptionInputs, progress: Progress
     progress("loading model", 0, 1)
     engine = build_engine(settings)
     progress("loading model", 1, 1)
-    with storage.local_copy(settings, inputs.recording_key) as path:  # removed afterwards, even on failure
+    # removed afterwards, even on failure; held open meanwhile, so a starting worker knows it is in use
+    with storage.local_copy(settings, inputs.recording_key) as path, path.open("rb"):
         return transcribe(path, language=inputs.language, engine=engine,
                           max_duration=settings.max_duration_minutes * 60, speakers=inputs.speakers,
                           hints=inputs.hints, glossary=inputs.glossary, progress=progress)
