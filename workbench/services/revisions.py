@@ -139,6 +139,7 @@ class StudyCache:
     def __init__(self, maxsize: int = 32) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._building: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get_or_build(self, session: Session, study_id: int, key: Hashable, build: Callable[[], T]) -> T:
@@ -153,12 +154,21 @@ class StudyCache:
             if full in self._entries:
                 self._entries.move_to_end(full)
                 return self._entries[full]
-        value = build()
-        with self._lock:
-            self._entries[full] = value
-            self._entries.move_to_end(full)
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
+            building = self._building.setdefault(full, threading.Lock())
+        with building:  # one build per entry: requests arriving meanwhile wait for it instead of repeating it
+            with self._lock:
+                if full in self._entries:
+                    return self._entries[full]
+            try:
+                value = build()
+                with self._lock:
+                    self._entries[full] = value
+                    self._entries.move_to_end(full)
+                    while len(self._entries) > self.maxsize:
+                        self._entries.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._building.pop(full, None)
         return value
 
     def clear(self) -> None:
