@@ -14,7 +14,7 @@ APT_PACKAGES := chromium poppler-utils fonts-dejavu-core sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install system-deps models demo serve test-sqlite test-postgres lint clean demo-audio \
-	bench bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-embedding-cache \
+	bench bench-asr bench-diarization bench-coding bench-report bench-demo bench-redaction bench-load bench-embedding-cache \
 	bench-clips
 
 run: install system-deps models  ## install, prepare models, load the demo study, serve on :8000
@@ -93,6 +93,10 @@ bench-redaction: install  ## personal-data detection: recall and precision per e
 
 bench-embedding-cache: install  ## a study coded, the worker restarted, coded again: texts embedded, cache hits, seconds, size
 	$(BIN)/python -m benchmarks.embedding_cache
+
+# PERCHE_BENCH_DATABASE_URL=postgresql+psycopg://… runs it on PostgreSQL (that database's tables are replaced).
+bench-load: install  ## 20 signed-in analysts (locust) on the pages of a 1,000-interview synthetic study
+	$(BIN)/python -m benchmarks.load $(if $(PERCHE_BENCH_DATABASE_URL),--reset-database)
 
 bench-report: install system-deps  ## report PDF for a synthetic 200-interview study
 	$(BIN)/python -m benchmarks.report
