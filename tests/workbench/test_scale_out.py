@@ -242,4 +242,4 @@ def test_two_workers_one_killed_mid_job_lose_nothing(tmp_path: Path, database_ur
     stored = s3_server.keys(bucket, "perche/recordings/")
     assert len(stored) == RECORDINGS
     assert [f for f in _files(web.data_dir) if f.endswith(".wav") or f.startswith(("recordings/", "tmp/"))] == []
-    assert [f for f in _files(tmp_path) if f.startswith("worker-") and Path(f).parts[1] == "tmp"] == []
+    assert [f for f in _files(tmp_path) if f.startswith("worker-") and Path(f).parts[1:2] == ("tmp",)] == []
