@@ -235,12 +235,12 @@ def _binary_figures(cells: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
 def _percentiles(samples: npt.ArrayLike, level: float) -> tuple[float, float] | None:
     import numpy as np
 
-    samples = np.asarray(samples, dtype=np.float64)
-    samples = samples[~np.isnan(samples)]
-    if samples.size < 10:
+    values = np.asarray(samples, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    if values.size < 10:
         return None
     tail = (1.0 - level) / 2.0 * 100.0
-    low, high = np.percentile(samples, [tail, 100.0 - tail])
+    low, high = np.percentile(values, [tail, 100.0 - tail])
     return float(low), float(high)
 
 

@@ -332,18 +332,18 @@ def merge_codes(codebook: Codebook, sources: Iterable[str], into: str, *,
     sources = [s for s in dict.fromkeys(sources) if s != into]
     if not sources:
         raise CodebookError("Name at least one code to merge into another.")
-    for source in sources:
-        codebook.get(source)
+    for path in sources:
+        codebook.get(path)  # an unknown code is refused
     members = [codebook.get(p) for p in [into, *sources] if p in codebook]
     target = copy.deepcopy(codebook.get(into)) if into in codebook else Code(
         path=into, name=name or name_from_path(into))
-    for source in members:
-        if source.path == into:
+    for member in members:
+        if member.path == into:
             continue
         if not target.description:
-            target.description = source.description
-        target.examples = list(dict.fromkeys([*target.examples, *source.examples]))
-        for lang, text in source.translations.items():
+            target.description = member.description
+        target.examples = list(dict.fromkeys([*target.examples, *member.examples]))
+        for lang, text in member.translations.items():
             mine = target.translations.setdefault(lang, {})
             for key in ("name", "description"):
                 if key in text and not mine.get(key):

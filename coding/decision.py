@@ -43,11 +43,11 @@ def resolve_languages(texts: Sequence[str], lang: str | Sequence[str | None] | N
 def _check_questions(questions: Sequence[str | None] | None, n: int) -> list[str] | None:
     if questions is None:
         return None
-    questions = [str(q or "").strip() for q in questions]
-    if len(questions) != n:
-        raise CodingError(f"Got {len(questions)} questions for {n} texts; give one per text "
+    cleaned = [str(q or "").strip() for q in questions]
+    if len(cleaned) != n:
+        raise CodingError(f"Got {len(cleaned)} questions for {n} texts; give one per text "
                           "(None for an answer with no known question), or leave questions out.")
-    return questions if any(questions) else None
+    return cleaned if any(cleaned) else None
 
 
 def _parent_index(paths: Sequence[str]) -> np.ndarray:

@@ -444,8 +444,8 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
     if not keep:
         keep = [counts.most_common(1)[0][0]]
     centroids = {c: _unit(M[labels == c].mean(axis=0)) for c in keep}
-    own = np.array([float(M[i] @ centroids[labels[i]]) for i in range(n) if labels[i] in centroids])
-    floor = float(np.quantile(own, 0.02)) if own.size else -1.0
+    fits = np.array([float(M[i] @ centroids[labels[i]]) for i in range(n) if labels[i] in centroids])
+    floor = float(np.quantile(fits, 0.02)) if fits.size else -1.0
     final = labels.copy()
     unassigned: list[int] = []
     C = np.vstack([centroids[c] for c in keep])
@@ -481,14 +481,14 @@ def discover_themes(texts: Sequence[str], lang: str | Sequence[str | None] | Non
         other = [i for i in members if langs[i] != language]
         keyphrases: list[str] = []
         pools: list[list[str]] = []  # label candidates, best first: own language, then the other
-        for group in (own, other):
-            if not group:
+        for same_language in (own, other):
+            if not same_language:
                 continue
-            candidates = _distinctive(phrases, group, n, df_total, limit=40)
+            candidates = _distinctive(phrases, same_language, n, df_total, limit=40)
             ranked = labeller.rank(centroid, candidates, top_n=n_keyphrases) if candidates else []
-            best = _prefer_longer(ranked or candidates[:n_keyphrases], df)
-            keyphrases += [p for p in best if p not in keyphrases]
-            pools.append(best + candidates)
+            preferred = _prefer_longer(ranked or candidates[:n_keyphrases], df)
+            keyphrases += [p for p in preferred if p not in keyphrases]
+            pools.append(preferred + candidates)
         label = next((p for pool in pools for p in pool if p not in used), None) or f"theme {number}"
         keyphrases = keyphrases[:n_keyphrases]
         used.add(label)

@@ -331,7 +331,7 @@ def asks_for_improvement(question: str | None) -> bool:
     "Cosa dovremmo migliorare?"): an answer to it names a problem, not a delight."""
     from .language import fold
 
-    return bool(question) and _IMPROVEMENT_QUESTION.search(fold(question)) is not None
+    return question is not None and _IMPROVEMENT_QUESTION.search(fold(question)) is not None
 
 
 def _answer_polarity(polarity: str, improvement: bool) -> str:

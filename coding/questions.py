@@ -266,8 +266,8 @@ def match_questions(
 
     by_doc: dict[str | None, list[int]] = defaultdict(list)
     for k, i in enumerate(asking):
-        doc = parsed[i].doc_id
-        by_doc[None if doc is None else str(doc)].append(k)
+        doc_id = parsed[i].doc_id
+        by_doc[None if doc_id is None else str(doc_id)].append(k)
     matches: list[QuestionMatch] = []
     for doc, ks in by_doc.items():
         assigned = _viterbi(per_turn[ks], threshold, order_penalty)

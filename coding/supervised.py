@@ -47,7 +47,7 @@ def _clean_label_sets(label_sets: Sequence[Any]) -> list[list[str]]:
 
 
 def _with_ancestors(labels: Sequence[str]) -> set[str]:
-    out = set()
+    out: set[str] = set()
     for label in labels:
         parts = label.split("/")
         out.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
@@ -263,7 +263,7 @@ class SupervisedCoder:
             raise NotEnoughData(
                 f"No code has {self.min_positives} coded examples yet; code at least "
                 f"{self.min_positives} texts for a code, then train.")
-        raw = _Ngrams.raw(list(texts)) if self._uses_ngrams else None
+        raw = _Ngrams.raw(list(texts)) if self._uses_ngrams and texts is not None else None
         self._prior = None
         self._question_coder = None
         prior = self._prior_coder()
@@ -291,9 +291,9 @@ class SupervisedCoder:
                 thresholds[j] = (n_pos * best + 10.0 * 0.5) / (n_pos + 10.0)
         self._fit_models(X, raw, Y, weights, trainable)
         if prior is not None:
-            for j in range(len(self.labels_)):
-                if not self.trained_[j]:
-                    thresholds[j] = prior.threshold
+            for index, trained in enumerate(self.trained_):
+                if not trained:
+                    thresholds[index] = prior.threshold
         self.thresholds_ = thresholds
         return self
 
@@ -429,7 +429,7 @@ class SupervisedCoder:
         np.savez(tmp, coef=self.coef_, intercept=self.intercept_, text_coef=self.text_coef_,
                  text_intercept=self.text_intercept_, thresholds=self.thresholds_,
                  positives=self.positives_, trained=self.trained_, assignable=self.assignable_,
-                 meta=np.array(json.dumps(meta)), **ngrams)
+                 meta=np.array(json.dumps(meta)), allow_pickle=False, **ngrams)
         tmp.replace(path)
         return path
 

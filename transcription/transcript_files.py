@@ -142,8 +142,8 @@ def decode_text(data: bytes, filename: str) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise _error(filename, f"line {line}", "holds bytes that are not text",
                      "a text file saved as UTF-8 (or UTF-16, or Windows-1252)") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if _CONTROL.search(line):
+    for number, text_line in enumerate(text.splitlines(), start=1):
+        if _CONTROL.search(text_line):
             raise _error(filename, f"line {number}", "holds binary data, not text",
                          "a text transcript (export it from your tool as .txt, .srt, .vtt, .csv or .docx)")
     return text

@@ -161,11 +161,12 @@ def normalise_numbers(text: str, language: str) -> Normalised:
             emit(text[k], k, k + 1)
         folded = fold(word)
         value = values[i]
+        following = values[i + 1] if i + 1 < len(tokens) else None
         nxt = i + 1
-        if folded in _REPEAT and i + 1 < len(tokens) and values[i + 1] is not None and values[i + 1] < 10:
-            emit(str(values[i + 1]) * _REPEAT[folded], start, tokens[i + 1][1])
+        if folded in _REPEAT and following is not None and following < 10:
+            emit(str(following) * _REPEAT[folded], start, tokens[i + 1][1])
             end, nxt = tokens[i + 1][1], i + 2
-        elif folded in _PLUS and i + 1 < len(tokens) and (values[i + 1] is not None or tokens[i + 1][2].isdigit()):
+        elif folded in _PLUS and i + 1 < len(tokens) and (following is not None or tokens[i + 1][2].isdigit()):
             emit("+", start, end)
             end = tokens[i + 1][0]  # the space after "più" is dropped: "+39" reads as one number
         elif value is not None:
