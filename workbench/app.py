@@ -123,15 +123,12 @@ def _attach_session_user(request: Request) -> None:
     from sqlmodel import Session
 
     from workbench.db import get_engine
-    from workbench.models import User
-    from workbench.services.users import session_is_current
+    from workbench.services.users import session_user
 
     cookie = request.scope.get("session", {})
-    user_id = cookie.get("user_id")
-    if isinstance(user_id, int):
+    if isinstance(cookie.get("user_id"), int):
         with Session(get_engine(request.app.state.settings)) as session:
-            user = session.get(User, user_id)
-            request.state.user = user if session_is_current(user, cookie.get("sv")) else None
+            request.state.user = session_user(session, cookie.get("user_id"), cookie.get("sv"))
 
 
 def _allowed_methods(request: Request) -> str:

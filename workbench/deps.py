@@ -42,11 +42,10 @@ def get_current_user(request: Request, session: SessionDep) -> User:
             raise LoginRequired("The API token is not valid. Create one with `perche token create EMAIL`.")
         request.state.user = user
         return user
-    user_id = request.session.get("user_id")
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
     # The cookie carries the user's session version: signing out everywhere, a new password, a role
     # change or a deactivation raises it, and older cookies stop working.
-    if not user_service.session_is_current(user, request.session.get("sv")):
+    user = user_service.session_user(session, request.session.get("user_id"), request.session.get("sv"))
+    if user is None:
         request.session.clear()
         raise LoginRequired("Please sign in to continue.")
     request.state.user = user

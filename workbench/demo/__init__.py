@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from workbench import storage
-from workbench.models import Study, User
+from workbench.models import Study
 from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
 from workbench.services import studies as study_service
@@ -26,7 +26,7 @@ DEMO_USERS = [
 
 def load_demo_users(session: Session) -> None:
     for email, role, password in DEMO_USERS:
-        if not session.exec(select(User).where(User.email == email)).first():
+        if user_service.find_user_by_email(session, email) is None:
             user_service.create_user(session, email=email, password=password, role=role,
                                      name=f"Demo {role}", is_demo=True, via="perche demo")
 
@@ -34,7 +34,7 @@ def load_demo_users(session: Session) -> None:
 def load_demo(session: Session, settings: Settings) -> dict[int, str] | None:
     """Create the demo users and study unless a study exists; return the queued job ids."""
     load_demo_users(session)
-    if session.exec(select(Study)).first() is not None:
+    if study_service.any_study(session):
         return None
     spec = json.loads((DEMO_DIR / "study.json").read_text())
     interviewer = user_service.get_user_by_email(session, "interviewer@perche.demo")
@@ -58,4 +58,4 @@ def load_demo(session: Session, settings: Settings) -> dict[int, str] | None:
 def demo_study(session: Session) -> Study | None:
     """The demo study, found by its name (None when the database has no such study)."""
     name = json.loads((DEMO_DIR / "study.json").read_text())["name"]
-    return session.exec(select(Study).where(Study.name == name).order_by(Study.id)).first()
+    return study_service.find_study_by_name(session, name)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from workbench import jobs
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
-from workbench.models import Interview, User
+from workbench.models import User
 from workbench.permissions import Permission
 from workbench.routes.qdpx import take_summary
 from workbench.security import safe_local_path
@@ -195,7 +195,7 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
             "view": view, "study": study,
             "redaction": redaction_service.redactor(session, study=study, user=user, interview_ids=[unit.interview_id]),
             "codes": codebook_service.codes_of(session, study_id), "reviewing": True,
-            "interviews": {unit.interview_id: session.get(Interview, unit.interview_id)},
+            "interviews": interview_service.interviews_by_id(session, [unit.interview_id]),
             "sentiments": coding_service.SENTIMENTS})
     # Back where the analyst was (this site's path only): the interview, or the same page of the queue.
     back = urlsplit(request.headers.get("referer", ""))

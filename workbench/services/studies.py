@@ -134,6 +134,15 @@ def list_studies(session: Session) -> list[Study]:
     return list(session.exec(select(Study).order_by(Study.created_at.desc(), Study.id.desc())))
 
 
+def any_study(session: Session) -> bool:
+    return session.exec(select(Study.id)).first() is not None
+
+
+def find_study_by_name(session: Session, name: str) -> Study | None:
+    """The oldest study of that name, if any."""
+    return session.exec(select(Study).where(Study.name == name).order_by(Study.id)).first()
+
+
 def get_study(session: Session, study_id: int) -> Study:
     study = session.get(Study, study_id)
     if study is None:

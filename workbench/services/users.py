@@ -89,6 +89,16 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def session_user(session: Session, user_id: object, version: object) -> User | None:
+    """The user a session cookie names (its `user_id` and session version `sv`), while the cookie is current."""
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    return user if session_is_current(user, version) else None
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
 def get_user_by_email(session: Session, email: str) -> User:
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
