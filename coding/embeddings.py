@@ -364,7 +364,7 @@ def KeyBERTAdapter(embedder: Embedder | None = None,
 
     base: type[BaseEmbedder] = keybert.backend.BaseEmbedder
 
-    class _Adapter(base):
+    class _Adapter(base):  # type: ignore[misc]  # keybert is untyped: its BaseEmbedder is Any to mypy
         def __init__(self, inner: Embedder | None) -> None:
             super().__init__()
             self.inner = inner

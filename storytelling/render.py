@@ -159,8 +159,10 @@ def _report_context(report: Report, for_pdf: bool, link_base: str | None,
     interval_text = ""
     if rating.interval is not None:
         digits = 0 if scale == "nps" else 2
-        fmt = (lambda v: format_signed(v, lang, 0)) if scale == "nps" else (
-            lambda v: format_number(v, lang, digits))
+
+        def fmt(value: float) -> str:
+            return format_signed(value, lang, 0) if scale == "nps" else format_number(value, lang, digits)
+
         interval_text = t("interval_90", lang, low=fmt(rating.interval[0]), high=fmt(rating.interval[1]))
     filters = []
     for key, value in report.filters.items():
