@@ -231,3 +231,28 @@ def test_a_worker_refuses_to_start_on_a_store_it_cannot_use(cli, s3_server: S3Se
     result = cli("worker")
     assert result.exit_code == 1
     assert "bucket 'no-such-bucket' does not exist" in result.output
+
+
+def test_a_recording_in_the_store_is_transcribed_clipped_and_exported(upload, web, session, stored):
+    import zipfile
+
+    from workbench.models import CodedUnit, Interview, Job, Study, TranscriptSegment
+    from workbench.services.qdpx_export import qdpx_bytes
+
+    content = wav_bytes(12.0, seed=5)
+    assert upload(content).status_code == 202  # the job ran inline: the worker read a local copy
+    interview = session.exec(select(Interview)).one()
+    jobs = session.exec(select(Job).where(Job.interview_id == interview.id, Job.kind == "transcribe")).all()
+    assert [j.status for j in jobs] == ["done"], [j.error for j in jobs]
+    assert session.exec(select(TranscriptSegment).where(TranscriptSegment.interview_id == interview.id)).all()
+    assert list((stored.data_dir / "tmp").iterdir()) == []  # the worker's copy is gone
+
+    unit = session.exec(select(CodedUnit).where(CodedUnit.interview_id == interview.id,
+                                                CodedUnit.start.is_not(None))).first()
+    assert unit is not None  # coded after transcription
+    clip = web.get(f"/studies/{interview.study_id}/units/{unit.id}/clip", headers=upload.headers)
+    assert clip.status_code == 200 and clip.content[:4] == b"RIFF"  # a WAV of just the unit's stretch
+
+    exported = qdpx_bytes(session, stored, study=session.get(Study, interview.study_id), audio=True)
+    archive = zipfile.ZipFile(io.BytesIO(exported))
+    assert [archive.read(n) for n in archive.namelist() if n.endswith(".wav")] == [content]
