@@ -39,7 +39,7 @@ SAMPLE_RATE = 16000
 
 def signal(start: float, seconds: float, rate: int) -> np.ndarray:
     """A deterministic test signal: a tone whose pitch changes every half second, with a little noise."""
-    t = start + np.arange(int(round(seconds * rate))) / rate
+    t = start + np.arange(round(seconds * rate)) / rate
     step = np.floor(t * 2).astype(np.int64)
     pitch = 200.0 + (step * 7919 % 61) * 20.0  # 200-1400 Hz, a new one each half second
     rng = np.random.default_rng(int(start * 1000) % (2**32))

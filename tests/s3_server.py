@@ -38,11 +38,9 @@ class WeedMissing(RuntimeError):
 def weed_binary() -> Path:
     """The `weed` binary: PERCHE_WEED, else beside the running python (the venv), else on PATH."""
     configured = os.environ.get("PERCHE_WEED")
-    candidates = [Path(configured)] if configured else []
-    candidates.append(Path(sys.executable).parent / "weed")
     found = shutil.which("weed")
-    if found:
-        candidates.append(Path(found))
+    candidates = ([Path(configured)] if configured
+                  else [Path(sys.executable).parent / "weed", *([Path(found)] if found else [])])
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate

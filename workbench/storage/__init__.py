@@ -27,10 +27,10 @@ from workbench.storage.backend import CHUNK, Kind, NotStored, StorageUnavailable
 from workbench.storage.local import LocalStore
 
 __all__ = [
-    "CHUNK", "Kind", "NotStored", "StagedFile", "StorageUnavailable", "StoredRecording", "Store", "artefact_exists",
+    "CHUNK", "Kind", "NotStored", "StagedFile", "StorageUnavailable", "Store", "StoredRecording", "artefact_exists",
     "artefact_local_copy", "artefact_path", "check", "get_store", "local_copy", "open_artefact", "open_recording",
     "path_of", "read_artefact", "recording_exists", "recording_size", "remove", "remove_artefact",
-    "safe_filename", "stage_upload", "storage_key", "store", "store_artefact",
+    "remove_stale_copies", "safe_filename", "stage_upload", "storage_key", "store", "store_artefact",
 ]
 
 
@@ -59,7 +59,7 @@ def stage_upload(settings: Settings, source: BinaryIO, filename: str | None) -> 
     settings.ensure_dirs()
     digest = hashlib.sha256()
     size = 0
-    handle = tempfile.NamedTemporaryFile(
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by the with below
         dir=settings.data_dir / "tmp", delete=False, suffix=".upload")
     path = Path(handle.name)
     try:
@@ -106,14 +106,38 @@ def _s3_store(url: str, environment: tuple[str, ...]) -> Store:
     return S3Store(url)
 
 
+# A worker's temporary copy older than this was left by a killed process (a job never takes so long).
+STALE_COPY_SECONDS = 24 * 3600
+
+
 def check(settings: Settings) -> str:
     """Make sure the store can be used (the folder exists, the bucket answers); its description.
 
-    Raises StorageUnavailable saying what to fix: call it when a process starts.
+    Raises StorageUnavailable saying what to fix: call it when a process starts. Also deletes the
+    temporary copies (`local_copy`) and staged uploads that a process killed more than a day ago
+    left in DATA_DIR/tmp.
     """
     current = get_store(settings)
     current.check()
+    remove_stale_copies(settings)
     return current.description
+
+
+def remove_stale_copies(settings: Settings, *, older_than: float = STALE_COPY_SECONDS) -> int:
+    """Delete `local_copy` files and staged uploads in DATA_DIR/tmp untouched for `older_than` seconds; how many."""
+    import itertools
+    import time
+
+    removed = 0
+    folder = settings.data_dir / "tmp"
+    for path in itertools.chain(folder.glob(f"{COPY_PREFIX}*"), folder.glob("*.upload")):
+        try:
+            if time.time() - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _local_only(settings: Settings, kind: Kind, key: str) -> Path:
@@ -122,6 +146,9 @@ def _local_only(settings: Settings, kind: Kind, key: str) -> Path:
         raise RuntimeError(f"{kind} are in {settings.storage_url}, not on this machine's disk: use "
                            "storage.local_copy / open_recording (or the artefact equivalents).")
     return path
+
+
+COPY_PREFIX = "copy-"  # a worker's temporary copy of a stored object, in DATA_DIR/tmp
 
 
 # --- recordings ------------------------------------------------------------------------------------
@@ -167,7 +194,7 @@ def _copy(settings: Settings, kind: Kind, key: str) -> Iterator[Path]:
         return
     folder = settings.data_dir / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix="copy-", suffix=Path(key).suffix, dir=folder)
+    handle, name = tempfile.mkstemp(prefix=COPY_PREFIX, suffix=Path(key).suffix, dir=folder)
     os.close(handle)
     copy = Path(name)
     try:
