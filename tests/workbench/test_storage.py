@@ -258,17 +258,17 @@ def test_a_recording_in_the_store_is_transcribed_clipped_and_exported(upload, we
     assert [archive.read(n) for n in archive.namelist() if n.endswith(".wav")] == [content]
 
 
-def test_copies_left_by_a_killed_process_are_removed_a_day_later(settings):
+def test_uploads_left_by_a_killed_process_are_removed_a_day_later(settings):
     import os
     import time
 
     folder = settings.data_dir / "tmp"
-    old_copy, old_upload, fresh, other = (folder / n for n in ("copy-a.wav", "b.upload", "copy-c.wav", "export.qdpx"))
-    for path in (old_copy, old_upload, fresh, other):
+    old_upload, fresh, other = (folder / n for n in ("b.upload", "c.upload", "export.qdpx"))
+    for path in (old_upload, fresh, other):
         path.write_bytes(b"audio")
     two_days_ago = time.time() - 2 * 86400
-    for path in (old_copy, old_upload, other):
+    for path in (old_upload, other):
         os.utime(path, (two_days_ago, two_days_ago))
     storage.check(settings)
-    assert not old_copy.exists() and not old_upload.exists()
-    assert fresh.exists() and other.exists()  # a running job's copy stays, and what is not ours
+    assert not old_upload.exists()
+    assert fresh.exists() and other.exists()  # an upload arriving now stays, and what is not an upload

@@ -30,7 +30,7 @@ __all__ = [
     "CHUNK", "Kind", "NotStored", "StagedFile", "StorageUnavailable", "Store", "StoredRecording", "artefact_exists",
     "artefact_local_copy", "artefact_path", "check", "get_store", "local_copy", "open_artefact", "open_recording",
     "path_of", "read_artefact", "recording_exists", "recording_size", "remove", "remove_artefact",
-    "remove_stale_copies", "safe_filename", "stage_upload", "storage_key", "store", "store_artefact",
+    "remove_stale_uploads", "safe_filename", "stage_upload", "storage_key", "store", "store_artefact",
 ]
 
 
@@ -106,31 +106,29 @@ def _s3_store(url: str, environment: tuple[str, ...]) -> Store:
     return S3Store(url)
 
 
-# A worker's temporary copy older than this was left by a killed process (a job never takes so long).
-STALE_COPY_SECONDS = 24 * 3600
+# A staged upload older than this was left by a killed process (an upload never takes so long).
+STALE_UPLOAD_SECONDS = 24 * 3600
 
 
 def check(settings: Settings) -> str:
     """Make sure the store can be used (the folder exists, the bucket answers); its description.
 
     Raises StorageUnavailable saying what to fix: call it when a process starts. Also deletes the
-    temporary copies (`local_copy`) and staged uploads that a process killed more than a day ago
-    left in DATA_DIR/tmp.
+    staged uploads a process killed more than a day ago left in DATA_DIR/tmp (the workers' own
+    leftover copies are removed by `jobs.queue.remove_leftover_copies`).
     """
     current = get_store(settings)
     current.check()
-    remove_stale_copies(settings)
+    remove_stale_uploads(settings)
     return current.description
 
 
-def remove_stale_copies(settings: Settings, *, older_than: float = STALE_COPY_SECONDS) -> int:
-    """Delete `local_copy` files and staged uploads in DATA_DIR/tmp untouched for `older_than` seconds; how many."""
-    import itertools
+def remove_stale_uploads(settings: Settings, *, older_than: float = STALE_UPLOAD_SECONDS) -> int:
+    """Delete staged uploads in DATA_DIR/tmp untouched for `older_than` seconds; how many went."""
     import time
 
     removed = 0
-    folder = settings.data_dir / "tmp"
-    for path in itertools.chain(folder.glob(f"{COPY_PREFIX}*"), folder.glob("*.upload")):
+    for path in (settings.data_dir / "tmp").glob("*.upload"):
         try:
             if time.time() - path.stat().st_mtime > older_than:
                 path.unlink()
