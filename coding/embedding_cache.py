@@ -185,9 +185,9 @@ class DiskVectorCache:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start:start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                found.update((d, (v, u)) for d, v, u in db.execute(
-                    f"SELECT digest, vector, used FROM vectors WHERE model = ? AND digest IN ({marks})",  # noqa: S608
-                    [model, *chunk]))
+                # only "?" placeholders are formatted in; the digests are bound parameters
+                query = f"SELECT digest, vector, used FROM vectors WHERE model = ? AND digest IN ({marks})"  # noqa: S608  # nosec B608
+                found.update((d, (v, u)) for d, v, u in db.execute(query, [model, *chunk]))
             return found
 
         nothing: dict[bytes, tuple[bytes, float]] = {}
@@ -226,7 +226,9 @@ class DiskVectorCache:
             for start in range(0, len(keys), _CHUNK):
                 chunk = keys[start:start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
-                removed += db.execute(f"DELETE FROM vectors WHERE digest IN ({marks})", chunk).rowcount  # noqa: S608
+                # only "?" placeholders are formatted in; the digests are bound parameters
+                query = f"DELETE FROM vectors WHERE digest IN ({marks})"  # noqa: S608  # nosec B608
+                removed += db.execute(query, chunk).rowcount
             return removed
 
         removed = self._run(drop, write=True, default=0) if keys else 0
