@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -13,9 +14,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from python_multipart import FormParser
+from python_multipart.multipart import Field, File
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from workbench import jobs
 from workbench.db import upgrade_database
@@ -50,8 +53,10 @@ class _TokenFormParser(FormParser):
     once (`FileClass.write` raises): the form is refused, not buffered.
     """
 
-    def __init__(self, *args, FileClass=None, **kwargs) -> None:  # asgi-csrf's keyword
-        super().__init__(*args, **kwargs)
+    def __init__(self, content_type: str, on_field: Callable[[Field], None] | None,
+                 on_file: Callable[[File], None] | None, *, boundary: bytes | str | None = None,
+                 FileClass: type | None = None) -> None:  # asgi-csrf's keyword
+        super().__init__(content_type, on_field, on_file, boundary=boundary)
         callbacks = self.parser.callbacks
         values: list[bytes] = []
         begin, value, finished = (callbacks[f"on_{name}"] for name in ("part_begin", "header_value",
@@ -81,14 +86,14 @@ asgi_csrf_module.FormParser = _TokenFormParser
 class CSRFMiddleware:
     """asgi-csrf's double-submit check on every unsafe request that carries cookies."""
 
-    def __init__(self, app, *, secret: str, secure: bool) -> None:
+    def __init__(self, app: ASGIApp, *, secret: str, secure: bool) -> None:
         self.app = asgi_csrf(app, signing_secret=secret, cookie_secure=secure, send_csrf_failed=_csrf_failed)
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
 
-async def _csrf_failed(scope, send, message_id) -> None:
+async def _csrf_failed(scope: Scope, send: Send, message_id: asgi_csrf_module.Errors) -> None:
     body = (
         "<!doctype html><meta charset=utf-8><title>Form expired</title>"
         "<link rel=stylesheet href=/static/app.css><main class=narrow><h1>This form has expired</h1>"
@@ -164,7 +169,7 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
     run_worker = settings.embedded_worker if start_worker is None else start_worker
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade_database(settings)
         refuse_demo_users_in_production(settings)
         # Before serving, not in a thread: a second thread importing spaCy's modules while requests

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -13,6 +15,10 @@ from sqlmodel import Session, create_engine
 
 from workbench.services import revisions  # noqa: F401  # its session events raise study.data_version
 from workbench.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,7 +29,7 @@ def _engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -48,7 +54,7 @@ def session_scope(settings: Settings) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(settings: Settings):
+def alembic_config(settings: Settings) -> Config:
     from alembic.config import Config
 
     config = Config()

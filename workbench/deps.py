@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from sqlmodel import Session
 
 from workbench.db import get_engine
@@ -55,7 +55,7 @@ def get_current_user(request: Request, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require(permission: Permission):
+def require(permission: Permission) -> params.Depends:
     """A dependency that lets the request through only for roles holding the permission."""
 
     def dependency(user: CurrentUser) -> User:

@@ -7,9 +7,13 @@ import base64
 import hashlib
 import secrets
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pwdlib import PasswordHash
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _hasher = PasswordHash.recommended()
 
@@ -114,17 +118,17 @@ def security_headers(path: str, docs_paths: frozenset[str]) -> list[tuple[bytes,
 class SecurityHeadersMiddleware:
     """Adds the Content-Security-Policy, nosniff, Referrer-Policy and X-Frame-Options to every response."""
 
-    def __init__(self, app, *, docs_paths: frozenset[str] = frozenset()) -> None:
+    def __init__(self, app: ASGIApp, *, docs_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.docs_paths = docs_paths
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         extra = security_headers(scope.get("path", ""), self.docs_paths)
 
-        async def send_with_headers(message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 message["headers"] = list(message.get("headers", [])) + [

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from workbench.permissions import Permission, can
@@ -54,7 +55,7 @@ def is_htmx(request: Request) -> bool:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200,
-           headers: dict[str, str] | None = None):
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     user = getattr(request.state, "user", None)
     context = {
         "user": user,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from workbench.deps import SessionDep, client_address, require
 from workbench.errors import PercheError
@@ -17,7 +18,7 @@ from workbench.web import render
 router = APIRouter(prefix="/admin", tags=["admin"], include_in_schema=False)
 
 
-def _page(request: Request, session, error: str | None = None, status_code: int = 200):
+def _page(request: Request, session: Session, error: str | None = None, status_code: int = 200) -> HTMLResponse:
     return render(request, "admin/users.html",
                   {"users": user_service.list_users(session), "roles": list(Role), "role_help": ROLE_HELP,
                    "error": error, "tokens": user_service.list_tokens(session), "token_state": user_service.token_state,
@@ -33,7 +34,8 @@ def _done(request: Request, notice: str, anchor: str = "") -> RedirectResponse:
 
 
 @router.get("/users")
-def read_users(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)]):
+def read_users(request: Request, session: SessionDep,
+               user: Annotated[User, require(Permission.manage_users)]) -> HTMLResponse:
     """Users and their roles."""
     return _page(request, session)
 
@@ -41,7 +43,7 @@ def read_users(request: Request, session: SessionDep, user: Annotated[User, requ
 @router.post("/users")
 def create_user(request: Request, session: SessionDep, user: Annotated[User, require(Permission.manage_users)],  # nosec B107  # an empty form field, refused by create_user
                 email: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                role: Annotated[str, Form()] = "interviewer", password: Annotated[str, Form()] = ""):
+                role: Annotated[str, Form()] = "interviewer", password: Annotated[str, Form()] = "") -> Response:
     """Add a user."""
     try:
         user_service.create_user(session, email=email, password=password, role=role, name=name, acting_user=user,
@@ -54,7 +56,7 @@ def create_user(request: Request, session: SessionDep, user: Annotated[User, req
 @router.post("/users/{user_id}")
 def update_user(request: Request, user_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.manage_users)],
-                role: Annotated[str | None, Form()] = None, active: Annotated[str | None, Form()] = None):
+                role: Annotated[str | None, Form()] = None, active: Annotated[str | None, Form()] = None) -> Response:
     """Change a user's role, or disable or enable them."""
     try:
         user_service.update_user(session, user_id=user_id, role=role,
@@ -67,7 +69,7 @@ def update_user(request: Request, user_id: int, session: SessionDep,
 
 @router.post("/users/{user_id}/sessions/revoke")
 def revoke_sessions(request: Request, user_id: int, session: SessionDep,
-                    user: Annotated[User, require(Permission.manage_users)]):
+                    user: Annotated[User, require(Permission.manage_users)]) -> Response:
     """Sign a user out everywhere: every session of theirs ends."""
     try:
         target = user_service.get_user(session, user_id)
@@ -83,7 +85,7 @@ def revoke_sessions(request: Request, user_id: int, session: SessionDep,
 
 @router.post("/users/{user_id}/unlock")
 def unlock_user(request: Request, user_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.manage_users)]):
+                user: Annotated[User, require(Permission.manage_users)]) -> Response:
     """Lift a sign-in lock: clear the account's failed sign-ins."""
     try:
         target = user_service.get_user(session, user_id)
@@ -95,7 +97,7 @@ def unlock_user(request: Request, user_id: int, session: SessionDep,
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(request: Request, token_id: int, session: SessionDep,
-                 user: Annotated[User, require(Permission.manage_users)]):
+                 user: Annotated[User, require(Permission.manage_users)]) -> Response:
     """Revoke an API token."""
     try:
         token = user_service.revoke_token(session, token_id=token_id, acting_user=user,

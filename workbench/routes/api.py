@@ -8,12 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlmodel import Session
 
-from transcription.schema import SPEAKER_ROLES
+from transcription.schema import SPEAKER_ROLES, Transcript
 from workbench import jobs
 from workbench.deps import SessionDep, SettingsDep, read_body, require
 from workbench.errors import Conflict, Unprocessable, UnsupportedMedia
-from workbench.models import InterviewStatus, JobStatus, User
+from workbench.models import Interview, InterviewStatus, Job, JobStatus, StoryRecord, Study, User
 from workbench.permissions import Permission, can
 from workbench.services import audit
 from workbench.services import codebook as codebook_service
@@ -116,7 +117,7 @@ def read_study(study_id: int, session: SessionDep,
     return _study_public(session, study_service.get_study(session, study_id))
 
 
-def _study_public(session, study) -> StudyPublic:
+def _study_public(session: Session, study: Study) -> StudyPublic:
     guide = [study_service.GuideQuestionIn(text=q.text, kind=q.kind, scale=q.scale, scale_min=q.scale_min,
                                            scale_max=q.scale_max)
              for q in study_service.get_guide(session, study.id)]
@@ -304,8 +305,8 @@ async def replace_codebook(request: Request, study_id: int, session: SessionDep,
     elif media in ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"):
         fmt = "yaml"
     else:
-        raise UnsupportedMedia(f"Send the codebook as application/yaml or application/json, not '{media or 'nothing'}'.",
-                               title="Not a codebook format")
+        raise UnsupportedMedia("Send the codebook as application/yaml or application/json, "
+                               f"not '{media or 'nothing'}'.", title="Not a codebook format")
     body = await read_body(request, limit=codebook_service.MAX_CODEBOOK_BYTES, what="The codebook")
     codebook = codebook_service.parse_codebook(body, fmt=fmt)
     added, updated, removed = codebook_service.replace_codebook(session, study=study, codebook=codebook,
@@ -434,13 +435,13 @@ InterviewMetaPatch = create_model(
        for name, field in interview_service.InterviewMeta.model_fields.items()})
 
 
-def _interview_summary(interview) -> dict[str, Any]:
+def _interview_summary(interview: Interview) -> dict[str, Any]:
     return {"id": interview.id, "study_id": interview.study_id, "status": interview.status,
             "metadata": {name: getattr(interview, name) for name in interview_service.META_FIELDS},
             "transcript_file": interview.transcript_file, "created_at": interview.created_at}
 
 
-def _interview_public(session, interview) -> InterviewPublic:
+def _interview_public(session: Session, interview: Interview) -> InterviewPublic:
     recording = interview_service.find_recording(session, interview.id)
     facts = None if recording is None else RecordingPublic(
         filename=recording.original_filename, duration=recording.duration, channels=recording.channels,
@@ -551,9 +552,9 @@ class TranscriptReplaced(BaseModel):
                                                   "/api/jobs/{id}).")
 
 
-def _transcript_from(body: TranscriptIn, *, interview, duration: float | None):
+def _transcript_from(body: TranscriptIn, *, interview: Interview, duration: float | None) -> Transcript:
     """The pipeline's Transcript from a checked body; a 422 names the first segment that breaks a rule."""
-    from transcription.schema import Segment, Speaker, Transcript
+    from transcription.schema import Segment, Speaker
 
     ids = [s.id for s in body.speakers]
     for number, speaker in enumerate(body.speakers):
@@ -615,7 +616,7 @@ def replace_transcript(interview_id: int, body: TranscriptIn, session: SessionDe
                               coding_job_id=job_id)
 
 
-def _running_coding(session, *, interview_id: int):
+def _running_coding(session: Session, *, interview_id: int) -> Job | None:
     job = job_service.latest_job(session, interview_id=interview_id, kind="code")
     return job if job is not None and job.status == JobStatus.running else None
 
@@ -643,7 +644,7 @@ class StoryPublic(StorySummary):
                                               "them), pains, delights, reasons, actions and metadata.")
 
 
-def _story_summary(record) -> dict[str, Any]:
+def _story_summary(record: StoryRecord) -> dict[str, Any]:
     data = record.data
     return {"id": record.id, "study_id": record.study_id, "interview_id": record.interview_id,
             "status": record.status, "language": record.language, "title": data.get("title", ""),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from workbench.deps import CurrentUser, SessionDep, SettingsDep, client_address
 from workbench.errors import PercheError
@@ -26,13 +26,13 @@ def home(user: CurrentUser) -> RedirectResponse:
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str | None = None):
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
     """The sign-in form."""
     return render(request, "auth/login.html", {"next": safe_local_path(next), "error": None, "email": ""})
 
 
 def _refused(request: Request, *, email: str, next: str, message: str, status: int, title: str,
-             headers: dict[str, str] | None = None):
+             headers: dict[str, str] | None = None) -> Response:
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"error": title, "detail": message, "status": status}, status_code=status,
                             headers=headers)
@@ -42,7 +42,7 @@ def _refused(request: Request, *, email: str, next: str, message: str, status: i
 
 @router.post("/login", include_in_schema=False)
 def login(request: Request, session: SessionDep, settings: SettingsDep, email: Annotated[str, Form()] = "",  # nosec B107  # an empty form field, which fails the check
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/studies"):
+          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/studies") -> Response:
     """Check the credentials and start a session (throttled per account and per address)."""
     try:
         user = user_service.authenticate(session, email=email, password=password, address=client_address(request),

@@ -6,12 +6,13 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from workbench import jobs
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import BadRequest
-from workbench.models import User
+from workbench.models import Study, User
 from workbench.permissions import Permission
 from workbench.routes.qdpx import take_summary
 from workbench.security import safe_local_path
@@ -35,14 +36,15 @@ def _back(study_id: int, page: str, anchor: str = "") -> RedirectResponse:
 
 @router.get("/studies/{study_id}/codebook")
 def read_codebook(request: Request, study_id: int, session: SessionDep,
-                  user: Annotated[User, require(Permission.view_coding)]):
+                  user: Annotated[User, require(Permission.view_coding)]) -> HTMLResponse:
     """The study's codebook as a tree, with how often each code is used, and discovered themes."""
     return codebook_page(request, session, study_service.get_study(session, study_id),
                          import_summary=take_summary(request, study_id))
 
 
-def codebook_page(request: Request, session, study, **extra):
-    """The codebook page of the study; `extra` adds to what the template gets (an import's summary)."""
+def codebook_page(request: Request, session: Session, study: Study, *,
+                  import_summary: list[str] | None = None) -> HTMLResponse:
+    """The codebook page of the study, with the summary of the import just made into it if any."""
     return render(request, "coding/codebook.html", {
         "study": study,
         "redaction": redaction_service.redactor(session, study=study, user=request.state.user),
@@ -50,14 +52,14 @@ def codebook_page(request: Request, session, study, **extra):
         "usage": proposal_service.code_usage(session, study_id=study.id),
         "proposals": proposal_service.proposals_of(session, study_id=study.id),
         "discovery": job_service.latest_study_job(session, study_id=study.id, kind="discover"),
-        **extra,
+        "import_summary": import_summary,
     })
 
 
 @router.post("/studies/{study_id}/codebook")
 def create_code(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
                 path: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = ""):
+                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = "") -> RedirectResponse:
     """Add a code to the codebook."""
     study_service.get_study(session, study_id)
     code = codebook_service.save_code(session, study_id=study_id, path=path, name=name, description=description,
@@ -67,7 +69,7 @@ def create_code(study_id: int, session: SessionDep, user: Annotated[User, requir
 
 @router.post("/studies/{study_id}/codebook/import")
 def import_codebook(study_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
-                    file: Annotated[UploadFile | None, File()] = None):
+                    file: Annotated[UploadFile | None, File()] = None) -> RedirectResponse:
     """Add or update codes from a YAML or CSV codebook."""
     study_service.get_study(session, study_id)
     if file is None or not file.filename:
@@ -79,7 +81,7 @@ def import_codebook(study_id: int, session: SessionDep, user: Annotated[User, re
 
 @router.get("/studies/{study_id}/codebook/export")
 def export_codebook(request: Request, study_id: int, session: SessionDep,
-                    user: Annotated[User, require(Permission.view_coding)], format: str = "yaml"):
+                    user: Annotated[User, require(Permission.view_coding)], format: str = "yaml") -> Response:
     """Download the codebook as YAML or CSV."""
     study = study_service.get_study(session, study_id)
     content = codebook_service.export_codebook(session, study=study, fmt=format,
@@ -93,7 +95,7 @@ def export_codebook(request: Request, study_id: int, session: SessionDep,
 @router.post("/studies/{study_id}/codebook/{code_id}")
 def update_code(study_id: int, code_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
                 path: Annotated[str, Form()] = "", name: Annotated[str, Form()] = "",
-                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = ""):
+                description: Annotated[str, Form()] = "", examples: Annotated[str, Form()] = "") -> RedirectResponse:
     """Rename a code, move it in the tree, or edit its definition and examples."""
     code = codebook_service.save_code(session, study_id=study_id, code_id=code_id, path=path, name=name,
                                       description=description, examples=examples)
@@ -102,7 +104,7 @@ def update_code(study_id: int, code_id: int, session: SessionDep, user: Annotate
 
 @router.post("/studies/{study_id}/codebook/{code_id}/merge")
 def merge_code(study_id: int, code_id: int, session: SessionDep, user: Annotated[User, require(Permission.code)],
-               into: Annotated[int | None, Form()] = None):
+               into: Annotated[int | None, Form()] = None) -> RedirectResponse:
     """Merge this code into another: its units move there and it goes."""
     if into is None:
         raise BadRequest("Choose the code to merge into.")
@@ -112,7 +114,7 @@ def merge_code(study_id: int, code_id: int, session: SessionDep, user: Annotated
 
 @router.post("/studies/{study_id}/codebook/{code_id}/split")
 def split_code(study_id: int, code_id: int, session: SessionDep, settings: SettingsDep,
-               user: Annotated[User, require(Permission.code)], into: Annotated[str, Form()] = ""):
+               user: Annotated[User, require(Permission.code)], into: Annotated[str, Form()] = "") -> RedirectResponse:
     """Split a code into new ones (one per line: path | name | definition); its units go to the closest."""
     proposal_service.split_code(session, settings=settings, study_id=study_id, code_id=code_id, lines=into, user=user)
     return _back(study_id, "codebook")
@@ -120,7 +122,7 @@ def split_code(study_id: int, code_id: int, session: SessionDep, settings: Setti
 
 @router.post("/studies/{study_id}/codebook/{code_id}/delete")
 def delete_code(study_id: int, code_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.code)]):
+                user: Annotated[User, require(Permission.code)]) -> RedirectResponse:
     """Delete a code; the units that had it lose it."""
     codebook_service.delete_code(session, study_id=study_id, code_id=code_id, user=user)
     return _back(study_id, "codebook")
@@ -128,7 +130,7 @@ def delete_code(study_id: int, code_id: int, session: SessionDep,
 
 @router.post("/studies/{study_id}/discover")
 def discover_themes(study_id: int, session: SessionDep, settings: SettingsDep,
-                    user: Annotated[User, require(Permission.code)]):
+                    user: Annotated[User, require(Permission.code)]) -> RedirectResponse:
     """Start theme discovery over the study's coded units."""
     study_service.get_study(session, study_id)
     if job_service.active_job(session, kind="discover", study_id=study_id) is None:
@@ -141,7 +143,7 @@ def discover_themes(study_id: int, session: SessionDep, settings: SettingsDep,
 @router.post("/studies/{study_id}/proposals/{proposal_id}/accept")
 def accept_proposal(study_id: int, proposal_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.code)], path: Annotated[str, Form()] = "",
-                    name: Annotated[str, Form()] = "", description: Annotated[str, Form()] = ""):
+                    name: Annotated[str, Form()] = "", description: Annotated[str, Form()] = "") -> RedirectResponse:
     """Accept a discovered theme into the codebook (under the path and name given); its units get the code."""
     code = proposal_service.accept(session, study_id=study_id, proposal_id=proposal_id, path=path, name=name,
                                    description=description, user=user)
@@ -150,7 +152,7 @@ def accept_proposal(study_id: int, proposal_id: int, session: SessionDep,
 
 @router.post("/studies/{study_id}/proposals/{proposal_id}/dismiss")
 def dismiss_proposal(study_id: int, proposal_id: int, session: SessionDep,
-                     user: Annotated[User, require(Permission.code)]):
+                     user: Annotated[User, require(Permission.code)]) -> RedirectResponse:
     """Dismiss a discovered theme."""
     proposal_service.dismiss(session, study_id=study_id, proposal_id=proposal_id)
     return _back(study_id, "codebook", "#proposals")
@@ -159,7 +161,7 @@ def dismiss_proposal(study_id: int, proposal_id: int, session: SessionDep,
 @router.get("/studies/{study_id}/review")
 def read_review_queue(request: Request, study_id: int, session: SessionDep,
                       user: Annotated[User, require(Permission.code)], code: int | None = None,
-                      page: int = 1):
+                      page: int = 1) -> HTMLResponse:
     """Units to review, most doubtful first, a page at a time; keyboard: a accept, r reject, c recode, j/k move."""
     study = study_service.get_study(session, study_id)
     queue = coding_service.review_queue(session, study_id=study_id, code_id=code, page=page)
@@ -184,7 +186,7 @@ def read_review_queue(request: Request, study_id: int, session: SessionDep,
 def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionDep,
                 user: Annotated[User, require(Permission.code)], action: Annotated[str, Form()] = "",
                 code_id: Annotated[int | None, Form()] = None, new_code_id: Annotated[int | None, Form()] = None,
-                sentiment: Annotated[str | None, Form()] = None):
+                sentiment: Annotated[str | None, Form()] = None) -> Response:
     """Accept, reject or recode one of a unit's codes, add one, or say no code fits (action "none")."""
     unit = coding_service.decide(session, study_id=study_id, unit_id=unit_id, action=action, user=user,
                                  code_id=code_id, new_code_id=new_code_id, sentiment=sentiment or None)
@@ -206,7 +208,8 @@ def decide_unit(request: Request, study_id: int, unit_id: int, session: SessionD
 
 
 @router.post("/studies/{study_id}/retrain")
-def retrain(study_id: int, session: SessionDep, settings: SettingsDep, user: Annotated[User, require(Permission.code)]):
+def retrain(study_id: int, session: SessionDep, settings: SettingsDep,
+            user: Annotated[User, require(Permission.code)]) -> RedirectResponse:
     """Fit the study's classifier on the analysts' decisions, then re-code the interviews."""
     study_service.get_study(session, study_id)
     if job_service.active_job(session, kind="retrain", study_id=study_id) is None:
@@ -218,7 +221,7 @@ def retrain(study_id: int, session: SessionDep, settings: SettingsDep, user: Ann
 
 @router.post("/studies/{study_id}/recode")
 def recode_study(study_id: int, session: SessionDep, settings: SettingsDep,
-                 user: Annotated[User, require(Permission.code)]):
+                 user: Annotated[User, require(Permission.code)]) -> RedirectResponse:
     """Code every transcribed interview of the study again (after codebook changes)."""
     study_service.get_study(session, study_id)
     ids = job_service.queue_coding(session, interview_ids=interview_service.transcribed_ids(session, study_id=study_id),
@@ -229,7 +232,7 @@ def recode_study(study_id: int, session: SessionDep, settings: SettingsDep,
 
 @router.get("/studies/{study_id}/questions")
 def read_answers_by_question(request: Request, study_id: int, session: SessionDep,
-                             user: Annotated[User, require(Permission.view_coding)], page: int = 1):
+                             user: Annotated[User, require(Permission.view_coding)], page: int = 1) -> HTMLResponse:
     """Each guide question with every interview's answer, to read and compare across interviews (a page of
     interviews at a time)."""
     study = study_service.get_study(session, study_id)
@@ -237,12 +240,13 @@ def read_answers_by_question(request: Request, study_id: int, session: SessionDe
     return render(request, "coding/questions.html", {
         "study": study, "groups": answers.groups, "answers_page": answers,
         "redaction": redaction_service.redactor(session, study=study, user=user),
-        "ratings": coding_service.ratings_by_question(session, study_id=study_id)})
+        "ratings": coding_service.ratings_by_question(
+            session, study_id=study_id, interview_ids=sorted({i.id for _, rows in answers.groups for i, _ in rows}))})
 
 
 @router.get("/studies/{study_id}/agreement")
 def read_agreement(request: Request, study_id: int, session: SessionDep,
-                   user: Annotated[User, require(Permission.view_coding)]):
+                   user: Annotated[User, require(Permission.view_coding)]) -> HTMLResponse:
     """Agreement between analysts, and between analysts and the model: Cohen's kappa, Krippendorff's alpha."""
     study = study_service.get_study(session, study_id)
     return render(request, "coding/agreement.html", {
@@ -253,7 +257,7 @@ def read_agreement(request: Request, study_id: int, session: SessionDep,
 def set_rating(interview_id: int, session: SessionDep, settings: SettingsDep,
                user: Annotated[User, require(Permission.code)],
                value: Annotated[str, Form()] = "", scale: Annotated[str, Form()] = "nps",
-               question_id: Annotated[str, Form()] = ""):
+               question_id: Annotated[str, Form()] = "") -> RedirectResponse:
     """Type or correct a rating of the interview, for a guide question or a scale (empty removes it)."""
     interview = interview_service.get_interview(session, interview_id)
     try:

@@ -6,10 +6,12 @@ One route per file type, so each documents its own media type and the errors it 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlmodel import Session
 
 from workbench.deps import SessionDep, require
 from workbench.models import User
@@ -61,15 +63,15 @@ def _attachment(export: export_service.Export) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{export.filename}"'})
 
 
-def _logged(request: Request, session, user: User, export: export_service.Export, *, study_id: int, target: str,
-            file: str) -> Response:
+def _logged(request: Request, session: Session, user: User, export: export_service.Export, *, study_id: int,
+            target: str, file: str) -> Response:
     """The attachment, with the download in the audit log (the file's kind, never its name: it holds the account)."""
     audit.record_request(request, session, user=user, action="export", study_id=study_id, target=target,
                          detail={"file": file})
     return _attachment(export)
 
 
-def _transcript_route(fmt: str):
+def _transcript_route(fmt: str) -> Callable[..., Response]:
     if fmt == "txt":
         def read_transcript_file(request: Request, interview_id: int, session: SessionDep,
                                  user: Annotated[User, require(Permission.view_interviews)],
@@ -93,7 +95,7 @@ def _transcript_route(fmt: str):
     return read_transcript_file
 
 
-def _table_route(table: str, fmt: str):
+def _table_route(table: str, fmt: str) -> Callable[..., Response]:
     def read_table_export(request: Request, study_id: int, session: SessionDep,
                           user: Annotated[User, require(Permission.view_coding)]) -> Response:
         study = study_service.get_study(session, study_id)

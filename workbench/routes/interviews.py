@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from workbench import jobs, storage
 from workbench.deps import SessionDep, SettingsDep, client_address, require
 from workbench.errors import BadRequest, Forbidden
-from workbench.models import User
+from workbench.models import TranscriptSegment, User
 from workbench.permissions import Permission, can
 from workbench.ranged import ranged_response
 from workbench.services import audit
@@ -21,6 +22,7 @@ from workbench.services import jobs as job_service
 from workbench.services import redaction as redaction_service
 from workbench.services import studies as study_service
 from workbench.services import transcripts as transcript_service
+from workbench.settings import Settings
 from workbench.uploads import receive_upload
 from workbench.web import is_htmx, render
 
@@ -29,7 +31,7 @@ router = APIRouter(tags=["interviews"], include_in_schema=False)
 
 @router.get("/studies/{study_id}/upload")
 def upload_form(request: Request, study_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.upload)]):
+                user: Annotated[User, require(Permission.upload)]) -> HTMLResponse:
     """The upload form: a recording, or a transcript made elsewhere with or without its recording, and metadata."""
     study = study_service.get_study(session, study_id)
     return render(request, "interviews/upload.html", {
@@ -40,7 +42,7 @@ def upload_form(request: Request, study_id: int, session: SessionDep,
 
 @router.post("/studies/{study_id}/interviews")
 async def create_interview(request: Request, study_id: int, session: SessionDep, settings: SettingsDep,
-                           user: Annotated[User, require(Permission.upload)]):
+                           user: Annotated[User, require(Permission.upload)]) -> Response:
     """Receive an upload or a transcript from the form; htmx gets the job's progress, a plain form a redirect."""
     study = study_service.get_study(session, study_id)
     interview, job = await receive_upload(request, session, settings, study=study, user=user)
@@ -49,7 +51,8 @@ async def create_interview(request: Request, study_id: int, session: SessionDep,
     return RedirectResponse(f"/interviews/{interview.id}", status_code=303)
 
 
-def _interview_context(session, settings, interview_id: int, user: User | None) -> dict:
+def _interview_context(session: Session, settings: Settings | None, interview_id: int,
+                       user: User | None) -> dict[str, Any]:
     interview = interview_service.get_interview(session, interview_id)
     speakers = transcript_service.speakers_of(session, interview_id=interview_id)
     study = study_service.get_study(session, interview.study_id)
@@ -80,7 +83,7 @@ def _interview_context(session, settings, interview_id: int, user: User | None) 
 
 @router.get("/interviews/{interview_id}")
 def read_interview(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
-                   user: Annotated[User, require(Permission.view_interviews)]):
+                   user: Annotated[User, require(Permission.view_interviews)]) -> HTMLResponse:
     """The interview: transcript beside the audio, speakers, metadata."""
     context = _interview_context(session, settings, interview_id, user)
     audit.record_request(request, session, user=user, action="transcript.view", study_id=context["study"].id,
@@ -90,7 +93,7 @@ def read_interview(request: Request, interview_id: int, session: SessionDep, set
 
 @router.get("/interviews/{interview_id}/transcript")
 def read_transcript_fragment(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
-                             user: Annotated[User, require(Permission.view_interviews)]):
+                             user: Annotated[User, require(Permission.view_interviews)]) -> HTMLResponse:
     """The transcript panel alone: htmx loads it once, when the transcription finishes (an event, not a poll)."""
     context = _interview_context(session, settings, interview_id, user)
     audit.record_request(request, session, user=user, action="transcript.view", study_id=context["study"].id,
@@ -113,7 +116,7 @@ def read_audio(request: Request, interview_id: int, session: SessionDep, setting
 
 @router.post("/interviews/{interview_id}/metadata")
 async def update_metadata(request: Request, interview_id: int, session: SessionDep,
-                          user: Annotated[User, require(Permission.edit_metadata)]):
+                          user: Annotated[User, require(Permission.edit_metadata)]) -> RedirectResponse:
     """Save the metadata form."""
     interview = interview_service.get_interview(session, interview_id)
     form = await request.form()
@@ -123,18 +126,19 @@ async def update_metadata(request: Request, interview_id: int, session: SessionD
     return RedirectResponse(f"/interviews/{interview_id}", status_code=303)
 
 
-def _segment_response(request: Request, session: SessionDep, interview_id: int, segment):
+def _segment_response(request: Request, session: Session, interview_id: int, segment: TranscriptSegment) -> Response:
     """The segment's fragment for htmx, or back to the page at that segment."""
     if is_htmx(request):
         context = _interview_context(session, None, interview_id, request.state.user)
-        return render(request, "interviews/_segment.html", {**context, "segment": segment, "interview_id": interview_id})
+        return render(request, "interviews/_segment.html",
+                      {**context, "segment": segment, "interview_id": interview_id})
     return RedirectResponse(f"/interviews/{interview_id}#segment-{segment.id}", status_code=303)
 
 
 @router.post("/interviews/{interview_id}/segments/{segment_id}")
 def correct_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
                     settings: SettingsDep, user: Annotated[User, require(Permission.edit_transcript)],
-                    text: Annotated[str, Form()] = ""):
+                    text: Annotated[str, Form()] = "") -> Response:
     """Correct the text of one segment; the interview is coded again."""
     interview_service.get_interview(session, interview_id)
     before = transcript_service.get_segment(session, interview_id=interview_id, segment_id=segment_id).text
@@ -151,7 +155,7 @@ def correct_segment(request: Request, interview_id: int, segment_id: int, sessio
 def mark_redaction(request: Request, interview_id: int, segment_id: int, session: SessionDep,
                    user: Annotated[User, require(Permission.code)],
                    start: Annotated[int | None, Form()] = None, end: Annotated[int | None, Form()] = None,
-                   entity: Annotated[str, Form()] = "PERSON", action: Annotated[str, Form()] = "redact"):
+                   entity: Annotated[str, Form()] = "PERSON", action: Annotated[str, Form()] = "redact") -> Response:
     """Mark personal data the detector missed ("redact") or undo an over-redaction ("keep"); logged.
 
     Analysts and admins correct redaction: it needs `code` as well as `view_personal_data` (interviewers see the
@@ -171,7 +175,7 @@ def mark_redaction(request: Request, interview_id: int, segment_id: int, session
 @router.post("/interviews/{interview_id}/segments/{segment_id}/speaker")
 def reassign_segment(request: Request, interview_id: int, segment_id: int, session: SessionDep,
                      settings: SettingsDep, user: Annotated[User, require(Permission.edit_transcript)],
-                     speaker_id: Annotated[int | None, Form()] = None):
+                     speaker_id: Annotated[int | None, Form()] = None) -> Response:
     """Give a segment to another speaker; the interview is coded again."""
     interview_service.get_interview(session, interview_id)
     if speaker_id is None:
@@ -187,7 +191,7 @@ def reassign_segment(request: Request, interview_id: int, segment_id: int, sessi
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}/merge")
 def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep, settings: SettingsDep,
                   user: Annotated[User, require(Permission.edit_transcript)],
-                  into: Annotated[int | None, Form()] = None):
+                  into: Annotated[int | None, Form()] = None) -> RedirectResponse:
     """Merge a speaker into another one: all of their segments move, the speaker goes; coded again."""
     interview_service.get_interview(session, interview_id)
     if into is None:
@@ -200,7 +204,8 @@ def merge_speaker(interview_id: int, speaker_id: int, session: SessionDep, setti
 @router.post("/interviews/{interview_id}/speakers/{speaker_id}")
 def update_speaker(interview_id: int, speaker_id: int, session: SessionDep, settings: SettingsDep,
                    user: Annotated[User, require(Permission.edit_transcript)],
-                   display_name: Annotated[str, Form()] = "", role: Annotated[str | None, Form()] = None):
+                   display_name: Annotated[str, Form()] = "",
+                   role: Annotated[str | None, Form()] = None) -> RedirectResponse:
     """Rename a speaker or change their role (a new role codes the interview again)."""
     interview_service.get_interview(session, interview_id)
     before = transcript_service.get_speaker(session, interview_id=interview_id, speaker_id=speaker_id).role
@@ -213,7 +218,7 @@ def update_speaker(interview_id: int, speaker_id: int, session: SessionDep, sett
 
 @router.get("/jobs/{job_id}")
 def read_job_status(request: Request, job_id: int, session: SessionDep,
-                    user: Annotated[User, require(Permission.view_interviews)]):
+                    user: Annotated[User, require(Permission.view_interviews)]) -> HTMLResponse:
     """The job's progress bar; it polls itself only while the job runs."""
     job = job_service.get_job(session, job_id)
     return render(request, "jobs/_status.html", {"job": job})

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from workbench.deps import SessionDep, SettingsDep, require
@@ -29,7 +29,8 @@ ACTION_LABELS = {
     "user.deactivate": "Deactivated an account", "user.activate": "Reactivated an account",
     "user.password": "Set a password", "user.unlock": "Unlocked an account", "token.create": "Created an API token",
     "token.revoke": "Revoked an API token", "session.revoke": "Signed an account out everywhere",
-    "interview.delete": "Deleted an interview", "erase": "Erased personal data", "retention": "Applied the retention rule",
+    "interview.delete": "Deleted an interview", "erase": "Erased personal data",
+    "retention": "Applied the retention rule",
     "redaction.mark": "Marked personal data", "redaction.setting": "Changed the redaction setting",
     "login.failed": "Failed sign-in"}
 
@@ -39,7 +40,7 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
@@ -64,7 +65,7 @@ def detail_lines(detail: dict[str, Any] | None, prefix: str = "") -> list[str]:
 # --- the audit log -----------------------------------------------------------------------------------------
 
 @router.get("/admin/audit", include_in_schema=False)
-def read_audit(request: Request, session: SessionDep, user: Admin):
+def read_audit(request: Request, session: SessionDep, user: Admin) -> HTMLResponse:
     """The audit log, newest first, filtered by user, action, study, target and dates."""
     filters = audit.parse_filters(dict(request.query_params))
     before = request.query_params.get("before", "")
@@ -114,10 +115,13 @@ class AuditPage(BaseModel):
 def read_audit_api(session: SessionDep, user: Admin,
                    user_email: Annotated[str, Query(alias="user", max_length=254, pattern=r"^[^\x00]*$",
                                                     description="Part of the user's e-mail, any case.")] = "",
-                   action: Annotated[str, Query(max_length=40, pattern=r"^[^\x00]*$", description="An action (erase) or its object "
-                                                                           "(token: token.create and token.revoke).")] = "",
+                   action: Annotated[str, Query(max_length=40, pattern=r"^[^\x00]*$",
+                                                description="An action (erase) or its object "
+                                                            "(token: token.create and token.revoke).")] = "",
                    study: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
-                   target: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Exactly, e.g. interview:12; also finds an event naming several, like the erasure of interview:5,12.")] = "",
+                   target: Annotated[str, Query(max_length=200, pattern=r"^[^\x00]*$",
+                                                description="Exactly, e.g. interview:12; also finds an event naming "
+                                                            "several, like the erasure of interview:5,12.")] = "",
                    date_from: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
                    date_to: Annotated[date | None, Query(description="YYYY-MM-DD (UTC), inclusive.")] = None,
                    before: Annotated[int | None, Query(ge=0, le=MAX_ID, description="The cursor of a page.")] = None,
@@ -134,7 +138,7 @@ def read_audit_api(session: SessionDep, user: Admin,
 # --- erasure -------------------------------------------------------------------------------------------------
 
 @router.get("/admin/erase", include_in_schema=False)
-def read_erase(request: Request, user: Admin):
+def read_erase(request: Request, user: Admin) -> HTMLResponse:
     """The search form of a data-subject request."""
     return render(request, "admin/erase.html", {"kind": "respondent", "q": "", "matches": None,
                                                 "kinds": erasure_service.KINDS})
@@ -142,7 +146,7 @@ def read_erase(request: Request, user: Admin):
 
 @router.post("/admin/erase/find", include_in_schema=False)
 def find_erase(request: Request, session: SessionDep, user: Admin, kind: Annotated[str, Form()] = "respondent",
-               q: Annotated[str, Form()] = ""):
+               q: Annotated[str, Form()] = "") -> HTMLResponse:
     """Find what a data-subject request covers: the interviews of a respondent or an account, or one interview.
 
     A form sent by POST: the person's name stays out of the address, so out of access logs and browser history.
@@ -157,7 +161,7 @@ def find_erase(request: Request, session: SessionDep, user: Admin, kind: Annotat
 @router.post("/admin/erase", include_in_schema=False)
 def erase(request: Request, session: SessionDep, settings: SettingsDep, user: Admin,
           kind: Annotated[str, Form()] = "", q: Annotated[str, Form()] = "", ids: Annotated[str, Form()] = "",
-          confirm: Annotated[str, Form()] = ""):
+          confirm: Annotated[str, Form()] = "") -> HTMLResponse:
     """Erase the interviews listed, once the admin typed the name (or ERASE) to confirm."""
     interviews = erasure_service.find_interviews(session, kind=kind, query=q)
     shown = sorted(int(i) for i in ids.split(",") if i.strip().isascii() and i.strip().isdigit())
@@ -184,14 +188,14 @@ def erase(request: Request, session: SessionDep, settings: SettingsDep, user: Ad
 # --- the retention rule --------------------------------------------------------------------------------------
 
 @router.get("/admin/retention", include_in_schema=False)
-def read_retention(request: Request, session: SessionDep, settings: SettingsDep, user: Admin):
+def read_retention(request: Request, session: SessionDep, settings: SettingsDep, user: Admin) -> HTMLResponse:
     """What the retention rule would delete now."""
     return render(request, "admin/retention.html", {"preview": retention_service.preview(session, settings)})
 
 
 @router.post("/admin/retention", include_in_schema=False)
 def apply_retention(request: Request, session: SessionDep, settings: SettingsDep, user: Admin,
-                    expected: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = ""):
+                    expected: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "") -> HTMLResponse:
     """Apply the retention rule now, once the admin confirmed the count shown."""
     preview = retention_service.preview(session, settings)
     if confirm != "yes":

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -50,7 +51,7 @@ IMPORT_RESPONSES = error_responses(400, 404, 409, 413, 415, 422, notes={
          "missing project.qde, dangling GUID references, selections outside their text); nothing was imported."})
 
 
-def _export(request: Request, session, settings: Settings, study_id: int, audio: bool, crlf: bool,
+def _export(request: Request, session: Session, settings: Settings, study_id: int, audio: bool, crlf: bool,
             user: User) -> FileResponse:
     study = study_service.get_study(session, study_id)
     redaction_service.refuse_originals(study, user, what="A REFI-QDA project")
@@ -81,10 +82,12 @@ def export_qdpx(request: Request, study_id: int, session: SessionDep, settings: 
     return _export(request, session, settings, study_id, audio, crlf, user)
 
 
-async def _receive(request: Request, session, settings: Settings, *, study: Study, user: User):
+async def _receive(request: Request, session: Session, settings: Settings, *, study: Study,
+                   user: User) -> qdpx_import.ImportSummary:
     """Read the multipart form, check size and rights, and import: a .qdc needs `code`, a .qdpx `upload` too."""
     declared = request.headers.get("content-length")
-    if declared and declared.isascii() and declared.isdigit() and int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
+    too_large = settings.max_upload_bytes + FORM_OVERHEAD
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > too_large:
         raise TooLarge(f"The file is larger than {settings.max_upload_mb} MB, the largest upload accepted. Export the "
                        "project without its recordings, or ask an admin to raise PERCHE_MAX_UPLOAD_MB.")
     try:

@@ -20,15 +20,19 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from workbench.errors import Unprocessable
 from workbench.models import AuditEvent, User, utcnow
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 log = logging.getLogger("perche.audit")
 
@@ -68,11 +72,13 @@ def record(session: Session, *, user: User | None, action: str, study_id: int | 
         _wake.set()
 
 
-def record_request(request, session: Session, *, user: User | None, action: str, **fields: Any) -> None:
+def record_request(request: Request, session: Session, *, user: User | None, action: str,
+                   study_id: int | None = None, target: str = "", detail: dict[str, Any] | None = None) -> None:
     """`record`, with the client's address taken from the request."""
     from workbench.deps import client_address  # here: deps imports the services
 
-    record(session, user=user, action=action, address=client_address(request), **fields)
+    record(session, user=user, action=action, study_id=study_id, target=target, detail=detail,
+           address=client_address(request))
 
 
 def flush() -> None:
@@ -167,7 +173,7 @@ def parse_filters(raw: dict[str, Any]) -> AuditFilters:
     return filters
 
 
-def _filtered(query, filters: AuditFilters):
+def _filtered(query: SelectOfScalar[AuditEvent], filters: AuditFilters) -> SelectOfScalar[AuditEvent]:
     if filters.user:
         query = query.where(func.lower(AuditEvent.user_email).contains(filters.user.lower(), autoescape=True))
     if filters.action:

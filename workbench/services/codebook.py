@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -28,6 +29,9 @@ from workbench.models import (
     User,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from workbench.services.redaction import Redactor
 
 PATH_RULE = re.compile(r"^[\w-]+(/[\w-]+)*$")
 EXPORT_FORMATS = {"yaml": "application/x-yaml", "csv": "text/csv"}
@@ -245,7 +249,7 @@ def import_codebook(session: Session, *, study_id: int, filename: str, content: 
     return added, updated
 
 
-def export_codebook(session: Session, *, study: Study, fmt: str, redaction=None) -> bytes:
+def export_codebook(session: Session, *, study: Study, fmt: str, redaction: Redactor | None = None) -> bytes:
     """The codebook as YAML or CSV; with an active `redaction` (a `Redactor`) its examples are redacted."""
     if fmt not in EXPORT_FORMATS:
         raise BadRequest(f"Export as one of: {', '.join(EXPORT_FORMATS)}.")

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, select
 
@@ -43,6 +43,9 @@ from workbench.models import (
     UnitCode,
 )
 from workbench.services.redaction import Redactor, passthrough
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 TRANSCRIPT_FORMATS: dict[str, tuple[str, str]] = {
     "docx": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
@@ -109,8 +112,8 @@ def interview_transcript(session: Session, *, interview: Interview, redaction: R
 
     speakers = speakers_of(session, interview_id=interview.id)
     labels = {s.id: s.label for s in speakers}
-    segments = [Segment(start=seg.start, end=seg.end, text=redaction.segment_text(seg), speaker=labels.get(seg.speaker_id),
-                        overlap=seg.overlap)
+    segments = [Segment(start=seg.start, end=seg.end, text=redaction.segment_text(seg),
+                        speaker=labels.get(seg.speaker_id), overlap=seg.overlap)
                 for seg in segments_of(session, interview_id=interview.id)]
     recording = find_recording(session, interview.id)
     ends = [seg.end for seg in segments if seg.end is not None]
@@ -132,7 +135,8 @@ def transcript_header(session: Session, *, interview: Interview, transcript: Tra
     title = interview.account or f"Interview #{interview.id}"
     timed = any(seg.end is not None for seg in transcript.segments)
     return TranscriptHeader(
-        title=f"{title} — {study.name}", account=interview.account, respondent=redaction.name(interview.respondent_name),
+        title=f"{title} — {study.name}", account=interview.account,
+        respondent=redaction.name(interview.respondent_name),
         role=interview.respondent_role, date=interview.interview_date.isoformat() if interview.interview_date else "",
         interviewer=redaction.name(interview.interviewer_name), segment=interview.segment, region=interview.region,
         product_line=interview.product_line, journey_stage=interview.journey_stage, channel=interview.channel,
@@ -318,8 +322,9 @@ def about_rows(study: Study, table: Table, exported: dt.datetime) -> list[tuple[
     if table.title == "Coded segments":
         rows += STATUS_NOTES
     elif table.title == "Codebook":
-        rows.append(("counts", ("units and interviews the report counts: an analyst's or accepted codes, and model "
-                                "codes at or above the confidence threshold whose sentiment agrees with the sentence.")))
+        rows.append(("counts", ("units and interviews the report counts: an analyst's or accepted codes, and "
+                                "model codes at or above the confidence threshold whose sentiment agrees with the "
+                                "sentence.")))
     elif table.title == "Ratings":
         rows.append(("source", "model: heard in the answer; analyst: typed or corrected by an analyst (it wins)."))
     return rows
@@ -327,7 +332,7 @@ def about_rows(study: Study, table: Table, exported: dt.datetime) -> list[tuple[
 
 # --- writers ---------------------------------------------------------------------------------------
 
-def risky(value: Any) -> bool:
+def risky(value: object) -> bool:
     """Whether a spreadsheet could read this text cell as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
@@ -366,7 +371,7 @@ def to_xlsx(table: Table, *, about: list[tuple[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
-def _fill(sheet, rows: list[list[Any]]) -> None:
+def _fill(sheet: Worksheet, rows: list[list[Any]]) -> None:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
 

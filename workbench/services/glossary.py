@@ -57,7 +57,8 @@ def interview_names(interview: Interview) -> list[str]:
     return [value for value in (getattr(interview, name, "") or "" for name in NAME_FIELDS) if value.strip()]
 
 
-def hints_for_interview(session: Session, *, interview: Interview, language: str | None) -> tuple[DecodingHints, Glossary]:
+def hints_for_interview(session: Session, *, interview: Interview,
+                        language: str | None) -> tuple[DecodingHints, Glossary]:
     """Decoding hints (glossary, guide questions, the interview's names) and the glossary to respell with."""
     study = get_study(session, interview.study_id)
     glossary = study_glossary(study)

@@ -67,17 +67,17 @@ class InterviewMeta(BaseModel):
 
     @field_validator("interview_date", mode="before")
     @classmethod
-    def _empty_date(cls, value: Any) -> Any:
+    def _empty_date(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("participants", mode="before")
     @classmethod
-    def _empty_count(cls, value: Any) -> Any:
+    def _empty_count(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("consent_recorded", mode="before")
     @classmethod
-    def _checkbox(cls, value: Any) -> Any:
+    def _checkbox(cls, value: object) -> bool:
         return value in (True, "true", "True", "on", "1", "yes", 1) if not isinstance(value, bool) else value
 
 
@@ -204,7 +204,8 @@ def undone_on_failure(session: Session, settings: Settings, *, study: Study, sta
         if created_file and key:
             storage.remove(settings, key)
         existing = find_duplicate(session, study_id=study.id, sha256=staged.sha256) if staged else None
-        raise duplicate_error(existing) if existing else Conflict("The upload clashed with another; try again.")
+        raise (duplicate_error(existing) if existing
+               else Conflict("The upload clashed with another; try again.")) from None
     except BaseException:
         session.rollback()
         if created_file and key:

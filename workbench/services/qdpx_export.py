@@ -29,6 +29,7 @@ import re
 import tempfile
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from workbench.models import (
     CodedUnit,
     GuideQuestion,
     Interview,
+    Recording,
     StoryRecord,
     Study,
     UnitCode,
@@ -311,8 +313,8 @@ def build_project(session: Session, *, study: Study, audio: bool = False, crlf: 
                 for segment, line in zip(segments, lines, strict=True):
                     for at, position in ((segment.start, line.span[0]), (segment.end, line.span[1])):
                         if at is not None:
-                            points.append(qm.SyncPoint(guid=guid("sync", segment.id, position), time_ms=round(at * 1000),
-                                                       position=position))
+                            points.append(qm.SyncPoint(guid=guid("sync", segment.id, position),
+                                                       time_ms=round(at * 1000), position=position))
                 project.audio.append(qm.AudioSource(
                     guid=guid("recording", interview.id), name=recording.original_filename or f"{source.name} audio",
                     media=media, transcript_guid=guid("audio-transcript", interview.id), transcript_text=text,
@@ -337,14 +339,15 @@ def build_project(session: Session, *, study: Study, audio: bool = False, crlf: 
     return project
 
 
-def _recording_path(settings: Settings | None, recording) -> storage.StoredRecording | None:
+def _recording_path(settings: Settings | None, recording: Recording) -> storage.StoredRecording | None:
     """The recording to copy into the archive (read from the store as the archive is written), if still stored."""
     if not storage.recording_exists(settings, recording.storage_key):
         return None
     return storage.StoredRecording(settings, recording.storage_key)
 
 
-def _story_notes(session: Session, *, study: Study, guid: _Guids, user_guid, newline: str) -> list[qm.Note]:
+def _story_notes(session: Session, *, study: Study, guid: _Guids, user_guid: Callable[[int | None], str],
+                 newline: str) -> list[qm.Note]:
     records = session.exec(select(StoryRecord).where(StoryRecord.study_id == study.id,
                                                      StoryRecord.status == "approved")
                            .order_by(StoryRecord.approved_at, StoryRecord.id)).all()

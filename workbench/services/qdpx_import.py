@@ -395,7 +395,8 @@ def _code_units(session: Session, *, study: Study, interview: Interview, source:
                 continue
             covered = True
             entry = pieces.setdefault((index, start_char, end_char), {"codes": [], "sentiment": None, "reason": None})
-            entry["codes"] += [paths[c.code_guid] for c in selection.codings if paths[c.code_guid] not in entry["codes"]]
+            entry["codes"] += [paths[c.code_guid] for c in selection.codings
+                               if paths[c.code_guid] not in entry["codes"]]
             entry["sentiment"] = entry["sentiment"] or sentiment
             entry["reason"] = entry["reason"] or reason
         uncovered += not covered

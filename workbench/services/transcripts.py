@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sqlmodel import Session, delete, select
 
 from transcription.schema import Transcript
@@ -15,6 +17,9 @@ from workbench.models import (
     User,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from workbench.services.redaction import Redactor
 
 SPEAKER_ROLES = ["interviewer", "respondent", "participant", "unknown"]
 
@@ -73,7 +78,8 @@ def speaker_colours(speakers: list[Speaker]) -> dict[int, int]:
     return {speaker.id: index % 6 for index, speaker in enumerate(speakers)}
 
 
-def transcript_json(session: Session, *, interview: Interview, duration: float, redaction=None) -> dict:
+def transcript_json(session: Session, *, interview: Interview, duration: float,
+                    redaction: Redactor | None = None) -> dict[str, Any]:
     """The public shape of a transcript (REST API and exports); personal data as `redaction` (a Redactor) says."""
     from workbench.services.redaction import passthrough
 
@@ -99,7 +105,8 @@ def get_segment(session: Session, *, interview_id: int, segment_id: int) -> Tran
     return segment
 
 
-def correct_segment(session: Session, *, interview_id: int, segment_id: int, text: str, user: User) -> TranscriptSegment:
+def correct_segment(session: Session, *, interview_id: int, segment_id: int, text: str,
+                    user: User) -> TranscriptSegment:
     text = " ".join(text.split())
     if not text:
         raise BadRequest("A segment cannot be empty. Type what was said, or keep the original text.")

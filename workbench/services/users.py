@@ -268,7 +268,7 @@ def set_password(session: Session, *, user: User, password: str, acting_user: Us
 
 
 def active_demo_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).where(User.is_demo == True, User.active == True)
+    return list(session.exec(select(User).where(User.is_demo, User.active)
                              .order_by(User.email)))
 
 
