@@ -13,21 +13,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     admin = "admin"
     interviewer = "interviewer"
     analyst = "analyst"
     manager = "manager"
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     queued = "queued"
     running = "running"
     done = "done"
     failed = "failed"
 
 
-class InterviewStatus(str, enum.Enum):
+class InterviewStatus(enum.StrEnum):
     queued = "queued"
     processing = "processing"
     transcribed = "transcribed"

@@ -7,7 +7,7 @@ import enum
 from workbench.models import Role
 
 
-class Permission(str, enum.Enum):
+class Permission(enum.StrEnum):
     view_studies = "view_studies"  # studies list and study overview
     view_interviews = "view_interviews"  # interview pages, transcripts, audio, jobs
     create_study = "create_study"

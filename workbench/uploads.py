@@ -35,7 +35,7 @@ async def receive_upload(request: Request, session: Session, settings: Settings,
         form = await request.form(max_files=2, max_fields=40)
     except Exception as exc:  # noqa: BLE001 - malformed multipart bodies raise several kinds
         raise BadRequest(f"The upload could not be read ({exc}). Send it as multipart/form-data with a 'file' field "
-                         "(the recording) or a 'transcript' field.")
+                         "(the recording) or a 'transcript' field.") from None
     upload, transcript = form.get("file"), form.get("transcript")
     has_audio = isinstance(upload, UploadFile) and bool(upload.filename)
     has_transcript = isinstance(transcript, UploadFile) and bool(transcript.filename)

@@ -1,4 +1,5 @@
-"""The demo study shipped with Perché: eight short synthetic B2B phone interviews, four Italian and four English (see scripts/make_demo_audio.py)."""
+"""The demo study shipped with Perché: eight short synthetic B2B phone interviews, four Italian and four English
+(see scripts/make_demo_audio.py)."""
 
 from __future__ import annotations
 

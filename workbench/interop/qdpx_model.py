@@ -7,6 +7,7 @@ REFI-QDA convention); a GUID is a lower-case UUID string.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class Code:
     codable: bool = True
     children: list[Code] = field(default_factory=list)
 
-    def walk(self, parents: tuple[Code, ...] = ()):
+    def walk(self, parents: tuple[Code, ...] = ()) -> Iterator[tuple[Code, tuple[Code, ...]]]:
         """This code and every code under it, each with its ancestors (outermost first)."""
         yield self, parents
         for child in self.children:
@@ -148,6 +149,6 @@ class Project:
     # what the reader left out, each with the reason (other source kinds, external files, …)
     ignored: list[str] = field(default_factory=list)
 
-    def all_codes(self):
+    def all_codes(self) -> Iterator[tuple[Code, tuple[Code, ...]]]:
         for code in self.codes:
             yield from code.walk()

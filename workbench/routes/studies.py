@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from workbench.deps import SessionDep, client_address, require
@@ -25,7 +25,8 @@ router = APIRouter(prefix="/studies", tags=["studies"], include_in_schema=False)
 
 
 @router.get("")
-def read_studies(request: Request, session: SessionDep, user: Annotated[User, require(Permission.view_studies)]):
+def read_studies(request: Request, session: SessionDep,
+                 user: Annotated[User, require(Permission.view_studies)]) -> HTMLResponse:
     """All studies, newest first."""
     studies = study_service.list_studies(session)
     counts = interview_service.counts_by_study(session)
@@ -33,7 +34,7 @@ def read_studies(request: Request, session: SessionDep, user: Annotated[User, re
 
 
 @router.get("/new")
-def new_study(request: Request, user: Annotated[User, require(Permission.create_study)]):
+def new_study(request: Request, user: Annotated[User, require(Permission.create_study)]) -> HTMLResponse:
     """The form that creates a study."""
     return render(request, "studies/new.html", _form_context())
 
@@ -47,7 +48,7 @@ def _form_context(**values: object) -> dict:
 @router.post("")
 def create_study(request: Request, session: SessionDep, user: Annotated[User, require(Permission.create_study)],
                  name: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "auto",
-                 interview_type: Annotated[str, Form()] = "phone", guide: Annotated[str, Form()] = ""):
+                 interview_type: Annotated[str, Form()] = "phone", guide: Annotated[str, Form()] = "") -> Response:
     """Create a study from the form."""
     form = {"name": name, "language": language, "interview_type": interview_type, "guide": guide}
     try:
@@ -65,7 +66,8 @@ def create_study(request: Request, session: SessionDep, user: Annotated[User, re
 @router.get("/{study_id}")
 def read_study(request: Request, study_id: int, session: SessionDep,
                user: Annotated[User, require(Permission.view_studies)],
-               segment: str = "", region: str = "", journey_stage: str = "", status: str = "", page: int = 1):
+               segment: str = "", region: str = "", journey_stage: str = "", status: str = "",
+               page: int = 1) -> HTMLResponse:
     """A study: its guide, and its interviews (a page at a time) filtered by segment, region, journey stage
     and status."""
     study = study_service.get_study(session, study_id)
@@ -95,7 +97,7 @@ def read_study(request: Request, study_id: int, session: SessionDep,
 @router.post("/{study_id}/glossary")
 def update_glossary(request: Request, study_id: int, session: SessionDep,
                     user: Annotated[User, require(Permission.edit_transcript)],
-                    glossary: Annotated[str, Form()] = ""):
+                    glossary: Annotated[str, Form()] = "") -> Response:
     """Replace the study glossary (names, products, places): all lines valid, or nothing saved (422)."""
     saved = glossary_service.set_glossary(session, study_id=study_id, text=glossary)
     if not is_htmx(request):
@@ -107,7 +109,7 @@ def update_glossary(request: Request, study_id: int, session: SessionDep,
 @router.post("/{study_id}/redaction")
 def update_redaction_setting(request: Request, study_id: int, session: SessionDep,
                              user: Annotated[User, require(Permission.code)],
-                             enabled: Annotated[str, Form()] = ""):
+                             enabled: Annotated[str, Form()] = "") -> RedirectResponse:
     """Turn *Redact personal data* on or off (analysts and admins); logged in the audit log."""
     if enabled not in ("true", "false"):
         raise BadRequest("Say whether to redact personal data: enabled=true or enabled=false.")

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, delete, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, SQLModel, delete, select
 
 from workbench import storage
 from workbench.errors import BadRequest, Conflict, NotFound
@@ -141,7 +142,7 @@ class ErasureSummary:
     retrain_job_ids: list[int] = field(default_factory=list)
     files_removed: int = 0
 
-    def audit_detail(self, **extra: Any) -> dict[str, Any]:
+    def audit_detail(self, **extra: object) -> dict[str, Any]:
         return {"interviews": self.interview_ids, "studies": self.study_ids,
                 "counts": {k: v for k, v in sorted(self.counts.items()) if v},
                 "files_removed": self.files_removed, "stale_classifiers": self.stale_classifiers, **extra}
@@ -232,10 +233,11 @@ def _clean_study_copies(session: Session, *, study_id: int, unit_ids: set[int], 
         if cleaned == texts:
             continue
         counts["examples"] += sum(len(t.get("examples") or []) - len(c.get("examples") or [])
-                                  for t, c in zip(texts, cleaned))
-        counts["descriptions"] += sum(t.get("description") != c.get("description") for t, c in zip(texts, cleaned))
+                                  for t, c in zip(texts, cleaned, strict=True))
+        counts["descriptions"] += sum(t.get("description") != c.get("description")
+                                      for t, c in zip(texts, cleaned, strict=True))
         code.description, code.examples = cleaned[0]["description"], cleaned[0]["examples"]
-        code.translations = dict(zip(code.translations, cleaned[1:]))
+        code.translations = dict(zip(code.translations, cleaned[1:], strict=True))
         session.add(code)
 
 
@@ -334,7 +336,7 @@ def remove_interviews(session: Session, *, interviews: list[Interview], counts: 
     stale = retire_classifiers(session, ids=ids, study_ids=study_ids)
     accounts = {(i.study_id, i.account) for i in interviews if i.account}
 
-    def gone(table, *where) -> int:
+    def gone(table: type[SQLModel], *where: ColumnElement[bool]) -> int:
         return session.exec(delete(table).where(*where)).rowcount or 0  # type: ignore[call-overload]
 
     counts["coding_events"] += gone(CodingEvent, CodingEvent.interview_id.in_(ids))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,7 +169,7 @@ def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def _mover(text: str, spans: list[tuple[int, int, str]], language: str):
+def _mover(text: str, spans: list[tuple[int, int, str]], language: str) -> Callable[..., int]:
     """A function moving an offset of `text` onto its redacted version (inside a span: to its edge)."""
     from coding.pii import redact_text
 
@@ -184,7 +185,7 @@ def _mover(text: str, spans: list[tuple[int, int, str]], language: str):
     return move
 
 
-def _replacer(pairs: list[tuple[str, str]]):
+def _replacer(pairs: list[tuple[str, str]]) -> Callable[[object], object]:
     """Replace each original, as whole words (longest first), by its placeholder in any text or JSON of texts.
 
     "Marco" becomes "[NAME]"; "Marconi" stays.
@@ -196,7 +197,7 @@ def _replacer(pairs: list[tuple[str, str]]):
     pattern = re.compile("|".join(rf"(?<!\w){re.escape(o)}(?!\w)"
                                   for o in sorted(placeholders, key=len, reverse=True))) if placeholders else None
 
-    def replace(value: Any) -> Any:
+    def replace(value: object) -> object:
         if isinstance(value, str):
             return pattern.sub(lambda m: placeholders[m.group(0)], value) if pattern is not None else value
         if isinstance(value, list):

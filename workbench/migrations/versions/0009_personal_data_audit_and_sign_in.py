@@ -66,7 +66,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_piispan_segment_id'), ['segment_id'], unique=False)
 
     with op.batch_alter_table('apitoken', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False,
+                                      server_default=''))
         batch_op.add_column(sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('revoked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
