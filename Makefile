@@ -107,19 +107,15 @@ bench-demo: install models  ## WER and speaker attribution of the demo recording
 bench-clips: install  ## one quote clip from a 3-hour MP3: whole-file decode against the excerpt (and from S3): time, peak RSS
 	$(BIN)/python -m benchmarks.clips
 
-# ruff: RUFF_PATHS pass the full rule set of pyproject.toml; RUFF_BASIC_PATHS only ruff's default rules
-# (--isolated: no project settings; RUF100 off, as their noqa may already name rules of the full set) until
-# they pass it too, then move to RUFF_PATHS. mypy checks the packages named in pyproject.toml's [tool.mypy].
-RUFF_PATHS := transcription coding storytelling benchmarks scripts
-RUFF_BASIC_PATHS := workbench tests
-RUFF_BASIC_OPTIONS := --isolated --line-length 120 --target-version py311 --extend-ignore RUF100
+# ruff: every path passes the full rule set of pyproject.toml. mypy checks the packages named in
+# pyproject.toml's [tool.mypy].
+RUFF_PATHS := transcription coding storytelling workbench benchmarks scripts tests
 # pip-audit asks PyPI for each installed version (-s pypi: OSV is not reachable from our machines); where
 # that address is not served it skips every package and exits 0, so scripts/audit_dependencies.py follows:
 # it audits through each project's address and fails on a vulnerability, on no network, or on auditing
 # nothing. No vulnerability is waived today: waive one with --ignore-vuln ID on both, and the reason here.
 lint: install  ## ruff, mypy, bandit and the dependency audit (pip-audit)
 	$(BIN)/ruff check $(RUFF_PATHS)
-	$(if $(RUFF_BASIC_PATHS),$(BIN)/ruff check $(RUFF_BASIC_OPTIONS) $(RUFF_BASIC_PATHS))
 	$(BIN)/mypy
 	$(BIN)/bandit -q -c bandit.yaml -r workbench transcription coding storytelling
 	$(BIN)/pip-audit -s pypi --skip-editable --progress-spinner off

@@ -7,20 +7,19 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-_SESSION_DIR = Path(tempfile.mkdtemp(prefix="perche-tests-"))
-os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlmodel import Session
 
+from tests.s3_server import s3_server, s3_settings  # noqa: F401 - fixtures: a SeaweedFS, settings storing in it
 from workbench.db import get_engine, upgrade_database
 from workbench.jobs import MEMORY
 from workbench.settings import Settings
 
-from tests.s3_server import s3_server, s3_settings  # noqa: F401 - fixtures: a SeaweedFS, settings storing in it
-
+# pyannote is imported only inside the diarization functions (at test time), so this is in place before it.
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "0")
+_SESSION_DIR = Path(tempfile.mkdtemp(prefix="perche-tests-"))
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 TEST_DATABASE_URL = os.environ.get("PERCHE_TEST_DATABASE_URL", "")

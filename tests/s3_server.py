@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ACCESS_KEY = "perche-test"
-SECRET_KEY = "perche-test-secret"  # noqa: S105 - a throwaway key for a loopback-only test server
+SECRET_KEY = "perche-test-secret"  # a throwaway key for a loopback-only test server
 REGION = "us-east-1"
 
 
@@ -152,7 +152,7 @@ def start_seaweedfs(folder: Path, *, timeout: float = 60.0) -> S3Server:
     ]
     log_path = folder / "weed.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder,  # noqa: S603
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder,
                                    start_new_session=True)
     server = S3Server(endpoint_url=f"http://127.0.0.1:{s3}", access_key=ACCESS_KEY, secret_key=SECRET_KEY,
                       region=REGION, folder=folder, process=process, log_path=log_path)

@@ -30,7 +30,8 @@ def test_english(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Sempre alla radio, nacquero anche alcune sue canzoni.", "sempre alla radio nacquero anche alcune sue canzoni"),
+        ("Sempre alla radio, nacquero anche alcune sue canzoni.",
+         "sempre alla radio nacquero anche alcune sue canzoni"),
         ("L'azienda ha 25 dipendenti", "l azienda ha venticinque dipendenti"),
         ("Costa 2,5 euro, il 30%", "costa due virgola cinque euro il trenta per cento"),
         ("1.000 clienti nel 2023", "mille clienti nel duemilaventitré"),

@@ -15,7 +15,8 @@ import numpy as np
 DIM = 96
 _WORD = re.compile(r"\w+")
 _IGNORED = frozenset(
-    ["the", "a", "an", "and", "or", "of", "to", "is", "are", "was", "were", "it", "this", "that", "we", "you", "they", "i", "our", "your", "their", "in", "on", "for", "with", "be", "been", "very", "but", "il", "lo", "la", "le", "gli", "un", "una", "di", "da", "e", "è", "ma", "per", "con", "che", "non"]
+    "the a an and or of to is are was were it this that we you they i our your their in on for with be been very but "
+    "il lo la le gli un una di da e è ma per con che non".split()
 )
 
 

@@ -57,7 +57,8 @@ def test_intervals_hold_the_point_and_narrow_with_more_units():
 
 def test_pooled_interval_resamples_units():
     a, b = coders(200, 0.9, seed=3)
-    per_unit = [[int(x and y), int(x and not y), int(y and not x), int(not x and not y)] for x, y in zip(a, b)]
+    per_unit = [[int(x and y), int(x and not y), int(y and not x), int(not x and not y)]
+                for x, y in zip(a, b, strict=True)]
     pooled = pooled_interval(per_unit)
     kappa, alpha = presence_figures(*cells(a, b))
     assert pooled["kappa"][0] <= kappa <= pooled["kappa"][1]

@@ -178,7 +178,8 @@ def _unit(v):
 
 BILINGUAL = {
     "delivery": [
-        ("it", "Buongiorno, le consegne arrivano sempre in ritardo."), ("it", "Il corriere in ritardo con le consegne."),
+        ("it", "Buongiorno, le consegne arrivano sempre in ritardo."),
+        ("it", "Il corriere in ritardo con le consegne."),
         ("it", "Camion in ritardo, consegne mai puntuali."), ("it", "Ritardo nelle consegne del corriere."),
         ("en", "Morning, deliveries are always late."), ("en", "The courier is late with deliveries."),
         ("en", "Late truck, deliveries never on time."), ("en", "Late deliveries from the courier."),

@@ -121,7 +121,7 @@ for round_ in range(30):
 
 
 def test_processes_share_one_cache(tmp_path: Path) -> None:
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), name], cwd=ROOT,  # noqa: S603
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), name], cwd=ROOT,
                               stderr=subprocess.PIPE) for name in ("a", "b", "c")]
     for proc in procs:
         _, err = proc.communicate(timeout=120)
@@ -166,7 +166,7 @@ def _restart(cache_dir: Path, texts: list[str], out: Path) -> dict[str, int]:
         "np.save(sys.argv[3], embeddings.embed(texts, embedder=e))\n"
         "print(json.dumps({'hits': e.disk_cache.hits, 'written': e.disk_cache.written}))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(cache_dir), json.dumps(texts), str(out)],  # noqa: S603
+    done = subprocess.run([sys.executable, "-c", script, str(cache_dir), json.dumps(texts), str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
+import defusedxml.ElementTree as ET
 import pytest
 
 from storytelling import build_report, synthetic_corpus

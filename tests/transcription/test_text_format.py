@@ -4,7 +4,8 @@ import pytest
 
 from transcription.text_format import clock, read_lines, write_lines
 
-UTTERANCES = [(0.0, "Interviewer", "Come valuta il servizio?"), (3.5, "Mario Rossi", "Bene: direi\nun otto, però… è caro."),
+UTTERANCES = [(0.0, "Interviewer", "Come valuta il servizio?"),
+              (3.5, "Mario Rossi", "Bene: direi\nun otto, però… è caro."),
               (3725.2, "Cliente 😀", "Ünïcödé ok")]
 
 

@@ -176,7 +176,8 @@ def test_a_malformed_txt_names_the_line():
 # --- f4 / MAXQDA -----------------------------------------------------------------------------------------
 
 def test_f4_marks_end_each_turn_and_start_the_next():
-    text = "I: Wie geht's? #00:00:05-3#\n\nB: Gut, danke. Die Lieferung war spät. #00:00:09-1#\nI: Warum? #00:00:12-0#\n"
+    text = ("I: Wie geht's? #00:00:05-3#\n\nB: Gut, danke. Die Lieferung war spät. #00:00:09-1#\n"
+            "I: Warum? #00:00:12-0#\n")
     transcript = read_transcript(text.encode(), "f4.txt")
     assert _rows(transcript) == [(0.0, 5.3, "I", "Wie geht's?"), (5.3, 9.1, "B", "Gut, danke. Die Lieferung war spät."),
                                  (9.1, 12.0, "I", "Warum?")]
@@ -204,7 +205,8 @@ def test_a_broken_srt_time_line_names_the_line():
 
 
 def test_vtt_voice_tags_name_the_speakers():
-    text = ("WEBVTT\n\nNOTE made by hand\n\n1\n00:01.000 --> 00:04.000\n<v Anna Bianchi>Ciao &amp; <i>benvenuti</i></v>\n\n"
+    text = ("WEBVTT\n\nNOTE made by hand\n\n1\n00:01.000 --> 00:04.000\n"
+            "<v Anna Bianchi>Ciao &amp; <i>benvenuti</i></v>\n\n"
             "00:00:05.000 --> 00:00:07.000 align:start\n<v.loud Marco>Grazie</v>\n")
     assert _rows(read_transcript(text.encode(), "call.vtt")) == [
         (1.0, 4.0, "Anna Bianchi", "Ciao & benvenuti"), (5.0, 7.0, "Marco", "Grazie")]

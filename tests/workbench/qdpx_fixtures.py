@@ -85,6 +85,7 @@ def build_study(session, settings, analyst, *, crlf_text: bool = False):
     story = Story(id="s1", kind="interview", language="it", title="Caffè Àrabo: consegne in ritardo",
                   account=META["account"], paragraphs=["Il caffè piace, le consegne no."])
     session.add(StoryRecord(study_id=study.id, interview_id=hand.id, language="it", data=story.to_dict(),
-                            status="approved", approved_by=analyst.id, approved_at=dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.UTC)))
+                            status="approved", approved_by=analyst.id,
+                            approved_at=dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.UTC)))
     session.commit()
     return SimpleNamespace(study=study, piped=piped, hand=hand, units=units, analyst=analyst)

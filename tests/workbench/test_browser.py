@@ -74,9 +74,9 @@ def test_sign_in_upload_and_read_the_transcript(live_server, browser, session, s
     page.click("#upload-form button[type=submit]")
     try:
         page.wait_for_selector(".uploaded", timeout=8000)
-    except Exception:  # noqa: BLE001 - any failure: keep a screenshot, report the page's messages
-        page.screenshot(path="/tmp/upload_fail.png")
-        raise AssertionError("\n".join(messages))
+    except Exception as exc:  # any failure: keep a screenshot, report the page's messages
+        page.screenshot(path=str(tmp_path / "upload_fail.png"))
+        raise AssertionError("\n".join([*messages, f"screenshot: {tmp_path / 'upload_fail.png'}"])) from exc
     page.wait_for_selector(".uploaded [data-job-finished=done]", timeout=30000)
 
     page.click("text=Open the interview")

@@ -74,7 +74,8 @@ def test_transcribe_prints_a_readable_transcript_and_writes_files(cli, tmp_path)
 
     printed = cli("transcribe", str(audio), "--no-diarize")
     assert printed.exit_code == 0, printed.output
-    assert "[00:00.0 → " in printed.output and "SPEAKER_01 (respondent): I would say an eight, because" in printed.output
+    assert "[00:00.0 → " in printed.output
+    assert "SPEAKER_01 (respondent): I would say an eight, because" in printed.output
 
 
 @pytest.mark.parametrize("args, message", [

@@ -285,7 +285,8 @@ def test_questions_and_agreement_pages(client, session, coded):
     login(client, "second@example.com")
     client.post(f"/studies/{study.id}/units/{unit.id}", data={"action": "add", "new_code_id": str(code.id)})
     page = client.get(f"/studies/{study.id}/agreement").text
-    assert "Analysts (after review) vs the model" in page and "(analyst@example.com) vs Analyst (second@example.com)" in page
+    assert "Analysts (after review) vs the model" in page
+    assert "(analyst@example.com) vs Analyst (second@example.com)" in page
     assert "Krippendorff" in page
 
 

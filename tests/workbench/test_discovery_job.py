@@ -21,7 +21,8 @@ ANSWERS = [
     ("en", "Invoices with wrong amounts and wrong VAT."),
     ("en", "Wrong amounts on the invoices, to be corrected."),
 ]
-SMALL_TALK = [("it", "Buongiorno."), ("en", "Morning."), ("it", "Sì, certo."), ("en", "Thanks, bye."), ("it", "Un otto.")]
+SMALL_TALK = [("it", "Buongiorno."), ("en", "Morning."), ("it", "Sì, certo."), ("en", "Thanks, bye."),
+              ("it", "Un otto.")]
 
 
 def test_discovery_clusters_substantive_answers_in_their_own_language(client, session, monkeypatch):

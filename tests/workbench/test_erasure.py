@@ -241,7 +241,9 @@ def test_matching_ignores_case_and_accents_and_needs_whole_words(session, settin
     for name, account in (("Niccolò D'Amico", "Rossi Srl"), ("Mario Rossini", "Verdi"), ("ROSSI Mario", "Bianchi")):
         session.add(Interview(study_id=study.id, respondent_name=name, account=account))
     session.commit()
-    names = lambda kind, q: [i.respondent_name for i in erasure.find_interviews(session, kind=kind, query=q)]
+    def names(kind: str, q: str) -> list[str]:
+        return [i.respondent_name for i in erasure.find_interviews(session, kind=kind, query=q)]
+
     assert names("respondent", "mario rossi") == ["ROSSI Mario"]
     assert names("respondent", "niccolo d'amico") == ["Niccolò D'Amico"]
     assert names("respondent", "rossi") == ["ROSSI Mario"]  # not Rossini

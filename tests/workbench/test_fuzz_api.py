@@ -93,11 +93,13 @@ def test_api_answers_as_documented(app, fuzz_world, label, mode):
             failures = [f for f in group.exceptions if not _tolerated(label, f, response)]
             for failure in failures:
                 findings.setdefault(f"{failure.title} ({response.status_code})",
-                                    f"{failure.title}: {failure.message}\n{response.text[:300]}\n{case.as_curl_command()}"[:1500])
+                                    f"{failure.title}: {failure.message}\n{response.text[:300]}\n"
+                                    f"{case.as_curl_command()}"[:1500])
         except Failure as failure:
             if not _tolerated(label, failure, response):
                 findings.setdefault(f"{failure.title} ({response.status_code})",
-                                    f"{failure.title}: {failure.message}\n{response.text[:300]}\n{case.as_curl_command()}"[:1500])
+                                    f"{failure.title}: {failure.message}\n{response.text[:300]}\n"
+                                    f"{case.as_curl_command()}"[:1500])
 
     send()
     if os.environ.get("PERCHE_FUZZ_LOG"):  # figures for the report: requests sent, statuses, findings

@@ -130,7 +130,7 @@ class TakenOverEngine:
 
 
 def test_a_job_taken_over_meanwhile_keeps_the_other_workers_result(session, settings):
-    interview, job = _interview_with_job(session, settings)
+    _interview, job = _interview_with_job(session, settings)
     TakenOverEngine.settings = settings
     jobs.run_job(settings.model_copy(update={"asr_engine": f"{__name__}:TakenOverEngine"}), job.id)
     session.expire_all()

@@ -35,7 +35,8 @@ def test_an_older_sqlite_database_with_rows_upgrades(tmp_path):
             ("INSERT INTO interview (id, study_id, account, respondent_name, respondent_role, segment, region, "
              "product_line, journey_stage, channel, interviewer_name, consent_recorded, language, status, created_at) "
              "VALUES (1, 1, 'Acme', '', '', '', '', '', '', '', '', 0, 'it', 'transcribed', '2026-01-01')"),
-            ("INSERT INTO transcriptsegment (id, interview_id, position, start, \"end\", text, asr_text, words, overlap) "
+            ("INSERT INTO transcriptsegment "
+             "(id, interview_id, position, start, \"end\", text, asr_text, words, overlap) "
              "VALUES (1, 1, 0, 0.0, 2.0, 'Bene', 'Bene', '[]', 0)"),
             ("INSERT INTO codedunit (id, interview_id, segment_id, position, start_char, end_char, text, language, "
              "reason_explicit, confidence) VALUES (1, 1, 1, 0, 0, 4, 'Bene', 'it', 1, 1.0)"),

@@ -372,8 +372,9 @@ GOOD_BODIES = {
     ("POST", "/api/studies"): lambda world, client: {"json": {"name": "Contract study", "language": "it"}},
     ("PATCH", "/api/interviews/{interview_id}"): lambda world, client: {"json": {"region": "East"}},
     ("PUT", "/api/interviews/{interview_id}/transcript"): lambda world, client: {"json": _transcript(world, client)},
-    ("PUT", "/api/studies/{study_id}/codebook"): lambda world, client: {"params": {"recode": "true"}, "json": client.get(
-        f"/api/studies/{world['ids']['study_id']}/codebook", headers=world["admin"]).json()},
+    ("PUT", "/api/studies/{study_id}/codebook"): lambda world, client: {
+        "params": {"recode": "true"},
+        "json": client.get(f"/api/studies/{world['ids']['study_id']}/codebook", headers=world["admin"]).json()},
     ("POST", "/api/studies/{study_id}/interviews"): lambda world, client: {
         "files": {"file": ("contract.wav", wav_bytes(1.0, seed=123), "audio/wav")}, "data": {"account": "Zeta"}},
 }

@@ -8,6 +8,7 @@ import zipfile
 from xml.etree import ElementTree as ET
 
 import pytest
+from defusedxml.ElementTree import fromstring
 from sqlmodel import select
 
 from tests.factories import bearer, make_user, sign_in
@@ -26,7 +27,7 @@ def coded(session, settings):
 
 def _open(data: bytes) -> tuple[zipfile.ZipFile, ET.Element]:
     archive = zipfile.ZipFile(io.BytesIO(data))
-    return archive, ET.fromstring(archive.read("project.qde"))
+    return archive, fromstring(archive.read("project.qde"))
 
 
 def _text(archive: zipfile.ZipFile, path: str) -> str:

@@ -133,7 +133,8 @@ def test_round_trip_keeps_codes_coded_texts_and_variables(client, session, setti
     rating = session.exec(select(Rating).where(Rating.interview_id == hand.id)).one()
     assert (rating.value, rating.scale, rating.source) == (9, "nps", "analyst")
     def roles(interview):
-        return {s.display_name: s.role for s in session.exec(select(Speaker).where(Speaker.interview_id == interview.id))}
+        speakers = session.exec(select(Speaker).where(Speaker.interview_id == interview.id))
+        return {s.display_name: s.role for s in speakers}
 
     # a line label that says the role keeps it; a speaker called by name is the other one of the two
     assert roles(hand) == {"Intervistatore": "interviewer", "Anna": "respondent"}

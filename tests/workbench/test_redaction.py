@@ -257,7 +257,8 @@ def test_an_analyst_marks_a_missed_item_and_it_is_logged(app, client, session, c
     study, interview = coded
     line = line_saying(session, interview.id, "invoices are wrong")
     response = mark(client, interview.id, line, "invoices", "redact", entity="PERSON")
-    assert response.status_code == 303 and response.headers["location"] == f"/interviews/{interview.id}#segment-{line.id}"
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/interviews/{interview.id}#segment-{line.id}"
     assert ("invoices", "PERSON", "analyst", "redacted") in spans_of(session, interview.id)
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "redaction.mark")).one()
     assert event.user_id == analyst.id and event.study_id == study.id and event.detail["action"] == "redact"
@@ -322,7 +323,8 @@ def test_a_correction_drops_a_mark_whose_words_are_gone(client, session, coded, 
     _, interview = coded
     line = line_saying(session, interview.id, COLLEAGUE)
     assert mark(client, interview.id, line, "Deliveries", "redact").status_code == 303
-    client.post(f"/interviews/{interview.id}/segments/{line.id}", data={"text": line.text.replace("Deliveries", "Parcels")})
+    client.post(f"/interviews/{interview.id}/segments/{line.id}",
+                data={"text": line.text.replace("Deliveries", "Parcels")})
     assert "Deliveries" not in [w for w, *_ in spans_of(session, interview.id)]
 
 

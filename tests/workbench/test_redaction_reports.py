@@ -75,7 +75,8 @@ def import_interview(session, settings, study, respondent: str = RESPONDENT, *, 
     """The transcript and its 24 s recording; the first answer gets word timings, the second none."""
     meta = interview_service.parse_meta({"account": ACCOUNT, "respondent_name": respondent, "respondent_role": role,
                                          "interviewer_name": INTERVIEWER, "segment": "SME"})
-    staged = storage.stage_upload(settings, io.BytesIO(wav_bytes(24.0, freq=TONE, seed=sum(map(ord, respondent)))), "call.wav")
+    audio = wav_bytes(24.0, freq=TONE, seed=sum(map(ord, respondent)))
+    staged = storage.stage_upload(settings, io.BytesIO(audio), "call.wav")
     interview, jobs = import_transcript(session, settings, study=study, filename="call.txt",
                                         data=transcript.replace(RESPONDENT, respondent).encode(),
                                         meta=meta, created_by=None, staged_audio=staged)

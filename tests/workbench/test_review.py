@@ -191,7 +191,7 @@ def test_agreement_is_hidden_until_enough_units_are_decided(client, session, stu
     units = add_units(session, study, [(SUBSTANTIVE.format(n=n), {"billing": 0.8, "support": 0.7})
                                        for n in range(12)])
     codes = codes_of(session, study)
-    for index, unit in enumerate(units[:3]):
+    for unit in units[:3]:
         decide(client, study, unit, "accept", code=codes["billing"])
         decide(client, study, unit, "reject", code=codes["support"])
     for unit in units[3:]:  # touched, but support still open on each: not compared

@@ -66,7 +66,8 @@ EXPECTED = {
     ("POST", "/admin/users/{user_id}"): "manage_users",
     **{(method, path): "audit" for method, path in (
         ("GET", "/admin/audit"), ("GET", "/admin/audit.csv"), ("GET", "/api/audit"), ("GET", "/admin/erase"),
-        ("POST", "/admin/erase/find"), ("POST", "/admin/erase"), ("GET", "/admin/retention"), ("POST", "/admin/retention"))},
+        ("POST", "/admin/erase/find"), ("POST", "/admin/erase"), ("GET", "/admin/retention"),
+        ("POST", "/admin/retention"))},
     ("POST", "/admin/users/{user_id}/sessions/revoke"): "manage_users",
     ("POST", "/admin/tokens/{token_id}/revoke"): "manage_users",
     ("POST", "/admin/users/{user_id}/unlock"): "manage_users",

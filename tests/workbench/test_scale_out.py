@@ -111,7 +111,7 @@ def _start(folder: Path, name: str, args: list[str], env: dict[str, str], *, aga
     data_dir = folder / name
     data_dir.mkdir(exist_ok=again)
     log = (folder / f"{name}{'-again' if again else ''}.log").open("wb")
-    process = subprocess.Popen(  # noqa: S603 - this interpreter running perche
+    process = subprocess.Popen(  # this interpreter running perche
         [sys.executable, "-m", "workbench.cli", *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**env, "PERCHE_DATA_DIR": str(data_dir)}, start_new_session=True)
     return Machine(name=name, data_dir=data_dir, process=process, log=log)

@@ -33,7 +33,8 @@ MARKER = "wheel-install-marker.txt"
 
 
 def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(command, capture_output=True, text=True, **kwargs)  # noqa: S603 (our own commands)
+    # check=False: the assert below shows the command's output when it fails
+    result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -86,7 +87,7 @@ def _get(url: str) -> tuple[int, bytes]:
 def _serving(command: list[str], *, env: dict[str, str], cwd: Path, log: Path, base: str) -> Iterator[None]:
     """Run the server until /login answers; stop it (its whole process group) afterwards."""
     with log.open("w") as output:
-        server = subprocess.Popen(command, env=env, cwd=cwd, stdout=output,  # noqa: S603 (our own command)
+        server = subprocess.Popen(command, env=env, cwd=cwd, stdout=output,  # our own command
                                   stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -120,8 +121,9 @@ def test_the_wheel_installed_in_a_fresh_venv_serves_the_pages(tmp_path: Path) ->
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("PERCHE_") and key not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     env["PERCHE_DATA_DIR"] = str(tmp_path / "data")
-    where = _run([str(scripts / "python"), "-c", "import workbench.web as w; print(w.__file__); "
-                  "print(w.TEMPLATES_DIR); print(w.STATIC_DIR)"], env=env, cwd=cwd).stdout.split()
+    where = _run([str(scripts / "python"), "-c", ("import workbench.web as w; print(w.__file__); "
+                                                  "print(w.TEMPLATES_DIR); print(w.STATIC_DIR)")],
+                 env=env, cwd=cwd).stdout.split()
     assert all(Path(path).is_relative_to(site / "workbench") for path in where), where
 
     port = _free_port()
