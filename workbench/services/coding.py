@@ -494,7 +494,8 @@ def rating_order(rating: Rating, headline: str, positions: dict[int, int]) -> tu
 
 
 def interview_ratings(session: Session, *, interview: Interview) -> list[Rating]:
-    """Every rating of an interview, the headline first (the study's headline scale, the analyst's before the model's)."""
+    """Every rating of an interview, the headline first (the study's headline scale, the analyst's before the
+    model's)."""
     rows = session.exec(select(Rating).where(Rating.interview_id == interview.id)).all()
     headline = headline_scale(session, study_id=interview.study_id)
     positions = {q.id: q.position for q in session.exec(select(GuideQuestion)

@@ -136,7 +136,8 @@ def _parse_split(lines: str) -> list[tuple[str, str, str]]:
     return parts
 
 
-def split_code(session: Session, *, settings: Settings, study_id: int, code_id: int, lines: str, user: User) -> list[Code]:
+def split_code(session: Session, *, settings: Settings, study_id: int, code_id: int, lines: str,
+               user: User) -> list[Code]:
     """Create the new codes and move each unit of the old code to the closest one."""
     from coding.classify import ZeroShotCoder
     from coding.codebook import Codebook
@@ -156,7 +157,7 @@ def split_code(session: Session, *, settings: Settings, study_id: int, code_id: 
         coder = ZeroShotCoder(Codebook([codebook_service.to_library(c) for c in new_codes]),
                               embedder=build_embedder(settings), threshold=0.0, max_codes=1, leaves_only=False)
         scores = coder.scores([u.text for u in units], [u.language for u in units])
-        for link, unit, row in zip(links, units, scores):
+        for link, unit, row in zip(links, units, scores, strict=True):
             target = new_codes[int(row.argmax())]
             codebook_service.record_recode(session, study_id=study_id, unit=unit, link=link, target=target,
                                            old_path=old.path, user=user)

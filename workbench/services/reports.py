@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, func, select
 
@@ -58,6 +59,12 @@ from workbench.services.redaction import (
     redactor,
 )
 from workbench.services.revisions import StudyCache
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from storytelling.report import Report
+    from workbench.settings import Settings
 
 LOOP_STATUSES = ("open", "contacted", "resolved")
 FILTER_KEYS = ("segment", "region", "product_line", "journey_stage", "interviewer", "date_from", "date_to")
@@ -511,7 +518,7 @@ def agreement_figures(session: Session, *, study_id: int, language: str = "en") 
 
 
 def build_study_report(session: Session, *, study: Study, filters: dict[str, str] | None = None,
-                       language: str | None = None, redaction: Redactor | None = None):
+                       language: str | None = None, redaction: Redactor | None = None) -> Report:
     """The report as storytelling builds it; with an active `redaction`, from redacted values only."""
     from storytelling.errors import StorytellingError
     from storytelling.report import build_report
@@ -655,7 +662,8 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
                 continue
             if sentiment and not any((c.sentiment or unit.sentiment) == sentiment for c in (matching or unit.codes)):
                 continue
-            if not (theme or unit_id) and (rating or month) and not (unit.reason or unit.id == interview.rating_unit_id):
+            explains = unit.reason or unit.id == interview.rating_unit_id
+            if not (theme or unit_id) and (rating or month) and not explains:
                 continue  # for a rating or a month, the answers that explain it
             quotes.append({"unit_id": unit.id, "interview_id": interview.id, "account": interview.account,
                            "respondent": respondent_label(interview, lang), "text": unit.text,
@@ -729,7 +737,7 @@ def redacted_stretches(segments: list[TranscriptSegment], redaction: Redactor, *
     return merged
 
 
-def bleep(samples, stretches: list[tuple[float, float]], *, rate: int):
+def bleep(samples: np.ndarray, stretches: list[tuple[float, float]], *, rate: int) -> np.ndarray:
     """`samples` (starting at second 0) with each stretch replaced by a quiet 1 kHz tone, cross-faded
     over 5 ms at each edge so the cut does not click."""
     import numpy as np
@@ -750,7 +758,8 @@ def bleep(samples, stretches: list[tuple[float, float]], *, rate: int):
     return out
 
 
-def unit_clip(session: Session, *, study_id: int, unit_id: int, settings, user: User | None = None) -> bytes:
+def unit_clip(session: Session, *, study_id: int, unit_id: int, settings: Settings,
+              user: User | None = None) -> bytes:
     """The unit's stretch of the recording (with a little air around it) as a WAV, for play buttons.
 
     When the study redacts personal data and `user` may not see it, the redacted words of every
