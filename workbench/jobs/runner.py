@@ -9,7 +9,7 @@ from typing import Any, Self
 
 from workbench.db import session_scope
 from workbench.jobs import coding, discovery, retrain, transcription
-from workbench.jobs.kind import JobKind, Progress, user_message
+from workbench.jobs.kind import ANALYSIS, JobKind, Progress, user_message
 from workbench.models import JobStatus
 from workbench.services import jobs as job_service
 from workbench.settings import Settings
@@ -18,6 +18,12 @@ log = logging.getLogger("perche.jobs")
 
 KINDS: dict[str, JobKind[Any, Any]] = {kind.name: kind for kind in (
     transcription.KIND, coding.KIND, retrain.KIND, discovery.KIND)}
+
+
+def lane_of(kind: str) -> str:
+    """The lane (queue) a kind of job goes on; an unknown kind goes on analysis (its worker fails it)."""
+    known = KINDS.get(kind)
+    return known.lane if known is not None else ANALYSIS
 
 
 class Heartbeat:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from workbench import storage
-from workbench.jobs.kind import JobKind, Progress, Stored
+from workbench.jobs.kind import TRANSCRIPTION, JobKind, Progress, Stored
 from workbench.models import InterviewStatus, Job
 from workbench.services import glossary as glossary_service
 from workbench.services import interviews as interview_service
@@ -162,4 +162,5 @@ def _failed(session: Session, job: Job) -> None:
 
 
 KIND: JobKind[TranscriptionInputs, Transcript] = JobKind(
-    name="transcribe", prepare=_prepare, compute=_compute, store=_store, spans=STEP_SPAN, failed=_failed)
+    name="transcribe", prepare=_prepare, compute=_compute, store=_store, spans=STEP_SPAN, failed=_failed,
+    lane=TRANSCRIPTION)

@@ -137,11 +137,20 @@ def mark_failed(session: Session, *, job_id: int, error: str, worker: str | None
     session.commit()
 
 
-def mark_enqueued(session: Session, job_ids: list[int]) -> None:
-    """Note when the jobs' messages were put on the queue (recovery's clock)."""
-    if job_ids:
-        session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=utcnow()))
-        session.commit()
+def mark_enqueued(session: Session, job_ids: list[int]) -> dict[int, str]:
+    """Note when the jobs' messages were put on the queue (recovery's clock); returns each job's kind
+    (a job no longer there is left out: it has nothing to run)."""
+    if not job_ids:
+        return {}
+    session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=utcnow()))
+    kinds = {job_id: kind for job_id, kind in session.execute(select(Job.id, Job.kind).where(Job.id.in_(job_ids)))}
+    session.commit()
+    return kinds
+
+
+def kind_of(session: Session, job_id: int) -> str | None:
+    """The job's kind, or None when the job is gone (erased with its interview)."""
+    return session.exec(select(Job.kind).where(Job.id == job_id)).first()
 
 
 def _process_alive(worker: str | None) -> bool:
