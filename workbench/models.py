@@ -382,3 +382,17 @@ class LoginFailure(SQLModel, table=True):
     email: str = Field(max_length=254, index=True)
     address: str = Field(default="", max_length=64, index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ClusterMark(SQLModel, table=True):
+    """A mark every process of the installation reads and moves with a conditional update (a row a name).
+
+    - `erasures`: `counter` raised by each erasure or retention run that removed text; a process compares it
+      with what its embedding-cache folder last saw and clears its caches when it moved;
+    - `retention`: `day` of the last daily retention run claimed, so one worker runs it a day.
+    """
+
+    name: str = Field(primary_key=True, max_length=40)
+    counter: int = 0
+    day: date | None = None
+    changed_at: datetime = Field(default_factory=utcnow)

@@ -31,3 +31,47 @@ def test_a_zero_cache_days_setting_turns_the_disk_cache_off(tmp_path):
     assert getattr(embedder, "disk_cache", None) is None
     assert not (tmp_path / "cache").exists()
     assert np.isfinite(embeddings.embed(["ok"], embedder=embedder)).all()
+
+
+def test_an_erasure_on_one_machine_clears_the_caches_of_another_before_its_next_job(session, settings, tmp_path):
+    """Two machines (data folders) on one database: erasing on the first makes the second clear its disk cache
+    and its in-process cache before its next job that embeds, and only then."""
+    from coding.embedding_cache import open_cache
+    from tests.factories import make_interview, make_study
+    from workbench import jobs
+    from workbench.models import Interview
+    from workbench.services import jobs as job_service
+
+    elsewhere = settings.model_copy(update={"data_dir": tmp_path / "elsewhere",
+                                            "database_url": settings.resolved_database_url})
+    elsewhere.ensure_dirs()
+    study = make_study(session)
+    kept, first = make_interview(session, settings, study, seed=1)
+    doomed, second = make_interview(session, settings, study, seed=2)
+    for job in (first, second):
+        jobs.run_job(settings, job.id)  # transcribed, then coded inline
+
+    def code_elsewhere() -> None:
+        job = job_service.create_job(session, kind="code", interview_id=kept.id, study_id=study.id)
+        session.commit()
+        jobs.run_job(elsewhere, job.id)
+        session.expire_all()
+        assert job_service.get_job(session, job.id).status.value == "done"
+
+    def cached_elsewhere() -> int:
+        return open_cache(elsewhere.embedding_cache_dir).stats().entries
+
+    vector = np.ones(4, dtype=np.float32)
+    code_elsewhere()  # its first job notes the erasures so far in its cache folder
+    open_cache(elsewhere.embedding_cache_dir).put_many("e5", "query", [("Mario Rossi's deliveries", vector)])
+    code_elsewhere()
+    assert cached_elsewhere() == 1  # no erasure since: the cache is kept
+
+    erasure.erase_interviews(session, settings, interviews=[session.get(Interview, doomed.id)])
+    assert cached_elsewhere() == 1  # the erasure ran on the first machine: the second's disk is out of reach
+    key = embeddings._CACHE.key("e5", "query", "Mario Rossi's deliveries")
+    embeddings._CACHE.put(key, vector)  # what the second machine's process holds
+    code_elsewhere()
+    assert cached_elsewhere() == 0 and embeddings._CACHE.get(key) is None
+    assert (elsewhere.embedding_cache_dir / erasure.ERASURES_SEEN).read_text() == "1"
+    assert not erasure.catch_up_with_erasures(session, elsewhere)  # nothing new: nothing cleared

@@ -228,3 +228,29 @@ def test_retention_replaces_whole_words_everywhere_and_the_log_follows_the_units
     assert events and all(event.unit_text in units.values() for event in events)
     assert retention.RetentionResult(keep_transcripts=True, interview_ids=[old], stale_classifiers=[study.id]
                                      ).audit_detail()["stale_classifiers"] == [study.id]
+
+
+def test_the_daily_run_happens_once_in_the_installation(session, settings, aged):
+    """Every worker process schedules the daily run; of two attempts at once one runs, the other skips."""
+    import threading
+
+    rule, day = _rule(settings), dt.date(2026, 3, 2)
+    start = threading.Barrier(2)
+    results: list[retention.RetentionResult | None] = []
+
+    def attempt() -> None:
+        start.wait()
+        results.append(retention.run_scheduled(rule, today=day))
+
+    workers = [threading.Thread(target=attempt) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    ran = [result for result in results if result is not None]
+    assert len(results) == 2 and len(ran) == 1 and ran[0].interview_ids == [aged["old"]]
+    session.expire_all()
+    assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "retention")).all()) == 1
+    assert retention.run_scheduled(rule, today=day) is None  # later that day: taken already
+    following = retention.run_scheduled(rule, today=day + dt.timedelta(days=1))
+    assert following is not None and following.interview_ids == []  # the next day runs (nothing left to do)

@@ -15,6 +15,7 @@ from workbench.jobs.kind import JobKind, Progress, Stored
 from workbench.models import Job
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
+from workbench.services import erasure as erasure_service
 from workbench.services import interviews as interview_service
 from workbench.services import proposals as proposal_service
 from workbench.services import redaction as redaction_service
@@ -142,6 +143,7 @@ class CodingInputs:
 def _prepare(session: Session, settings: Settings, job: Job) -> CodingInputs:
     from coding.pipeline import GuideItem
 
+    erasure_service.catch_up_with_erasures(session, settings)  # before this machine embeds anything
     interview = interview_service.get_interview(session, job.interview_id)
     study = study_service.get_study(session, interview.study_id)
     if codebook_service.seed_starter_codebook(session, study):

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from workbench.jobs.coding import build_embedder
 from workbench.jobs.kind import JobKind, Progress, Stored
 from workbench.models import Job, ThemeProposal
+from workbench.services import erasure as erasure_service
 from workbench.services import proposals as proposal_service
 from workbench.services import studies as study_service
 from workbench.settings import Settings
@@ -41,6 +42,7 @@ def _prepare(session: Session, settings: Settings, job: Job) -> DiscoveryInputs:
     from coding.errors import NotEnoughData
     from coding.pipeline import is_codable
 
+    erasure_service.catch_up_with_erasures(session, settings)  # before this machine embeds anything
     study = study_service.get_study(session, job.study_id)
     units = proposal_service.study_units(session, study_id=study.id)
     # Only answers that say something: greetings, small talk and bare ratings are never a theme.

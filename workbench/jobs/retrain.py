@@ -19,6 +19,7 @@ from workbench.jobs.kind import JobKind, Progress, Stored
 from workbench.models import Job
 from workbench.services import codebook as codebook_service
 from workbench.services import coding as coding_service
+from workbench.services import erasure as erasure_service
 from workbench.services import jobs as job_service
 from workbench.services import proposals as proposal_service
 from workbench.services import studies as study_service
@@ -54,6 +55,7 @@ class Trained:
 def _prepare(session: Session, settings: Settings, job: Job) -> RetrainInputs:
     from coding.errors import NotEnoughData
 
+    erasure_service.catch_up_with_erasures(session, settings)  # before this machine embeds anything
     study = study_service.get_study(session, job.study_id)
     refusal = job_service.retrain_refusal(session, study_id=study.id)
     if refusal is not None:

@@ -10,7 +10,9 @@ and discovered themes' keyphrases in code descriptions copied from their text. A
 trained on their decisions is marked stale (not used any more), its file deleted, and a retrain is
 queued when enough decisions remain.
 
-The sentence embeddings cached on this machine's disk are cleared too (`forget_cached_embeddings`).
+The sentence embeddings cached on this machine's disk are cleared too (`forget_cached_embeddings`), and
+the installation's erasure count (services.marks) is raised in the same transaction: every other process
+clears its disk and in-process caches before it next embeds anything (`catch_up_with_erasures`).
 On SQLite the deleting connection runs with `secure_delete` (freed pages are zeroed) and the WAL is
 checkpointed and truncated afterwards, so the words do not linger in the database files either.
 The audit entry holds interview ids and counts, never the names searched for.
@@ -19,8 +21,10 @@ The audit entry holds interview ids and counts, never the names searched for.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -51,6 +55,7 @@ from workbench.models import (
     TranscriptSegment,
     UnitCode,
 )
+from workbench.services import marks
 from workbench.settings import Settings
 
 log = logging.getLogger("perche.erasure")
@@ -307,11 +312,54 @@ def forget_cached_embeddings(settings: Settings) -> int:
     The vectors are derived personal data (a hash confirms a guessed sentence, an embedding can be
     inverted), and clauses, keyphrases and other pieces of the erased texts are embedded too, so the
     whole cache goes, not only the erased texts' rows: the next coding re-embeds once. Other machines'
-    workers drop theirs after PERCHE_EMBEDDING_CACHE_DAYS unused.
+    workers clear theirs before their next job that embeds (`catch_up_with_erasures`).
     """
     from coding.embedding_cache import purge
 
     return purge(settings.embedding_cache_dir)
+
+
+ERASURES_SEEN = "erasures-seen"  # in a machine's embedding-cache folder: the erasure count its cache was cleared at
+_seen_by_process: dict[str, int] = {}  # per database: the erasure count this process's caches were cleared at
+_catching_up = threading.Lock()
+
+
+def catch_up_with_erasures(session: Session, settings: Settings) -> bool:
+    """Clear this machine's embedding cache and this process's caches if an erasure happened anywhere since
+    they were last cleared; returns whether anything was cleared.
+
+    Called before anything is embedded (coding, retraining and discovery jobs as they prepare, the web app
+    before splitting a code), so a worker on another machine never reuses vectors of erased text. The
+    installation's erasure count (services.marks) is compared with the one noted in the cache folder
+    (ERASURES_SEEN) and, for the in-process caches, with the one this process last saw.
+    """
+    count = marks.erasures_so_far(session)
+    cleared = False
+    with _catching_up:
+        key = settings.resolved_database_url
+        if _seen_by_process.get(key) != count:
+            forget_in_process_caches()
+            _seen_by_process[key] = count
+            cleared = True
+        folder = settings.embedding_cache_dir
+        if settings.embedding_cache_days <= 0 and not folder.exists():
+            return cleared
+        mark = folder / ERASURES_SEEN
+        try:
+            seen = int(mark.read_text())
+        except (OSError, ValueError):
+            seen = None
+        if seen != count:
+            removed = forget_cached_embeddings(settings)
+            if removed:
+                log.info("An erasure since this machine's embedding cache was last cleared: %s vectors removed",
+                         removed)
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f".{ERASURES_SEEN}.{os.getpid()}"
+            partial.write_text(str(count))
+            partial.replace(mark)
+            cleared = True
+    return cleared
 
 
 def gone_jobs(session: Session, ids: list[int]) -> int:
@@ -405,6 +453,7 @@ def erase_interviews(session: Session, settings: Settings, *, interviews: list[I
     try:
         sqlite = secure_delete(session)
         keys, stale = remove_interviews(session, interviews=interviews, counts=summary.counts)
+        marks.note_erasure(session)  # other machines clear their embedding caches before their next job
         session.commit()
     except BaseException:
         session.rollback()

@@ -66,7 +66,6 @@ def replace_proposals(session: Session, *, study_id: int, themes: list[ThemeProp
         session.add(theme)
 
 
-
 def _proposal(session: Session, *, study_id: int, proposal_id: int) -> ThemeProposal:
     proposal = session.get(ThemeProposal, proposal_id)
     if proposal is None or proposal.study_id != study_id:
@@ -154,6 +153,9 @@ def split_code(session: Session, *, settings: Settings, study_id: int, code_id: 
     links = session.exec(select(UnitCode).where(UnitCode.code_id == old.id, UnitCode.status != "rejected")).all()
     units = [session.get(CodedUnit, link.unit_id) for link in links]
     if links:
+        from workbench.services.erasure import catch_up_with_erasures
+
+        catch_up_with_erasures(session, settings)  # no vector of text erased elsewhere is reused here
         coder = ZeroShotCoder(Codebook([codebook_service.to_library(c) for c in new_codes]),
                               embedder=build_embedder(settings), threshold=0.0, max_codes=1, leaves_only=False)
         scores = coder.scores([u.text for u in units], [u.language for u in units])

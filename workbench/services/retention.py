@@ -18,6 +18,7 @@ daily from the job queue and on demand (`perche retention --apply`, the admin pa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -42,9 +43,11 @@ from workbench.models import (
     TranscriptSegment,
     utcnow,
 )
-from workbench.services import erasure
+from workbench.services import erasure, marks
 from workbench.services.redaction import detection_language
 from workbench.settings import Settings
+
+log = logging.getLogger("perche.retention")
 
 
 def cutoff(settings: Settings, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -148,6 +151,7 @@ def apply(session: Session, settings: Settings, *, now: dt.datetime | None = Non
         for interview in ready:
             keys += redact_interview(session, interview=interview, counts=result.counts)
             result.interview_ids.append(interview.id)
+        marks.note_erasure(session)  # other machines clear their embedding caches before their next job
         session.commit()
     except BaseException:
         session.rollback()
@@ -318,14 +322,21 @@ def redact_interview(session: Session, *, interview: Interview, counts: Counter)
     return [r.storage_key for r in recordings]
 
 
-def run_scheduled(settings: Settings) -> RetentionResult | None:
-    """The daily run (a periodic task of the job queue): apply the rule when it is on, and log what it did."""
+def run_scheduled(settings: Settings, *, today: dt.date | None = None) -> RetentionResult | None:
+    """The daily run (a periodic task of the job queue): apply the rule when it is on, and log what it did.
+
+    Every worker process schedules it; the first to claim the day in the database runs it, the others
+    skip (None), so it runs once a day in the installation and never twice at once.
+    """
     if settings.retention_days <= 0:
         return None
     from workbench.db import session_scope
     from workbench.services import audit
 
     with session_scope(settings) as session:
+        if not marks.claim_day(session, marks.RETENTION, today or utcnow().date()):
+            log.info("Today's retention run was taken by another worker; skipping")
+            return None
         result = apply(session, settings)
         if result.interview_ids:
             audit.record(session, user=None, action="retention", detail={**result.audit_detail(), "via": "daily"})
