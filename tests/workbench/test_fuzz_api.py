@@ -32,6 +32,7 @@ CONTENT_RULES = [  # (operation, status, what the error's detail says, why no sc
     ("POST /api/studies/{study_id}/import", 415, "", "a file that is not a REFI-QDA project or codebook"),
     ("POST /api/studies/{study_id}/import", 422, "", "a REFI-QDA file whose XML does not validate"),
     ("POST /api/studies", 422, "scale_min must be below scale_max", "an order between two fields"),
+    ("GET /api/audit", 422, "the first day comes before date_to", "an order between two fields"),
     ("GET /api/studies/{study_id}/interviews", 422, "The cursor is not one this API gave", "an opaque cursor"),
     ("PUT /api/studies/{study_id}/codebook", 422, "repeats the path", "paths unique across the list's items"),
 ]

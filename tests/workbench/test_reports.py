@@ -177,7 +177,7 @@ def test_report_api_returns_the_web_reports_values_with_its_filters(client, sess
     assert data["indicative_below"] == 5 and 0 < data["confidence_threshold"] < 1
     web = client.get(f"/studies/{study.id}/report?segment=SME", headers={"HX-Request": "true", "HX-Target": "report"})
     assert "Account 1" in web.text and "Account 0" not in web.text  # the same interview behind both
-    assert client.get(f"/api/studies/{study.id}/report?date_from=soon", headers=headers).status_code == 400
+    assert client.get(f"/api/studies/{study.id}/report?date_from=soon", headers=headers).status_code == 422
     assert client.get(f"/api/studies/{study.id}/report?lang=fr", headers=headers).status_code == 422
     assert client.get(f"/api/studies/{study.id}/report?lang=it", headers=headers).json()["language"] == "it"
     assert client.get("/api/studies/999999/report", headers=headers).status_code == 404

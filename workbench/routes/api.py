@@ -351,14 +351,14 @@ class ReportPublic(BaseModel):
 
 
 @router.get("/studies/{study_id}/report", response_model=ReportPublic, responses=error_responses(400, 404, 422, notes={
-    400: "A filter cannot be applied: a date not written YYYY-MM-DD, or an interviewer where the study redacts "
-         "personal data for your role."}))
+    400: "A filter cannot be applied: an interviewer where the study redacts personal data for your role.",
+    422: "A date is not a calendar day written YYYY-MM-DD, or the language is neither it nor en."}))
 def read_report_data(request: Request, study_id: int, session: SessionDep,
                      user: Annotated[User, require(Permission.view_reports)],
                      segment: str | None = None, region: str | None = None, product_line: str | None = None,
                      journey_stage: str | None = None, interviewer: str | None = None,
-                     date_from: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
-                     date_to: Annotated[str | None, Query(description="YYYY-MM-DD, inclusive")] = None,
+                     date_from: Annotated[date | None, Query(description="YYYY-MM-DD, inclusive")] = None,
+                     date_to: Annotated[date | None, Query(description="YYYY-MM-DD, inclusive")] = None,
                      lang: Annotated[Literal["it", "en"] | None, Query(
                          description="Language of names and labels (default: the study's)")] = None) -> ReportPublic:
     """The study's management report as data, with the web report's filters as query parameters."""
@@ -367,7 +367,8 @@ def read_report_data(request: Request, study_id: int, session: SessionDep,
 
     study = study_service.get_study(session, study_id)
     raw = {"segment": segment, "region": region, "product_line": product_line, "journey_stage": journey_stage,
-           "interviewer": interviewer, "date_from": date_from, "date_to": date_to}
+           "interviewer": interviewer, "date_from": date_from and date_from.isoformat(),
+           "date_to": date_to and date_to.isoformat()}
     filters = report_service.clean_filters({k: v for k, v in raw.items() if v is not None})
     language = report_service.report_language(session, study=study, requested=lang)
     report = report_service.build_study_report(session, study=study, filters=filters, language=language,
