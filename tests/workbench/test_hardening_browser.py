@@ -18,7 +18,7 @@ def world(session, settings):
     return {"study_id": study.id, "interview_id": interview.id}
 
 
-def test_pages_run_under_the_policy_without_a_refusal(world, live_server, browser):  # noqa: F811
+def test_pages_run_under_the_policy_without_a_refusal(world, live_server, browser):  # noqa: F811 - fixtures
     study, interview = world["study_id"], world["interview_id"]
     page = browser.new_page()
     refused = []

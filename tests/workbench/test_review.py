@@ -263,7 +263,7 @@ def test_two_analysts_are_compared_only_on_codes_both_decided(client, session, s
 
 
 @pytest.mark.browser
-def test_keys_decide_the_first_open_code_and_say_no_code_fits(live_server, browser, session, study):  # noqa: F811
+def test_keys_decide_the_first_open_code_and_say_no_code_fits(live_server, browser, session, study):  # noqa: F811 - fixtures
     """In Chromium: a accepts the current unit's first open code, r rejects the next, n marks an uncoded unit."""
     from tests.factories import PASSWORD
 
