@@ -282,6 +282,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "it": "Registra chi è stato ricontattato. Lo stato compare nell'elenco qui sopra e nel PDF.",
     },
     "ui_follow_up_status": {"en": "Follow-up status", "it": "Stato del ricontatto"},
+    "ui_follow_up_open": {"en": "Set the follow-up status of the {n} customers to call back",
+                          "it": "Imposta lo stato del ricontatto dei {n} clienti da ricontattare"},
     "ui_save": {"en": "Save", "it": "Salva"},
     "ui_quotes": {"en": "Quotes", "it": "Citazioni"},
     "ui_back_to_report": {"en": "Back to the report", "it": "Torna al report"},

@@ -199,10 +199,12 @@ class _Corpus:
                  sentiments: Sequence[str] = SENTIMENTS) -> dict[str, list[CodedUnit]]:
         """Theme path -> units mentioning it with one of `sentiments`."""
         found: dict[str, list[CodedUnit]] = defaultdict(list)
+        seen: set[tuple[str, str]] = set()  # (path, unit id): a unit once per theme, without comparing units
         for interview in self.interviews if interviews is None else interviews:
             for unit in self.units.get(interview.id, []):
                 for code in unit.codes:
-                    if unit.code_sentiment(code) in sentiments and unit not in found[code.path]:
+                    if unit.code_sentiment(code) in sentiments and (code.path, unit.id) not in seen:
+                        seen.add((code.path, unit.id))
                         found[code.path].append(unit)
         return found
 
@@ -331,10 +333,12 @@ def _other_ratings(c: _Corpus) -> list[ScaleSummary]:
 def _polar_mentions(c: _Corpus, polarity: str) -> dict[str, list[CodedUnit]]:
     """Theme path -> units whose code on it has `polarity` and whose own sentiment agrees."""
     found: dict[str, list[CodedUnit]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
     for interview in c.interviews:
         for unit in c.units.get(interview.id, []):
             for code in unit.codes:
-                if agreed_sentiment(unit, code.path) == polarity and unit not in found[code.path]:
+                if agreed_sentiment(unit, code.path) == polarity and (code.path, unit.id) not in seen:
+                    seen.add((code.path, unit.id))
                     found[code.path].append(unit)
     return found
 

@@ -105,12 +105,18 @@ def known_share(text: str) -> float:
 
 def readable_reason(unit: CodedUnit) -> str | None:
     """The reason of `unit` if a manager can read it as the customer's own words."""
-    reason = (unit.reason or "").strip().strip(" \"“”«»").strip()
+    return _readable_reason(unit.reason or "", unit.text)
+
+
+@lru_cache(maxsize=65536)
+def _readable_reason(given: str, said: str) -> str | None:
+    """`readable_reason` of a reason and its unit's text (a report asks it of each unit several times)."""
+    reason = given.strip().strip(" \"“”«»").strip()
     if not reason:
         return None
     if len(_WORD.findall(reason)) < MIN_REASON_WORDS:
         return None
-    if _fold(reason) not in _fold(unit.text):
+    if _fold(reason) not in _fold(said):
         return None  # not a span of what the customer said in this unit
     if known_share(reason) < MIN_KNOWN_SHARE:
         return None

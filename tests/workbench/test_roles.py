@@ -53,6 +53,7 @@ EXPECTED = {
     ("GET", "/studies/{study_id}/report"): "view_reports",
     ("GET", "/studies/{study_id}/report.pdf"): "view_reports",
     ("GET", "/studies/{study_id}/report/quotes"): "view_reports",
+    ("GET", "/studies/{study_id}/report/loop"): "edit_stories",
     ("GET", "/studies/{study_id}/units/{unit_id}/clip"): "view_reports",
     ("POST", "/studies/{study_id}/loop/{interview_id}"): "edit_stories",
     ("GET", "/studies/{study_id}/stories"): "view_reports",

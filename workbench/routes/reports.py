@@ -72,12 +72,32 @@ def read_report(request: Request, study_id: int, session: SessionDep,
                "pdf_link": f"/studies/{study_id}/report.pdf" + _query(filters, keep),
                "lang": lang, "asked_lang": keep, "rt": _translator(lang),
                "lang_links": {code: f"/studies/{study_id}/report" + _query(filters, code) for code in ("en", "it")},
-               "loop": report.close_the_loop, "loop_statuses": report_service.LOOP_STATUSES}
+               "loop": report.close_the_loop,
+               "loop_link": f"/studies/{study_id}/report/loop" + _query(filters, keep)}
     template = "reports/_report.html" if is_htmx(request) and request.headers.get("hx-target") == "report" \
         else "reports/report.html"
     audit.record_request(request, session, user=user, action="report.view", study_id=study_id,
                          target=f"study:{study_id}", detail={"format": "html", "filtered": bool(filters)})
     return render(request, template, context)
+
+
+@router.get("/studies/{study_id}/report/loop")
+def read_report_loop(request: Request, study_id: int, session: SessionDep,
+                     user: Annotated[User, require(Permission.edit_stories)]) -> HTMLResponse:
+    """The follow-up list of the report (same filters): a status form per customer to call back. The report
+    page loads it when scrolled to (htmx); without JavaScript, a page of its own."""
+    study = study_service.get_study(session, study_id)
+    filters = _filters(request)
+    asked = request.query_params.get("lang")
+    lang = report_service.report_language(session, study=study, requested=asked)
+    redaction = report_service.redaction_for(session, study=study, user=user)
+    keep = lang if asked else None
+    report = report_service.report_page(session, study=study, filters=filters, language=lang, redaction=redaction,
+                                        link_base=f"/studies/{study_id}/report/quotes" + _query(filters, keep))
+    context = {"study": study, "loop": report.close_the_loop, "loop_statuses": report_service.LOOP_STATUSES,
+               "lang": lang, "rt": _translator(lang),
+               "report_link": f"/studies/{study_id}/report" + _query(filters, keep)}
+    return render(request, "reports/_loop_editor.html" if is_htmx(request) else "reports/loop.html", context)
 
 
 @router.get("/studies/{study_id}/report.pdf")

@@ -8,9 +8,10 @@ corrections survive a new run of the coder.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import exists
 from sqlmodel import Session, delete, select
@@ -438,6 +439,8 @@ class AnswerPage:
     pages: int
     interviews: int  # coded interviews in the study
     per_page: int = ANSWERS_PER_PAGE
+    tallies: dict[tuple[int | None, int], list[tuple[int, UnitCode, Code]]] = field(default_factory=dict)
+    """(question id, interview id) -> `code_tally` of that answer."""
 
     @property
     def first(self) -> int:
@@ -459,8 +462,25 @@ def answer_page(session: Session, *, study_id: int, page: int = 1, per_page: int
     pages = max(1, -(-len(coded) // per_page))
     page = min(page, pages)
     ids = coded[(page - 1) * per_page:page * per_page]
-    return AnswerPage(groups=answers_by_question(session, study_id=study_id, interview_ids=ids), page=page,
-                      pages=pages, interviews=len(coded), per_page=per_page)
+    groups = answers_by_question(session, study_id=study_id, interview_ids=ids)
+    tallies = {(question.id if question else None, interview.id): code_tally(views)
+               for question, answers in groups for interview, views in answers}
+    return AnswerPage(groups=groups, page=page, pages=pages, interviews=len(coded), per_page=per_page,
+                      tallies=tallies)
+
+
+def code_tally(views: list[UnitView]) -> list[tuple[int, UnitCode, Code]]:
+    """Each live code of an answer once per sentiment, with how many of its units carry it: most often first,
+    then in the order the codes first appear (the first unit's link stands for them)."""
+    first: dict[tuple[int | None, str], tuple[UnitCode, Code]] = {}
+    times: Counter[tuple[int | None, str]] = Counter()
+    for view in views:
+        for link, code in view.live:
+            key = (code.id, link.sentiment or "")
+            first.setdefault(key, (link, code))
+            times[key] += 1
+    return sorted(((times[key], link, code) for key, (link, code) in first.items()), key=lambda item: item[0],
+                  reverse=True)
 
 
 def answers_by_question(session: Session, *, study_id: int, interview_ids: list[int] | None = None,
@@ -538,8 +558,10 @@ def _decisions_per_code(session: Session, *, study_id: int) -> dict[str, int]:
     return dict(counts)
 
 
-def ratings_by_question(session: Session, *, study_id: int) -> dict[tuple[int, int], Rating]:
-    """Each interview's rating per rating question of the guide: {(interview id, question id): rating}.
+def ratings_by_question(session: Session, *, study_id: int,
+                        interview_ids: list[int] | None = None) -> dict[tuple[int, int], Rating]:
+    """Each interview's rating per rating question of the guide: {(interview id, question id): rating}
+    (of `interview_ids` only, when given).
 
     A rating heard outside any rating question goes to the guide's first question on its scale;
     an analyst's rating wins over the model's for the same question.
@@ -551,9 +573,10 @@ def ratings_by_question(session: Session, *, study_id: int) -> dict[tuple[int, i
     for question in guide:
         first_on_scale.setdefault(question.scale or "nps", question.id)
     found: dict[tuple[int, int], Rating] = {}
-    rows = session.exec(select(Rating).join(Interview, Interview.id == Rating.interview_id)
-                        .where(Interview.study_id == study_id).order_by(Rating.id))
-    for row in rows:
+    query = select(Rating).join(Interview, Interview.id == Rating.interview_id).where(Interview.study_id == study_id)
+    if interview_ids is not None:
+        query = query.where(Rating.interview_id.in_(interview_ids or [0]))
+    for row in session.exec(query.order_by(Rating.id)):
         question_id = row.question_id if row.question_id is not None else first_on_scale.get(row.scale)
         if question_id is None:
             continue
@@ -700,6 +723,15 @@ def study_summary(session: Session, *, study_id: int, segment: str | None = None
                                   lambda: _study_summary(session, study_id=study_id, segment=segment))
 
 
+class _Link(NamedTuple):
+    """The columns of a UnitCode the study summary reads."""
+
+    status: str
+    source: str
+    confidence: float
+    sentiment: str | None
+
+
 def _study_summary(session: Session, *, study_id: int, segment: str | None = None) -> dict:
     from coding.drivers import driver_analysis
     from coding.ratings import nps
@@ -714,13 +746,18 @@ def _study_summary(session: Session, *, study_id: int, segment: str | None = Non
     from workbench.services.reports import confidence_threshold
 
     threshold = confidence_threshold()
-    rows = session.exec(select(CodedUnit.interview_id, UnitCode, Code)
+    codes = {c.id: c for c in session.exec(select(Code).where(Code.study_id == study_id))}
+    # plain rows, not thousands of ORM objects: the links are only read here
+    rows = session.exec(select(CodedUnit.interview_id, UnitCode.code_id, UnitCode.status, UnitCode.source,
+                               UnitCode.confidence, UnitCode.sentiment)
                         .join(UnitCode, UnitCode.unit_id == CodedUnit.id).join(Code, Code.id == UnitCode.code_id)
                         .where(CodedUnit.interview_id.in_(list(interviews) or [0]), UnitCode.status != "rejected"))
     themes: dict[int, ThemeCount] = {}
     codes_per_interview: dict[int, set[str]] = defaultdict(set)
     coded: set[int] = set()
-    for interview_id, link, code in rows:
+    for interview_id, code_id, *values in rows:
+        link = _Link(*values)
+        code = codes.get(code_id) or session.get(Code, code_id)
         coded.add(interview_id)
         if not (link.status == "accepted" or link.source == "analyst" or link.confidence >= threshold):
             continue

@@ -185,12 +185,16 @@ def build_corpus(session: Session, study: Study, *, language: str | None = None,
         return redaction.speaker_name(speaker)
 
     recorded = set(session.exec(select(Recording.interview_id).where(Recording.interview_id.in_(ids))))
+    # Units and their codes as plain rows (every column, read by name like the models): thousands of
+    # them are only read here, and building ORM objects for them was most of a report's cost.
     units_by_interview: dict[int, list[CodedUnit]] = {}
-    for unit in session.exec(select(CodedUnit).where(CodedUnit.interview_id.in_(ids)).order_by(CodedUnit.position)):
+    for unit in session.exec(select(*CodedUnit.__table__.columns).where(CodedUnit.interview_id.in_(ids))
+                             .order_by(CodedUnit.position)):
         units_by_interview.setdefault(unit.interview_id, []).append(unit)
     unit_ids = [u.id for units in units_by_interview.values() for u in units] or [0]
     links: dict[int, list[UnitCode]] = {}
-    for link in session.exec(select(UnitCode).where(UnitCode.unit_id.in_(unit_ids), UnitCode.status != "rejected")
+    for link in session.exec(select(*UnitCode.__table__.columns).where(UnitCode.unit_id.in_(unit_ids),
+                                                                        UnitCode.status != "rejected")
                              .order_by(UnitCode.confidence.desc())):
         links.setdefault(link.unit_id, []).append(link)
     data = []
@@ -524,13 +528,15 @@ def build_study_report(session: Session, *, study: Study, filters: dict[str, str
     from storytelling.report import build_report
 
     refuse_hidden_filters(filters or {}, redaction)
-    corpus = build_corpus(session, study, language=language, redaction=redaction)
+    corpus = study_corpus(session, study, language=language, redaction=redaction)
+    lang = corpus.study.language
     try:
-        report = build_report(corpus, filters=filters or {}, language=corpus.study.language,
+        report = build_report(corpus, filters=filters or {}, language=lang,
                             stories=approved_stories(session, study_id=study.id, redaction=redaction),
                             loop_status=loop_statuses(session, study_id=study.id),
-                            agreement=agreement_figures(session, study_id=study.id,
-                                                        language=corpus.study.language))
+                            agreement=AGREEMENT.get_or_build(
+                                session, study.id, ("agreement", lang),
+                                lambda: agreement_figures(session, study_id=study.id, language=lang)))
     except StorytellingError as exc:
         raise BadRequest(str(exc)) from exc
     if redaction is not None and redaction.active:
@@ -542,6 +548,19 @@ def build_study_report(session: Session, *, study: Study, filters: dict[str, str
 
 
 REPORT_PAGES = StudyCache(maxsize=32)
+CORPORA = StudyCache(maxsize=4)
+"""Whole-study corpora: every filter of a report, and each drill-down, starts from the same one (storytelling
+only reads it)."""
+AGREEMENT = StudyCache(maxsize=8)
+
+
+def study_corpus(session: Session, study: Study, *, language: str | None = None,
+                 redaction: Redactor | None = None) -> CodedCorpus:
+    """`build_corpus` of the whole study, built once per study data version, language and redaction; shared
+    between requests, so never change it."""
+    hide = redaction is not None and redaction.active
+    return CORPORA.get_or_build(session, study.id, ("corpus", language or study_language(session, study), hide),
+                                lambda: build_corpus(session, study, language=language, redaction=redaction))
 
 
 @dataclass
@@ -621,7 +640,7 @@ def quotes_behind(session: Session, *, study: Study, params: dict[str, str],
 
     filters = clean_filters(params)
     refuse_hidden_filters(filters, redaction)
-    corpus = build_corpus(session, study, language=language, redaction=redaction)
+    corpus = study_corpus(session, study, language=language, redaction=redaction)
     lang = corpus.study.language
     interviews = trusted_interviews(filter_interviews(corpus.interviews, filters),
                                     corpus.study.confidence_threshold)
