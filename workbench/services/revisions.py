@@ -10,6 +10,12 @@ makes it (a page, the API, the CLI, a job in a worker on another machine):
 - `do_orm_execute`: bulk `update()` / `delete()` statements (the studies they touch are read with the
   statement's own conditions, before it runs).
 
+They only note the studies; the versions are raised by `before_commit`, as the transaction's last
+statements (after its last flush), one `UPDATE study SET data_version = data_version + 1` per study in
+study-id order. So the study row is locked only while the transaction commits: parallel jobs writing the
+same study's data do not wait for each other's whole transaction, and transactions raising several studies
+take the rows in the same order (no deadlock between them).
+
 A cache entry is stored under the version read *before* its data (`StudyCache.get_or_build`): a change
 committed meanwhile raises the version, so the entry can only be newer than its key, never older, and
 the next request after any change rebuilds. Caches are per process (a web process's memory), small
@@ -26,7 +32,7 @@ from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
@@ -53,6 +59,7 @@ BY_STUDY = (Code, CodingEvent, GuideQuestion, StoryRecord)
 BY_INTERVIEW = (Recording, Speaker, TranscriptSegment, CodedUnit, Rating, LoopStatus, PiiSpan)
 WATCHED = (Study, Interview, UnitCode, *BY_STUDY, *BY_INTERVIEW)
 WROTE = "perche.study_data_written"
+TO_RAISE = "perche.study_versions_to_raise"
 
 
 def _bump(session: OrmSession, *, studies: Iterable[int] = (), interviews: Iterable[int] = (),
@@ -70,9 +77,21 @@ def _bump(session: OrmSession, *, studies: Iterable[int] = (), interviews: Itera
     studies.discard(None)
     if studies:
         session.info[WROTE] = True  # this transaction's data must not be cached (see StudyCache)
-        # Core on the session's connection: no ORM event, the same transaction; sorted, so two
-        # transactions raising several studies take their row locks in the same order
-        session.connection().execute(update(Study).where(Study.id.in_(sorted(studies)))
+        session.info.setdefault(TO_RAISE, set()).update(studies)  # raised by _raise_versions, at commit
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _raise_versions(session: OrmSession) -> None:
+    """Raise the noted studies' versions as the transaction's last statements (a savepoint leaves them to
+    the transaction around it)."""
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the last changes, which may note more studies (commit would flush them after this event)
+    studies = session.info.pop(TO_RAISE, set())
+    # Core on the session's connection: no ORM event, the same transaction; one row at a time in id order,
+    # so two transactions raising several studies lock them in the same order
+    for study_id in sorted(studies):
+        session.connection().execute(update(Study).where(Study.id == study_id)
                                      .values(data_version=Study.data_version + 1))
 
 
@@ -119,10 +138,11 @@ def _bulk_statement(state: ORMExecuteState) -> None:
     _bump(state.session, **{target: found})
 
 
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_rollback")
-def _transaction_ended(session: OrmSession) -> None:
-    session.info.pop(WROTE, None)
+@event.listens_for(OrmSession, "after_transaction_end")
+def _transaction_ended(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost: committed or rolled back (a savepoint's end changes nothing)
+        session.info.pop(WROTE, None)
+        session.info.pop(TO_RAISE, None)
 
 
 def study_version(session: Session, study_id: int) -> tuple[str, int, str]:
