@@ -39,6 +39,7 @@ from workbench.security import SecurityHeadersMiddleware
 from workbench.services import audit
 from workbench.services import coding as coding_service
 from workbench.settings import Settings, get_settings
+from workbench.storage import StorageUnavailable
 from workbench.web import STATIC_DIR, render
 
 log = logging.getLogger("perche")
@@ -196,6 +197,9 @@ def create_app(settings: Settings | None = None, *, start_worker: bool | None = 
             if request.headers.get("hx-request") == "true":
                 return Response(status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
             return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        if isinstance(exc, StorageUnavailable):  # what to fix is for the operators' log, not the user's page
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+            return _error_response(request, exc.status, exc.title, StorageUnavailable.USER_MESSAGE, None)
         return _error_response(request, exc.status, exc.title, exc.message, exc.link)
 
     @app.exception_handler(RequestValidationError)

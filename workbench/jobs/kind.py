@@ -79,9 +79,12 @@ def user_message(exc: Exception) -> str:
     """What the job page says about a failure: the pipeline's own words, else what happened and what to do."""
     from coding.errors import CodingError
     from transcription import TranscriptionError
+    from workbench.storage import StorageUnavailable
 
     if isinstance(exc, (TranscriptionError, CodingError)):
         return str(exc)
+    if isinstance(exc, StorageUnavailable):  # the details (endpoint, bucket) are in the worker's log
+        return f"{StorageUnavailable.USER_MESSAGE} Retry the job once the store is back."
     return (f"Processing failed unexpectedly ({type(exc).__name__}: {exc}). Retry the job; if it fails again, "
             "tell an admin.")
 

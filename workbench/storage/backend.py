@@ -20,10 +20,17 @@ class NotStored(NotFound):
 
 
 class StorageUnavailable(PercheError):
-    """The store cannot be reached or refuses us: a configuration or operations problem, not the user's."""
+    """The store cannot be reached or refuses us: a configuration or operations problem, not the user's.
+
+    `message` says what to fix (endpoint, bucket, credentials): for operators, printed by the start-up
+    checks of `perche serve` and `perche worker`, and logged. Users (the error page, a job's error) are
+    shown `USER_MESSAGE` instead.
+    """
 
     status = 503
     title = "Storage unavailable"
+    USER_MESSAGE = ("The recording store is unavailable right now. Try again in a few minutes; if it goes on, "
+                    "tell an admin (the details are in the server's log).")
 
 
 class Store(Protocol):
