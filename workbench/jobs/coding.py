@@ -67,6 +67,8 @@ def load_coder(settings: Settings, *, codebook: Codebook, classifier_key: str | 
         try:
             with storage.artefact_local_copy(settings, classifier_key) as path:
                 return SupervisedCoder.load(path, embedder=embedder)
+        except storage.StorageUnavailable:
+            raise  # the store is away, not the file: fail the job (retried later), never code zero-shot
         except Exception:  # a missing, corrupt or outdated file: fall back, the retrain job will replace it
             log.exception("Could not load the classifier %s; coding zero-shot", classifier_key)
     return ZeroShotCoder(codebook, embedder=embedder)
