@@ -64,7 +64,13 @@ def run(settings: Settings, job_id: int) -> list[int]:
             log.info("Job %s is taken or finished; skipping", job_id)
             return []
         job = job_service.get_job(session, job_id)
-        kind = KINDS[job.kind]
+        kind = KINDS.get(job.kind)
+        if kind is None:  # a message from a newer (or older) version: fail it rather than hold it forever
+            log.error("Job %s is of an unknown kind %r; failing it", job_id, job.kind)
+            job_service.mark_failed(session, job_id=job_id, worker=worker,
+                                    error=f"This version of Perché cannot run jobs of kind '{job.kind}'. Run it on "
+                                          "a worker of the version that queued it, or delete the job.")
+            return []
         try:
             inputs = kind.prepare(session, settings, job)
         except Exception as exc:
