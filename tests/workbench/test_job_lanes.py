@@ -132,7 +132,7 @@ def test_recovery_sends_each_job_to_its_lane(session: Session, settings: Setting
     coding = job_service.create_job(session, kind="code", interview_id=interview.id, study_id=interview.study_id)
     session.commit()
     for job in (transcription, coding):  # their workers died mid-job
-        job.status, job.worker = JobStatus.running, f"{os.uname().nodename}:999999:1"
+        job.status, job.worker = JobStatus.running, f"{job_service.machine_id()}:999999:1"
         session.add(job)
     session.commit()
     assert sorted(jobs.recover(queued)) == sorted([transcription.id, coding.id])

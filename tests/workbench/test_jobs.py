@@ -66,7 +66,7 @@ def test_a_failing_job_says_why(session, settings):
 
 def test_jobs_of_a_dead_worker_are_queued_again(session, settings):
     _, job = _interview_with_job(session, settings)
-    job.status, job.worker = JobStatus.running, f"{os.uname().nodename}:999999:1"
+    job.status, job.worker = JobStatus.running, f"{job_service.machine_id()}:999999:1"
     session.add(job)
     session.commit()
     assert job_service.recover_jobs(session, stale_after=300, requeue_after=3600) == [job.id]
@@ -78,6 +78,85 @@ def test_jobs_of_a_live_worker_are_left_alone(session, settings):
     _, job = _interview_with_job(session, settings)
     assert job_service.claim_job(session, job_id=job.id, stale_after=300)  # this process, alive
     assert job_service.recover_jobs(session, stale_after=300, requeue_after=3600) == []
+
+
+def _finish_meanwhile(settings, job_id, change):
+    """An engine hook: right after recovery reads the jobs, another worker changes this one (its own connection)."""
+    from sqlalchemy import event, update
+
+    from workbench.db import get_engine
+
+    engine = get_engine(settings)
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        reading = statement.lstrip().upper().startswith("SELECT") and "JOB.STATUS IN" in statement.upper()
+        if reading and not fired:
+            fired.append(True)
+            with engine.connect() as other:
+                other.execute(update(Job).where(Job.id == job_id).values(**change))
+                other.commit()
+
+    fired: list[bool] = []
+    event.listen(engine, "after_cursor_execute", after)
+    return lambda: event.remove(engine, "after_cursor_execute", after)
+
+
+def test_recovery_leaves_a_job_that_finished_after_it_was_read(session, settings):
+    _, job = _interview_with_job(session, settings)
+    job.status, job.worker = JobStatus.running, f"{job_service.machine_id()}:999999:1"  # a dead worker's
+    session.add(job)
+    session.commit()
+    undo = _finish_meanwhile(settings, job.id, {"status": JobStatus.done, "step": "done"})
+    try:
+        assert job_service.recover_jobs(session, stale_after=300, requeue_after=3600) == []
+    finally:
+        undo()
+    session.expire_all()
+    assert session.get(Job, job.id).status == JobStatus.done  # not put back in the queue
+
+
+def test_recovery_leaves_a_job_claimed_after_it_was_read(session, settings):
+    _, job = _interview_with_job(session, settings)
+    job.enqueued_at = utcnow() - timedelta(hours=2)  # its message looks lost
+    session.add(job)
+    session.commit()
+    undo = _finish_meanwhile(settings, job.id, {"status": JobStatus.running, "worker": "other~1:1:1",
+                                                "heartbeat_at": utcnow()})
+    try:
+        assert job_service.recover_jobs(session, stale_after=300, requeue_after=3600) == []
+    finally:
+        undo()
+    session.expire_all()
+    assert session.get(Job, job.id).status == JobStatus.running
+
+
+def test_a_job_on_another_machine_is_judged_by_its_heartbeat_on_the_database_clock(session, settings):
+    _, job = _interview_with_job(session, settings)
+    # Same host name, another PID namespace or boot: the pid cannot be checked from here.
+    elsewhere = f"{job_service.machine_id().split('~')[0]}~0123456789:1:1"
+    now = job_service.database_now(session)
+    job.status, job.worker, job.heartbeat_at = JobStatus.running, elsewhere, now - timedelta(seconds=30)
+    session.add(job)
+    session.commit()
+    assert job_service.recover_jobs(session, stale_after=300, requeue_after=3600) == []  # fresh: alive
+    assert not job_service.claim_job(session, job_id=job.id, stale_after=300)
+    session.refresh(job)
+    job.heartbeat_at = now - timedelta(seconds=600)
+    session.add(job)
+    session.commit()
+    assert job_service.claim_job(session, job_id=job.id, stale_after=300)  # silent too long: taken over
+    session.refresh(job)
+    assert job.worker == job_service.worker_id() and job.attempts == 1
+    job.worker, job.heartbeat_at = elsewhere, now - timedelta(seconds=600)
+    session.add(job)
+    session.commit()
+    assert job_service.recover_jobs(session, stale_after=300, requeue_after=3600) == [job.id]
+
+
+def test_the_worker_id_names_the_machine_by_boot_and_pid_namespace(settings):
+    machine = job_service.machine_id()
+    assert ":" not in machine and "~" in machine
+    assert job_service.worker_id().startswith(f"{machine}:{os.getpid()}:")
 
 
 def test_only_jobs_that_waited_past_the_threshold_are_queued_again(session, settings):

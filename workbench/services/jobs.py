@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from workbench.errors import NotFound
@@ -19,9 +22,38 @@ from workbench.settings import Settings
 MIN_DECISIONS_PER_CODE = 5  # a code is learnt from the analysts once they decided on this many of its units
 
 
+@lru_cache(maxsize=1)
+def machine_id() -> str:
+    """This machine as worker ids name it: the host name and a short hash of the boot and the PID namespace.
+
+    Containers may share a host name while each has its own process ids, and a machine that rebooted
+    reuses them: a pid means something only where both the boot (/proc/sys/kernel/random/boot_id) and
+    the PID namespace (/proc/self/ns/pid) are the same. No colons (worker ids are split on them).
+    """
+    marks = []
+    for source in (Path("/proc/sys/kernel/random/boot_id"), Path("/proc/self/ns/pid")):
+        try:
+            marks.append(source.read_text().strip() if source.is_file() and not source.is_symlink()
+                         else str(os.stat(source).st_ino))
+        except OSError:
+            marks.append("")
+    digest = hashlib.sha256("|".join(marks).encode()).hexdigest()[:10]
+    return f"{socket.gethostname().replace(':', '_')}~{digest}"
+
+
 def worker_id() -> str:
-    """This thread of this process on this machine (host:pid:thread), the owner a claimed job records."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_native_id()}"
+    """This thread of this process on this machine (machine:pid:thread), the owner a claimed job records."""
+    return f"{machine_id()}:{os.getpid()}:{threading.get_native_id()}"
+
+
+def database_now(session: Session) -> datetime:
+    """The database's clock (UTC): every worker's heartbeat and staleness is judged by this one clock,
+    not by each machine's own."""
+    if session.get_bind().dialect.name == "sqlite":
+        text = session.execute(select(func.strftime("%Y-%m-%d %H:%M:%f", "now"))).scalar_one()
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    value = session.execute(select(func.clock_timestamp())).scalar_one()
+    return value.astimezone(UTC)
 
 
 def create_job(session: Session, *, kind: str, interview_id: int | None, study_id: int | None = None) -> Job:
@@ -85,9 +117,10 @@ def coding_status(session: Session, *, interview_id: int) -> str | None:
 def claim_job(session: Session, *, job_id: int, stale_after: int, worker: str | None = None) -> bool:
     """Take the job for this worker thread if it is queued, or running on a worker that went silent.
 
-    The update is conditional, so two workers given the same message cannot both run it.
+    The update is conditional, so two workers given the same message cannot both run it. Times come
+    from the database's clock.
     """
-    now = utcnow()
+    now = database_now(session)
     stale = now - timedelta(seconds=stale_after)
     result = session.execute(
         update(Job)
@@ -105,13 +138,14 @@ def report_progress(session: Session, *, job_id: int, worker: str, step: str, do
                     progress: float) -> None:
     session.execute(
         update(Job).where(Job.id == job_id, Job.worker == worker)
-        .values(step=step[:60], done=done, total=total, progress=progress, heartbeat_at=utcnow())
+        .values(step=step[:60], done=done, total=total, progress=progress, heartbeat_at=database_now(session))
     )
     session.commit()
 
 
 def heartbeat(session: Session, *, job_id: int, worker: str) -> None:
-    session.execute(update(Job).where(Job.id == job_id, Job.worker == worker).values(heartbeat_at=utcnow()))
+    session.execute(update(Job).where(Job.id == job_id, Job.worker == worker)
+                    .values(heartbeat_at=database_now(session)))
     session.commit()
 
 
@@ -142,7 +176,7 @@ def mark_enqueued(session: Session, job_ids: list[int]) -> dict[int, str]:
     (a job no longer there is left out: it has nothing to run)."""
     if not job_ids:
         return {}
-    session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=utcnow()))
+    session.execute(update(Job).where(Job.id.in_(job_ids)).values(enqueued_at=database_now(session)))
     kinds = {job_id: kind for job_id, kind in session.execute(select(Job.id, Job.kind).where(Job.id.in_(job_ids)))}
     session.commit()
     return kinds
@@ -154,12 +188,14 @@ def kind_of(session: Session, job_id: int) -> str | None:
 
 
 def _process_alive(worker: str | None) -> bool:
-    """Whether a worker on this host is still alive; workers elsewhere are judged by heartbeat."""
+    """Whether a worker of this machine (same boot, same PID namespace) is still alive; a worker whose id
+    names another machine (or an id from before machine ids) cannot be seen from here: it is judged by
+    its heartbeat alone."""
     parts = (worker or "").split(":")
-    if len(parts) not in (2, 3):  # host:pid:thread, or host:pid before worker ids named threads
+    if len(parts) not in (2, 3):  # machine:pid:thread, or host:pid before worker ids named threads
         return False
     host, pid = parts[0], parts[1]
-    if host != socket.gethostname():
+    if host != machine_id():
         return True
     try:
         os.kill(int(pid), 0)
@@ -174,26 +210,39 @@ def recover_jobs(session: Session, *, stale_after: int, requeue_after: int) -> l
     """Jobs to enqueue again: running ones whose worker died or went silent, and queued ones whose message
     was sent more than `requeue_after` seconds ago (a message lost with the queue, or never sent).
 
-    Queued jobs still waiting their turn are left alone. A second message for a job whose first is still
-    in the queue is harmless: claim_job lets one run it.
+    A queued job still waiting its turn in a queue longer than `requeue_after` gets another message too
+    (whether its first is still in the queue is not looked up); that is harmless, as claim_job lets one
+    message run it and the others find it taken or done.
+
+    Each job is put back by a conditional update (the same status, worker, heartbeat or message time as
+    read), so a job that finished, was claimed or was recovered by another worker meanwhile is left as
+    it is and not returned. Times come from the database's clock.
     """
-    now = utcnow()
+    now = database_now(session)
     stale = now - timedelta(seconds=stale_after)
     waited = now - timedelta(seconds=requeue_after)
     ids = []
-    for job in session.exec(select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))
-                            .order_by(Job.id)):
-        if job.status == JobStatus.running:
-            dead = not _process_alive(job.worker) or (job.heartbeat_at is not None and job.heartbeat_at < stale)
+    rows = session.exec(select(Job.id, Job.status, Job.worker, Job.heartbeat_at, Job.enqueued_at, Job.created_at)
+                        .where(Job.status.in_([JobStatus.queued, JobStatus.running])).order_by(Job.id)).all()
+    session.commit()  # end the reading transaction: each update below stands on its own
+    for job_id, status, worker, heartbeat_at, enqueued_at, created_at in rows:
+        query = update(Job).where(Job.id == job_id, Job.status == status)
+        if status == JobStatus.running:
+            dead = not _process_alive(worker) or (heartbeat_at is not None and heartbeat_at < stale)
             if not dead:
                 continue
-            job.status = JobStatus.queued
-            job.step = "queued again after the worker stopped"
-            session.add(job)
-        elif (job.enqueued_at or job.created_at) >= waited:
-            continue
-        ids.append(job.id)
-    session.commit()
+            query = query.where(Job.worker == worker if worker is not None else Job.worker.is_(None),
+                                Job.heartbeat_at == heartbeat_at if heartbeat_at is not None
+                                else Job.heartbeat_at.is_(None))
+            query = query.values(status=JobStatus.queued, step="queued again after the worker stopped")
+        else:
+            if (enqueued_at or created_at) >= waited:
+                continue
+            query = query.where(Job.enqueued_at == enqueued_at if enqueued_at is not None
+                                else Job.enqueued_at.is_(None)).values(enqueued_at=now)
+        if session.execute(query).rowcount == 1:
+            ids.append(job_id)
+        session.commit()
     return ids
 
 
