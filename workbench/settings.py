@@ -182,7 +182,8 @@ class Settings(BaseSettings):
         3600,
         ge=60,
         description=("A queued job no worker has started this long after its message was sent gets a new message "
-                     "(for a message lost with the queue); jobs waiting their turn in a long queue are left alone."),
+                     "(for a message lost with the queue), every recovery round until it starts; a job still waiting "
+                     "its turn in a long queue gets one too, which is harmless: only one message runs it."),
     )
 
     @field_validator("faster_whisper_model", "openai_whisper_model")
