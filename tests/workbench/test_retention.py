@@ -254,3 +254,19 @@ def test_the_daily_run_happens_once_in_the_installation(session, settings, aged)
     assert retention.run_scheduled(rule, today=day) is None  # later that day: taken already
     following = retention.run_scheduled(rule, today=day + dt.timedelta(days=1))
     assert following is not None and following.interview_ids == []  # the next day runs (nothing left to do)
+
+
+def test_a_daily_run_that_fails_gives_the_day_back(session, settings, aged, monkeypatch):
+    """A run that raises does not keep the day claimed: the next attempt that day runs the rule."""
+    rule, day = _rule(settings), dt.date(2026, 3, 2)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away mid-run")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(retention, "apply", broken)
+        with pytest.raises(RuntimeError):
+            retention.run_scheduled(rule, today=day)
+    again = retention.run_scheduled(rule, today=day)
+    assert again is not None and again.interview_ids == [aged["old"]]
+    assert retention.run_scheduled(rule, today=day) is None  # and now the day is taken

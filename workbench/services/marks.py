@@ -55,3 +55,13 @@ def claim_day(session: Session, name: str, day: dt.date) -> bool:
                              .values(day=day, changed_at=utcnow()))
     session.commit()
     return result.rowcount == 1
+
+
+def release_day(session: Session, name: str, day: dt.date) -> None:
+    """Give back the mark's run for `day` after it failed, so the next try that day runs it again; commits.
+
+    Only a claim of that very day is given back (a later day's claim stays).
+    """
+    session.execute(update(ClusterMark).where(ClusterMark.name == name, ClusterMark.day == day)
+                    .values(day=day - dt.timedelta(days=1), changed_at=utcnow()))
+    session.commit()

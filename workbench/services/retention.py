@@ -333,11 +333,17 @@ def run_scheduled(settings: Settings, *, today: dt.date | None = None) -> Retent
     from workbench.db import session_scope
     from workbench.services import audit
 
+    day = today or utcnow().date()
     with session_scope(settings) as session:
-        if not marks.claim_day(session, marks.RETENTION, today or utcnow().date()):
+        if not marks.claim_day(session, marks.RETENTION, day):
             log.info("Today's retention run was taken by another worker; skipping")
             return None
-        result = apply(session, settings)
+        try:
+            result = apply(session, settings)
+        except BaseException:  # the day is given back: the next worker's (or the next) run tries again
+            session.rollback()
+            marks.release_day(session, marks.RETENTION, day)
+            raise
         if result.interview_ids:
             audit.record(session, user=None, action="retention", detail={**result.audit_detail(), "via": "daily"})
     return result
