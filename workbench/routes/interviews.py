@@ -101,12 +101,12 @@ def read_transcript_fragment(request: Request, interview_id: int, session: Sessi
     return render(request, "interviews/_transcript.html", context)
 
 
-@router.get("/interviews/{interview_id}/audio")
+@router.api_route("/interviews/{interview_id}/audio", methods=["GET", "HEAD"])
 def read_audio(request: Request, interview_id: int, session: SessionDep, settings: SettingsDep,
                user: Annotated[User, require(Permission.view_interviews)]) -> Response:
     """The recording, with range requests so the player can seek (streamed from the store, S3 too)."""
     recording = interview_service.get_recording(session, interview_id)
-    if request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
+    if request.method == "GET" and request.headers.get("range", "bytes=0-").replace(" ", "").startswith("bytes=0-"):
         # once per listening: a player's later range requests (seeking) are the same download
         audit.record_request(request, session, user=user, action="audio.download", study_id=recording.study_id,
                              target=f"interview:{interview_id}", detail={"what": "recording"})
