@@ -5,7 +5,8 @@
 1. builds a synthetic study (`perche demo --synthetic`'s generator) in a temporary data folder, on the
    embedded SQLite database, or on PostgreSQL with `--database-url` (its tables are replaced: give it a
    database of its own, and `--reset-database`);
-2. starts `perche serve --no-worker` on a free loopback port;
+2. starts `perche serve --no-worker --workers N` on a free loopback port (`--web-workers`, default one
+   process per core, as README recommends for the web app);
 3. runs locust headless: `--users` analysts, each signed in through the login form (its own session
    cookie, the CSRF token of the form), opening the study page, an interview, the review queue, the
    answers by question, the report and the report with a filter (segment, region, product line or
@@ -20,6 +21,7 @@ import argparse
 import csv
 import os
 import socket
+import statistics
 import subprocess  # nosec B404  # the server and locust, started from this interpreter's environment
 import sys
 import tempfile
@@ -112,10 +114,16 @@ def _wait_until_up(base: str, server: subprocess.Popen, timeout: float = 120) ->
     raise RuntimeError(f"perche serve did not answer at {base} within {timeout:.0f} s.")
 
 
-def _warm_up(base: str, study: int, interview: int, email: str, filters: list[str]) -> dict[str, float]:
+def _warm_up(base: str, study: int, interview: int, email: str, filters: list[str],
+             processes: int = 1) -> tuple[dict[str, float], dict[str, float]]:
     """One request per page (and per report filter) first, timed: imports, first-use loads and the first
-    build of each cached report are reported apart from the figures under load. Returns ms per page."""
-    with httpx.Client(base_url=base, timeout=120) as client:
+    build of each cached report are reported apart from the figures under load. Returns ms per page of
+    that first request, and the median of 5 warm requests sent alone (what a page costs without load).
+
+    With several web processes, each request is on a new connection and the pages are asked again
+    (3 times per process, untimed), so that every process has likely warmed its own caches."""
+    limits = httpx.Limits(max_keepalive_connections=0) if processes > 1 else httpx.Limits()
+    with httpx.Client(base_url=base, timeout=120, limits=limits) as client:
         import re
 
         page = client.get("/login")
@@ -133,7 +141,16 @@ def _warm_up(base: str, study: int, interview: int, email: str, filters: list[st
             cold[name] = max(cold.get(name, 0.0), (time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"{path} answered {response.status_code} before the load started.")
-        return cold
+        for _ in range(3 * processes if processes > 1 else 0):
+            for _name, path in paths:
+                client.get(path)
+        alone: dict[str, list[float]] = {}
+        for _ in range(5):
+            for name, path in paths:
+                started = time.perf_counter()
+                client.get(path)
+                alone.setdefault(name, []).append((time.perf_counter() - started) * 1000)
+        return cold, {name: statistics.median(times) for name, times in alone.items()}
 
 
 def _read_stats(prefix: Path) -> list[Row]:
@@ -148,7 +165,7 @@ def _read_stats(prefix: Path) -> list[Row]:
 
 
 def run(interviews: int = 1000, users: int = 20, seconds: int = 60, database_url: str = "",
-        label: str = "") -> str:
+        label: str = "", web_workers: int = 2) -> str:
     backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
     with tempfile.TemporaryDirectory(prefix="perche-bench-load-") as tmp:
         data_dir = Path(tmp) / "data"
@@ -162,11 +179,12 @@ def run(interviews: int = 1000, users: int = 20, seconds: int = 60, database_url
                "PERCHE_ENV": "development"}
         perche = Path(sys.executable).with_name("perche")
         with open(Path(tmp) / "server.log", "w") as server_log:
-            server = subprocess.Popen([str(perche), "serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)],  # noqa: S603  # nosec B603
+            server = subprocess.Popen([str(perche), "serve", "--no-worker", "--workers", str(web_workers),  # noqa: S603  # nosec B603
+                                       "--host", "127.0.0.1", "--port", str(port)],
                                       env=env, stdout=subprocess.DEVNULL, stderr=server_log)
             try:
                 _wait_until_up(base, server)
-                cold = _warm_up(base, study, ids[0], EMAIL.format(n=users + 1), filters)
+                cold, alone = _warm_up(base, study, ids[0], EMAIL.format(n=users + 1), filters, web_workers)
                 prefix = Path(tmp) / "locust"
                 locust_env = {**os.environ, "PERCHE_BENCH_STUDY": str(study),
                               "PERCHE_BENCH_INTERVIEWS": ",".join(map(str, ids)),
@@ -188,19 +206,29 @@ def run(interviews: int = 1000, users: int = 20, seconds: int = 60, database_url
                 if "Traceback" in log:
                     print(log[-4000:], file=sys.stderr)
     table = markdown_table(
-        ["page", "first request ms", "requests", "p50 ms", "p95 ms", "max ms", "errors", "target p95", "pass"],
-        [[r.page, f"{cold.get(r.page, 0):.0f}", r.requests, f"{r.p50:.0f}", f"{r.p95:.0f}", f"{r.max:.0f}", r.failures,
+        ["page", "first request ms", "alone ms", "requests", "p50 ms", "p95 ms", "max ms", "errors", "target p95",
+         "pass"],
+        [[r.page, f"{cold.get(r.page, 0):.0f}", f"{alone.get(r.page, 0):.0f}", r.requests, f"{r.p50:.0f}",
+          f"{r.p95:.0f}", f"{r.max:.0f}", r.failures,
           f"≤ {r.target:,} ms", "yes" if r.passed else "**no**"] for r in rows])
     verdict = "every target met" if all(r.passed for r in rows) else "some targets missed"
     body = (f"`python -m benchmarks.load`: {len(ids):,} synthetic interviews ({units:,} coded units, "
-            f"`perche demo --synthetic`), {backend}, one `perche serve --no-worker` process on loopback; "
+            f"`perche demo --synthetic`), {backend}, `perche serve --no-worker --workers {web_workers}` on loopback "
+            f"({_processes(web_workers)}, each with caches of its own); "
             f"{users} analysts, each signed in to an account of their own (locust, started 4 a second, "
             f"a page every 0.5–1.5 s each) for {seconds} s, after one warm-up request per page and report filter "
-            f"(*first request*: alone, cold caches; for the filters, the slowest); report filters: "
-            f"{', '.join(filters)}. During the run {load.summary()}."
+            f"(*first request*: alone, cold caches; for the filters, the slowest"
+            f"{'; then each page again, 3 times per process, untimed' if web_workers > 1 else ''}; *alone*: the "
+            f"median of 5 warm requests sent one at a time, before the load); report filters: "
+            f"{', '.join(filters)}. Locust runs on the same cores as the server. During the run {load.summary()}."
             f"\n\n{table}\n\n{verdict.capitalize()}.")
     title = f"Load ({backend}{', ' + label if label else ''})"
     return record(title, body)
+
+
+def _processes(n: int) -> str:
+    return "one web process" if n == 1 else (f"{n} web processes: one per core, as README's *How many workers* "
+                                             "recommends for the web app")
 
 
 def main() -> None:
@@ -213,13 +241,15 @@ def main() -> None:
     parser.add_argument("--reset-database", action="store_true",
                         help="drop every table of --database-url first (required when it is PostgreSQL)")
     parser.add_argument("--label", default="", help="added to the section title, e.g. 'before the fixes'")
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count() or 1,
+                        help="perche serve --workers (default: one per core)")
     args = parser.parse_args()
     if args.database_url.startswith("postgresql"):
         if not args.reset_database:
             parser.error("--database-url on PostgreSQL replaces every table there: add --reset-database "
                          "to say that is fine (use a database of the benchmark's own).")
         _reset_postgres(args.database_url)
-    run(args.interviews, args.users, args.seconds, args.database_url, args.label)
+    run(args.interviews, args.users, args.seconds, args.database_url, args.label, args.web_workers)
 
 
 if __name__ == "__main__":

@@ -139,3 +139,9 @@ def test_a_code_on_several_units_of_an_answer_is_counted_once_with_its_times():
              UnitView(unit=Row(id=12), links=[(link(5, None), speed), (link(6, "positive"), price)])]
     got = [(times, link.id, code.path) for times, link, code in code_tally(views)]
     assert got == _tally_as_the_template_did(views) == [(3, 2, "speed"), (1, 1, "price"), (1, 6, "price")]
+
+
+def test_several_web_processes_need_the_jobs_run_elsewhere(cli):
+    result = cli("serve", "--workers", "2")
+    assert result.exit_code == 2
+    assert "--no-worker" in result.output and "perche worker" in result.output

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,11 +10,17 @@ from workbench.cli.common import console, database, err
 from workbench.cli.common import fail as _fail
 from workbench.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
           worker: Annotated[bool, typer.Option(help="Run a job worker in this process; --no-worker when separate "
-                                                    "`perche worker` processes run the jobs.")] = True) -> None:
+                                                    "`perche worker` processes run the jobs.")] = True,
+          workers: Annotated[int, typer.Option(
+              "--workers", min=1, help="Web processes (uvicorn workers), e.g. one per core; more than one needs "
+                                       "--no-worker.")] = 1) -> None:
     """Serve the workbench (with its job worker, unless --no-worker)."""
     import uvicorn
 
@@ -24,11 +30,26 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     settings = get_settings()
     if worker and settings.embedded_worker and settings.queue_url.startswith(jobs.MEMORY):
         _fail(jobs.NO_CONSUMER)
+    if workers > 1 and worker and settings.embedded_worker:
+        _fail("--workers runs several web processes, and each would run jobs too: add --no-worker and run the "
+              "jobs in `perche worker` processes.", code=2)
     _warn_about_demo_users(settings)
     console.print(f"Recordings and artefacts: {_storage_or_fail(settings)}")
     console.print(f"Perché is serving on [bold]http://{host}:{port}[/] (data in {settings.data_dir.resolve()})")
+    if workers > 1:
+        # each process builds its own app (web_app); its caches are its own, keyed by each study's data version
+        uvicorn.run("workbench.cli.server:web_app", factory=True, workers=workers, host=host, port=port,
+                    log_level="info")
+        return
     uvicorn.run(create_app(settings, start_worker=worker and settings.embedded_worker), host=host, port=port,
                 log_level="info")
+
+
+def web_app() -> FastAPI:
+    """The app of one of `perche serve --workers N`'s processes: pages and API, no job worker."""
+    from workbench.app import create_app
+
+    return create_app(get_settings(), start_worker=False)
 
 
 def _storage_or_fail(settings: Settings) -> str:
