@@ -79,7 +79,8 @@ def test_a_worker_runs_only_the_jobs_of_its_lanes(session: Session, settings: Se
         assert job(transcription.id).worker in _threads(transcribers)
         coding = job_service.latest_job(session, interview_id=interview.id, kind="code")
         assert coding is not None and coding.status == JobStatus.queued
-        assert (pending("transcription"), pending("analysis")) == (0, 1)  # the follow-up waits on its lane
+        # the follow-up is enqueued just after the done-commit becomes visible: it waits on its lane
+        _wait_for("the follow-up's message", lambda: (pending("transcription"), pending("analysis")) == (0, 1))
 
         # A coding message on the transcription lane (sent there by mistake) is passed on, not run.
         queue._run_tasks["transcription"](coding.id)

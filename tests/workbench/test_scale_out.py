@@ -154,7 +154,9 @@ def test_two_workers_one_killed_mid_job_lose_nothing(tmp_path: Path, database_ur
            "PERCHE_QUEUE_URL": queue_url, "PERCHE_STORAGE_URL": s3_server.storage_url(bucket, "perche"),
            "PERCHE_SECRET_KEY": "scale-out-test-key", "PERCHE_ASR_ENGINE": "tests.fakes:SlowEngine",
            "PERCHE_DIARIZATION": "false", "PERCHE_CODING_EMBEDDER": "tests.fakes:FakeEmbedder",
-           "PERCHE_WORKERS": "1", "PERCHE_JOB_STALE_SECONDS": "10", "PYANNOTE_METRICS_ENABLED": "0"}
+           "PERCHE_WORKERS": "1", "PERCHE_JOB_STALE_SECONDS": "30", "PYANNOTE_METRICS_ENABLED": "0"}
+    # 30 s of silence (heartbeats every 6 s) before a job is taken for dead: a loaded machine never loses a
+    # healthy job, and the killed worker's job is found at once by its pid when worker-1 starts again.
     env.pop("PERCHE_MODEL_CACHE", None)
     port = _free_port()
     web = _start(tmp_path, "web", ["serve", "--no-worker", "--host", "127.0.0.1", "--port", str(port)], env)
