@@ -5,11 +5,11 @@ Public API:
         .get_many(model, kind, texts) -> {text: vector}     the cached ones among `texts`
         .put_many(model, kind, [(text, vector), ...])
         .forget(texts) -> int       drop these exact texts (either e5 prefix, every model)
-        .clear() -> int             drop every vector (what an erasure does)
+        .clear() -> int | None      drop every vector (what an erasure does); None when it could not
         .stats() -> CacheStats      entries and bytes on disk
         .hits / .misses / .written  counters of this instance, for benchmarks and logs
     open_cache(directory, ...) -> DiskVectorCache   one shared instance per folder and process
-    purge(directory) -> int         clear the cache in `directory`, if there is one
+    purge(directory) -> int | None  clear the cache in `directory`, if there is one; None when it could not
 
 One SQLite file, `DIRECTORY/vectors.sqlite3`, in WAL mode with a busy timeout, so several threads
 (a connection each) and several processes on one machine share it. A row is keyed by the model's
@@ -235,10 +235,13 @@ class DiskVectorCache:
         self._checkpoint()
         return removed
 
-    def clear(self) -> int:
-        """Drop every vector, zeroing their pages and truncating the log; returns the rows removed."""
-        removed = self._run(lambda db: int(db.execute("DELETE FROM vectors").rowcount), write=True, default=0)
-        self._checkpoint()
+    def clear(self) -> int | None:
+        """Drop every vector, zeroing their pages and truncating the log; returns the rows removed, or None
+        when the file is locked or unusable now (nothing was cleared: the caller must try again)."""
+        removed: int | None = self._run(lambda db: int(db.execute("DELETE FROM vectors").rowcount), write=True,
+                                        default=None)
+        if removed is not None:
+            self._checkpoint()
         return removed
 
     def _checkpoint(self) -> None:
@@ -306,8 +309,9 @@ def open_cache(directory: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MA
     return _shared(os.path.abspath(directory), int(max_bytes), float(max_age_days))
 
 
-def purge(directory: str | os.PathLike[str]) -> int:
-    """Clear the cache in `directory` (no file there: nothing to do); returns the vectors removed."""
+def purge(directory: str | os.PathLike[str]) -> int | None:
+    """Clear the cache in `directory` (no file there: nothing to do); returns the vectors removed, or None
+    when the cache could not be cleared now."""
     if not (Path(directory) / FILE_NAME).exists():
         return 0
     return open_cache(directory).clear()

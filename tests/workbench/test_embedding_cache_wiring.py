@@ -75,3 +75,66 @@ def test_an_erasure_on_one_machine_clears_the_caches_of_another_before_its_next_
     assert cached_elsewhere() == 0 and embeddings._CACHE.get(key) is None
     assert (elsewhere.embedding_cache_dir / erasure.ERASURES_SEEN).read_text() == "1"
     assert not erasure.catch_up_with_erasures(session, elsewhere)  # nothing new: nothing cleared
+
+
+def test_a_cache_that_cannot_be_cleared_is_cleared_by_the_next_job(session, settings):
+    """clear() says when it could not clear (a locked or unusable file); the erasure mark is written only after
+    a clear that worked, so the machine tries again."""
+    from coding.embedding_cache import FILE_NAME, DiskVectorCache
+    from workbench.services import marks
+
+    folder = settings.embedding_cache_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    erasure.catch_up_with_erasures(session, settings)  # the mark notes 0 erasures
+    (folder / FILE_NAME).mkdir()  # the file cannot be opened now
+    assert DiskVectorCache(folder).clear() is None
+    marks.note_erasure(session)
+    session.commit()
+    erasure.catch_up_with_erasures(session, settings)
+    assert (folder / erasure.ERASURES_SEEN).read_text() == "0"  # not cleared: not marked
+    (folder / FILE_NAME).rmdir()
+    assert erasure.catch_up_with_erasures(session, settings)
+    assert (folder / erasure.ERASURES_SEEN).read_text() == "1"
+
+
+class ErasingEmbedder:
+    """Embeds, but meanwhile an erasure happens and a sibling thread clears the caches, and only then this job
+    writes its vectors (of the erased text, say) into the machine's disk cache."""
+
+    name = "erasing"
+    settings: Settings | None = None
+
+    def embed(self, texts, *, kind: str = "query"):
+        from coding.embedding_cache import open_cache
+        from tests.fakes import FakeEmbedder
+        from workbench.db import session_scope
+        from workbench.services import marks
+
+        settings = ErasingEmbedder.settings
+        assert settings is not None
+        vectors = FakeEmbedder().embed(texts, kind=kind)
+        with session_scope(settings) as session:
+            marks.note_erasure(session)
+            session.commit()
+            erasure.catch_up_with_erasures(session, settings)  # the sibling thread's purge
+        open_cache(settings.embedding_cache_dir).put_many("e5", kind, zip(texts, vectors, strict=True))
+        return vectors
+
+
+def test_a_job_that_embedded_across_an_erasure_clears_the_cache_when_it_ends(session, settings):
+    from coding.embedding_cache import open_cache
+    from tests.factories import make_interview, make_study
+    from workbench import jobs
+    from workbench.services import jobs as job_service
+
+    study = make_study(session)
+    interview, transcription = make_interview(session, settings, study)
+    jobs.run_job(settings, transcription.id)
+    erasing = settings.model_copy(update={"coding_embedder": f"{__name__}:ErasingEmbedder"})
+    ErasingEmbedder.settings = erasing
+    job = job_service.create_job(session, kind="code", interview_id=interview.id, study_id=study.id)
+    session.commit()
+    jobs.run_job(erasing, job.id)
+    session.expire_all()
+    assert job_service.get_job(session, job.id).status.value == "done"
+    assert open_cache(erasing.embedding_cache_dir).stats().entries == 0

@@ -12,6 +12,7 @@ from workbench.jobs import coding, discovery, retrain, transcription
 from workbench.jobs.kind import ANALYSIS, JobKind, Progress, user_message
 from workbench.models import JobStatus
 from workbench.services import jobs as job_service
+from workbench.services import marks
 from workbench.settings import Settings
 
 log = logging.getLogger("perche.jobs")
@@ -71,6 +72,8 @@ def run(settings: Settings, job_id: int) -> list[int]:
                                     error=f"This version of Perché cannot run jobs of kind '{job.kind}'. Run it on "
                                           "a worker of the version that queued it, or delete the job.")
             return []
+        # read before prepare catches up with erasures: compared again once the job is over (below)
+        erasures_seen = marks.erasures_so_far(session) if kind.lane == ANALYSIS else None
         try:
             inputs = kind.prepare(session, settings, job)
         except Exception as exc:
@@ -79,6 +82,27 @@ def run(settings: Settings, job_id: int) -> list[int]:
             _fail(settings, kind, job_id, worker, exc)
             return []
     progress = Progress(settings, job_id, worker, kind.spans)
+    try:
+        return _compute_and_store(settings, kind, job_id, worker, inputs, progress)
+    finally:
+        if erasures_seen is not None:
+            _purge_if_erased_meanwhile(settings, erasures_seen)
+
+
+def _purge_if_erased_meanwhile(settings: Settings, seen: int) -> None:
+    """An erasure while the job embedded: a sibling thread may have cleared the caches before this job wrote
+    vectors of the erased text into them; clear them again."""
+    from workbench.services.erasure import purge_if_erased_since
+
+    try:
+        if purge_if_erased_since(settings, seen):
+            log.info("An erasure happened while a job embedded; this machine's embedding caches were cleared again")
+    except Exception:  # the database away: the next job's catch-up compares the counts again
+        log.exception("Checking for erasures after a job failed")
+
+
+def _compute_and_store(settings: Settings, kind: JobKind[Any, Any], job_id: int, worker: str, inputs: object,
+                       progress: Progress) -> list[int]:
     try:
         with Heartbeat(settings, job_id, worker):
             progress("starting", 1, 1)

@@ -306,8 +306,9 @@ def forget_in_process_caches() -> None:
         embeddings.clear_cache()
 
 
-def forget_cached_embeddings(settings: Settings) -> int:
-    """Clear this machine's on-disk embedding cache; returns the vectors removed.
+def forget_cached_embeddings(settings: Settings) -> int | None:
+    """Clear this machine's on-disk embedding cache; returns the vectors removed, or None when the cache is
+    locked or unusable now (then nothing was cleared).
 
     The vectors are derived personal data (a hash confirms a guessed sentence, an embedding can be
     inverted), and clauses, keyphrases and other pieces of the erased texts are embedded too, so the
@@ -351,6 +352,10 @@ def catch_up_with_erasures(session: Session, settings: Settings) -> bool:
             seen = None
         if seen != count:
             removed = forget_cached_embeddings(settings)
+            if removed is None:  # not cleared: the mark stays behind, so the next job tries again
+                log.warning("An erasure happened since this machine's embedding cache was last cleared, but "
+                            "the cache cannot be cleared now; the next job tries again.")
+                return cleared
             if removed:
                 log.info("An erasure since this machine's embedding cache was last cleared: %s vectors removed",
                          removed)
@@ -360,6 +365,24 @@ def catch_up_with_erasures(session: Session, settings: Settings) -> bool:
             partial.replace(mark)
             cleared = True
     return cleared
+
+
+def purge_if_erased_since(settings: Settings, seen: int) -> bool:
+    """After a job that embeds: if the erasure count moved past `seen` (read before the job prepared), clear
+    this machine's caches again, as the job may have written vectors of erased text after a sibling thread
+    cleared them. Returns whether it cleared."""
+    from workbench.db import session_scope
+
+    with session_scope(settings) as session:
+        if marks.erasures_so_far(session) == seen:
+            return False
+    forget_in_process_caches()
+    if forget_cached_embeddings(settings) is None:
+        log.warning("An erasure happened while a job embedded, and this machine's embedding cache cannot be "
+                    "cleared now; it is cleared before the next job.")
+        with _catching_up:
+            (settings.embedding_cache_dir / ERASURES_SEEN).unlink(missing_ok=True)  # the next catch-up clears
+    return True
 
 
 def gone_jobs(session: Session, ids: list[int]) -> int:
