@@ -438,10 +438,12 @@ def remove_interviews(session: Session, *, interviews: list[Interview], counts: 
 
 def remove_files(session: Session, settings: Settings, *, recording_keys: list[str],
                  classifier_keys: list[str]) -> int:
-    """Delete stored files no row refers to any more (a file is named by its content and may be shared)."""
+    """Delete the erased rows' stored files: a recording's own object (storage.own_key) at once; an older,
+    content-named recording key or a classifier only when no row refers to it any more (they may be shared)."""
     removed = 0
     for key in set(recording_keys):
-        if session.exec(select(Recording.id).where(Recording.storage_key == key)).first() is None:
+        if storage.own_key(key) or session.exec(select(Recording.id).where(Recording.storage_key == key)
+                                                 ).first() is None:
             removed += storage.remove(settings, key)
     for key in set(classifier_keys):
         still = session.exec(select(StudyClassifier.id).where(StudyClassifier.storage_key == key,

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import unicodedata
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from workbench.storage.local import LocalStore
 __all__ = [
     "CHUNK", "Kind", "NotStored", "StagedFile", "StorageUnavailable", "Store", "StoredRecording", "artefact_exists",
     "artefact_local_copy", "artefact_path", "check", "get_store", "local_copy", "open_artefact", "open_recording",
-    "path_of", "read_artefact", "recording_exists", "recording_size", "remove", "remove_artefact",
+    "own_key", "path_of", "read_artefact", "recording_exists", "recording_size", "remove", "remove_artefact",
     "remove_stale_uploads", "safe_filename", "stage_upload", "storage_key", "store", "store_artefact",
 ]
 
@@ -83,9 +84,24 @@ def stage_upload(settings: Settings, source: BinaryIO, filename: str | None) -> 
 
 
 def storage_key(sha256: str, filename: str) -> str:
+    """A new recording's own key, `ab/<sha256>-<random>.ext`: never shared with another Recording row.
+
+    Two uploads of the same bytes (two studies, or a race the database settles) each store their own
+    object, so removing one row's object (a failed upload's cleanup, an erasure) never removes another's.
+    Keys from before (`ab/<sha256>.ext`, named by content alone) may be shared: see `own_key`.
+    """
     suffix = Path(filename).suffix.lower()
     suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""
-    return f"{sha256[:2]}/{sha256}{suffix}"
+    return f"{sha256[:2]}/{sha256}-{uuid.uuid4().hex}{suffix}"
+
+
+_OWN_KEY = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}-[0-9a-f]{32}(\.[a-z0-9]{1,5})?")
+
+
+def own_key(key: str) -> bool:
+    """Whether the recording key belongs to one Recording row alone (made by `storage_key`); an older key,
+    named by content alone, may be shared by rows holding the same bytes (check before deleting it)."""
+    return _OWN_KEY.fullmatch(key) is not None
 
 
 # --- the store -------------------------------------------------------------------------------------
@@ -152,7 +168,8 @@ COPY_PREFIX = "copy-"  # a worker's temporary copy of a stored object, in DATA_D
 # --- recordings ------------------------------------------------------------------------------------
 
 def store(settings: Settings, staged: StagedFile) -> tuple[str, bool]:
-    """Move a staged file into storage. Returns its key and whether this call created it."""
+    """Move a staged file into storage under a key of its own. Returns the key and whether this call created
+    it (always, as the key is new: a caller whose row is not committed removes it)."""
     key = storage_key(staged.sha256, staged.filename)
     return key, get_store(settings).put_file("recordings", key, staged.path)
 
