@@ -396,3 +396,18 @@ class ClusterMark(SQLModel, table=True):
     counter: int = 0
     day: date | None = None
     changed_at: datetime = Field(default_factory=utcnow)
+
+
+class PendingDeletion(SQLModel, table=True):
+    """A stored file an erasure (or retention run, or retrain) removed the rows of, to delete from the store.
+
+    Written in the transaction that removes the rows, deleted once the file is gone: when the store is
+    unavailable at the time, the workers' recovery rounds, `perche retention` and `perche erase` try again.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # recordings or artefacts (storage.Kind)
+    storage_key: str = Field(max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)

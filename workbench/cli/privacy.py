@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from workbench.cli.common import console
 from workbench.cli.common import fail as _fail
+
+if TYPE_CHECKING:
+    from workbench.settings import Settings
 
 
 def _interactive() -> bool:
@@ -71,6 +74,16 @@ def erase(respondent: Annotated[str, typer.Option(help="Everything about this re
         _fail(exc.message)
     for line in summary.lines():
         console.print(line)
+    _retry_deletions(settings)
+
+
+def _retry_deletions(settings: Settings) -> None:
+    """Delete the stored files earlier erasures could not (the store was unavailable then)."""
+    from workbench.services import erasure as erasure_service
+
+    removed = erasure_service.retry_pending_deletions(settings)
+    if removed:
+        console.print(f"Deleted {removed} stored file(s) earlier erasures had left to delete.")
 
 
 def retention(apply: Annotated[bool, typer.Option("--apply", help="Delete what is due (without it: only show "
@@ -83,6 +96,7 @@ def retention(apply: Annotated[bool, typer.Option("--apply", help="Delete what i
     from workbench.services import retention as retention_service
 
     settings, scope = _database()
+    _retry_deletions(settings)
     with scope as session:
         preview = retention_service.preview(session, settings)
         if not preview.days:

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from workbench.db import session_scope
 from workbench.jobs import runner
+from workbench.services import erasure
 from workbench.services import jobs as job_service
 from workbench.settings import JOB_LANES, Settings
 from workbench.storage import COPY_PREFIX
@@ -196,7 +197,8 @@ class Worker(Consumer):
             try:
                 recover(self.queue.settings)
                 remove_leftover_copies(self.queue.settings)
-            except Exception:  # the database away for a moment: the next round tries again
+                erasure.retry_pending_deletions(self.queue.settings)  # files an erasure could not delete then
+            except Exception:  # the database (or the store) away for a moment: the next round tries again
                 log.exception("Recovering jobs failed")
 
     def start(self) -> None:

@@ -30,7 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, SQLModel, delete, select
 
@@ -44,6 +44,7 @@ from workbench.models import (
     Job,
     JobStatus,
     LoopStatus,
+    PendingDeletion,
     PiiSpan,
     Rating,
     Recording,
@@ -146,11 +147,13 @@ class ErasureSummary:
     stale_classifiers: list[int] = field(default_factory=list)  # study ids
     retrain_job_ids: list[int] = field(default_factory=list)
     files_removed: int = 0
+    files_pending: int = 0  # files the store could not delete now: the workers keep trying
 
     def audit_detail(self, **extra: object) -> dict[str, Any]:
         return {"interviews": self.interview_ids, "studies": self.study_ids,
                 "counts": {k: v for k, v in sorted(self.counts.items()) if v},
-                "files_removed": self.files_removed, "stale_classifiers": self.stale_classifiers, **extra}
+                "files_removed": self.files_removed, "files_pending": self.files_pending,
+                "stale_classifiers": self.stale_classifiers, **extra}
 
     def lines(self) -> list[str]:
         c = self.counts
@@ -173,7 +176,15 @@ class ErasureSummary:
             queued = "a retrain is queued" if self.retrain_job_ids else \
                 "it is retrained once the analysts have enough decisions again"
             out.append(f"Study #{study_id}'s classifier was trained on them: it is no longer used; {queued}.")
+        if self.files_pending:
+            out.append(pending_note(self.files_pending))
         return out
+
+
+def pending_note(count: int) -> str:
+    """What to tell the user when stored files could not be deleted yet (the rows are gone already)."""
+    return (f"{plural(count, 'stored file')} could not be deleted from the recording store yet (it is unavailable "
+            "right now); the workers keep trying until they are gone.")
 
 
 def plural(count: int, singular: str, plural_form: str = "") -> str:
@@ -436,21 +447,77 @@ def remove_interviews(session: Session, *, interviews: list[Interview], counts: 
     return keys, stale
 
 
+def note_deletions(session: Session, *, recording_keys: list[str], artefact_keys: list[str]) -> list[int]:
+    """Note, in the caller's transaction, the stored files to delete once it commits (the pendingdeletion
+    outbox); returns the rows' ids for `remove_pending_files`."""
+    rows = [PendingDeletion(kind="recordings", storage_key=key) for key in dict.fromkeys(recording_keys)]
+    rows += [PendingDeletion(kind="artefacts", storage_key=key) for key in dict.fromkeys(artefact_keys)]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows if row.id is not None]
+
+
+def _still_needed(session: Session, row: PendingDeletion) -> bool:
+    """Whether a row still refers to the file: never for a recording's own object (storage.own_key); an older,
+    content-named recording key or a classifier (named by content) may be shared."""
+    if row.kind == "recordings":
+        return not storage.own_key(row.storage_key) and session.exec(
+            select(Recording.id).where(Recording.storage_key == row.storage_key)).first() is not None
+    return session.exec(select(StudyClassifier.id).where(StudyClassifier.storage_key == row.storage_key,
+                                                         StudyClassifier.stale.is_(False))).first() is not None
+
+
+def remove_pending_files(session: Session, settings: Settings, *, ids: list[int] | None = None) -> tuple[int, int]:
+    """Delete the files noted for deletion (these, or all of them); returns (files removed, files still pending).
+
+    A file a row still refers to is only taken off the list. When the store is unavailable the rest stay
+    noted (their next try is the workers' recovery round, `perche retention` or `perche erase`).
+    """
+    query = select(PendingDeletion).order_by(PendingDeletion.id)
+    if ids is not None:
+        query = query.where(PendingDeletion.id.in_(ids or [0]))
+    rows = list(session.exec(query))
+    session.commit()
+    removed = 0
+    for done, row in enumerate(rows):
+        try:
+            if not _still_needed(session, row):
+                remove = storage.remove if row.kind == "recordings" else storage.remove_artefact
+                removed += remove(settings, row.storage_key)
+        except storage.StorageUnavailable as exc:
+            log.warning("Could not delete %s %s from the store now (%s); %s file(s) left to delete, tried again "
+                        "by the workers", row.kind, row.storage_key, exc.message, len(rows) - done)
+            session.execute(update(PendingDeletion).where(PendingDeletion.id == row.id)
+                            .values(attempts=PendingDeletion.attempts + 1, last_error=exc.message[:500]))
+            session.commit()
+            return removed, len(rows) - done
+        session.exec(delete(PendingDeletion).where(PendingDeletion.id == row.id))  # type: ignore[call-overload]
+        session.commit()
+    return removed, 0
+
+
+def retry_pending_deletions(settings: Settings) -> int:
+    """Delete the files earlier erasures could not (the store was unavailable); audited; returns how many went."""
+    from workbench.db import session_scope
+    from workbench.services import audit
+
+    with session_scope(settings) as session:
+        if session.exec(select(PendingDeletion.id)).first() is None:
+            return 0
+        removed, pending = remove_pending_files(session, settings)
+        if removed or not pending:
+            audit.record(session, user=None, action="erase.files",
+                         detail={"files_removed": removed, "files_pending": pending, "via": "retry"})
+    return removed
+
+
 def remove_files(session: Session, settings: Settings, *, recording_keys: list[str],
                  classifier_keys: list[str]) -> int:
-    """Delete the erased rows' stored files: a recording's own object (storage.own_key) at once; an older,
-    content-named recording key or a classifier only when no row refers to it any more (they may be shared)."""
-    removed = 0
-    for key in set(recording_keys):
-        if storage.own_key(key) or session.exec(select(Recording.id).where(Recording.storage_key == key)
-                                                 ).first() is None:
-            removed += storage.remove(settings, key)
-    for key in set(classifier_keys):
-        still = session.exec(select(StudyClassifier.id).where(StudyClassifier.storage_key == key,
-                                                              StudyClassifier.stale.is_(False))).first()
-        if still is None:
-            removed += storage.remove_artefact(settings, key)
-    return removed
+    """Delete stored files no row needs any more, through the outbox (a file the store cannot delete now is
+    tried again later); returns the files removed now."""
+    ids = note_deletions(session, recording_keys=recording_keys, artefact_keys=classifier_keys)
+    session.commit()
+    return remove_pending_files(session, settings, ids=ids)[0]
 
 
 def queue_retrains(session: Session, study_ids: list[int]) -> list[int]:
@@ -478,24 +545,28 @@ def erase_interviews(session: Session, settings: Settings, *, interviews: list[I
     try:
         sqlite = secure_delete(session)
         keys, stale = remove_interviews(session, interviews=interviews, counts=summary.counts)
+        deletions = note_deletions(session, recording_keys=keys, artefact_keys=[k for _s, k in stale])
         marks.note_erasure(session)  # other machines clear their embedding caches before their next job
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    summary.files_removed, summary.stale_classifiers, summary.retrain_job_ids = after_commit(
-        session, settings, recording_keys=keys, stale=stale, sqlite=sqlite, enqueue=enqueue)
+    (summary.files_removed, summary.files_pending, summary.stale_classifiers,
+     summary.retrain_job_ids) = after_commit(session, settings, deletions=deletions, stale=stale, sqlite=sqlite,
+                                            enqueue=enqueue)
     return summary
 
 
-def after_commit(session: Session, settings: Settings, *, recording_keys: list[str], stale: list[tuple[int, str]],
-                 sqlite: bool, enqueue: bool = True) -> tuple[int, list[int], list[int]]:
-    """What follows an erasure's (or the retention rule's) commit: files no row needs go, a retrain is queued
-    for each stale classifier, caches are emptied, SQLite's log truncated.
+def after_commit(session: Session, settings: Settings, *, deletions: list[int], stale: list[tuple[int, str]],
+                 sqlite: bool, enqueue: bool = True) -> tuple[int, int, list[int], list[int]]:
+    """What follows an erasure's (or the retention rule's) commit: the files noted for deletion go (those the
+    store cannot delete now stay noted, for the workers to retry), a retrain is queued for each stale
+    classifier, caches are emptied, SQLite's log truncated; all of it whatever the store does.
 
-    Returns the files removed, the studies whose classifier is stale and the retrain jobs queued.
+    Returns the files removed, the files still pending, the studies whose classifier is stale and the
+    retrain jobs queued.
     """
-    files = remove_files(session, settings, recording_keys=recording_keys, classifier_keys=[k for _s, k in stale])
+    files, pending = remove_pending_files(session, settings, ids=deletions)
     studies = sorted({study for study, _key in stale})
     retrains = queue_retrains(session, studies) if studies else []
     forget_in_process_caches()
@@ -506,4 +577,4 @@ def after_commit(session: Session, settings: Settings, *, recording_keys: list[s
         from workbench import jobs
 
         jobs.enqueue(settings, retrains)
-    return files, studies, retrains
+    return files, pending, studies, retrains

@@ -91,6 +91,7 @@ class RetentionResult:
     interview_ids: list[int] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     files_removed: int = 0
+    files_pending: int = 0  # files the store could not delete now: the workers keep trying
     skipped: list[int] = field(default_factory=list)  # interviews with a job running: next time
     stale_classifiers: list[int] = field(default_factory=list)  # study ids
     retrain_job_ids: list[int] = field(default_factory=list)
@@ -100,6 +101,7 @@ class RetentionResult:
         if self.erasure is not None:
             return self.erasure.audit_detail(mode="delete", skipped=self.skipped)
         return {"mode": "redact", "interviews": self.interview_ids, "files_removed": self.files_removed,
+                "files_pending": self.files_pending,
                 "counts": {k: v for k, v in sorted(self.counts.items()) if v}, "skipped": self.skipped,
                 "stale_classifiers": self.stale_classifiers}
 
@@ -118,6 +120,8 @@ class RetentionResult:
                       + ("a retrain is queued." if self.retrain_job_ids else
                          "it is retrained once the analysts have enough decisions again.")
                       for study in self.stale_classifiers]
+            if self.files_pending:
+                lines.append(erasure.pending_note(self.files_pending))
         if self.skipped:
             lines.append(f"Skipped (a job is running): {', '.join('#' + str(i) for i in self.skipped)}; "
                          "they are handled next time.")
@@ -151,13 +155,15 @@ def apply(session: Session, settings: Settings, *, now: dt.datetime | None = Non
         for interview in ready:
             keys += redact_interview(session, interview=interview, counts=result.counts)
             result.interview_ids.append(interview.id)
+        deletions = erasure.note_deletions(session, recording_keys=keys, artefact_keys=[k for _s, k in stale])
         marks.note_erasure(session)  # other machines clear their embedding caches before their next job
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    result.files_removed, result.stale_classifiers, result.retrain_job_ids = erasure.after_commit(
-        session, settings, recording_keys=keys, stale=stale, sqlite=sqlite, enqueue=enqueue)
+    (result.files_removed, result.files_pending, result.stale_classifiers,
+     result.retrain_job_ids) = erasure.after_commit(session, settings, deletions=deletions, stale=stale,
+                                                    sqlite=sqlite, enqueue=enqueue)
     return result
 
 
