@@ -455,10 +455,10 @@ def answer_page(session: Session, *, study_id: int, page: int = 1, per_page: int
     """`answers_by_question` for one page of the study's coded interviews (a page past the end shows the last)."""
     if page < 1:
         raise BadRequest("Pages are numbered from 1.")
-    coded = list(session.exec(
+    coded: list[int] = SUMMARIES.get_or_build(session, study_id, "coded interviews", lambda: list(session.exec(
         select(Interview.id).where(Interview.study_id == study_id,
                                    exists().where(CodedUnit.interview_id == Interview.id))
-        .order_by(Interview.interview_date, Interview.id)))
+        .order_by(Interview.interview_date, Interview.id))))
     pages = max(1, -(-len(coded) // per_page))
     page = min(page, pages)
     ids = coded[(page - 1) * per_page:page * per_page]

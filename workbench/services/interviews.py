@@ -29,6 +29,7 @@ from workbench.models import (
     User,
 )
 from workbench.services.jobs import create_job
+from workbench.services.revisions import StudyCache
 from workbench.settings import Settings
 
 JOURNEY_STAGES = ["onboarding", "delivery", "support", "billing", "credit collection", "renewal", "other"]
@@ -339,8 +340,17 @@ def counts_by_study(session: Session) -> dict[int, int]:
     return dict(session.exec(select(Interview.study_id, func.count()).group_by(Interview.study_id)).all())
 
 
+FILTER_OPTIONS = StudyCache(maxsize=16)
+
+
 def filter_options(session: Session, *, study_id: int) -> dict[str, list[str]]:
-    """The distinct values present in a study, for its filter drop-downs."""
+    """The distinct values present in a study, for its filter drop-downs (kept until the study's data changes)."""
+    found = FILTER_OPTIONS.get_or_build(session, study_id, "filter options",
+                                        lambda: _filter_options(session, study_id=study_id))
+    return {name: list(values) for name, values in found.items()}
+
+
+def _filter_options(session: Session, *, study_id: int) -> dict[str, list[str]]:
     options: dict[str, list[str]] = {}
     for name in ("segment", "region", "journey_stage"):
         column = getattr(Interview, name)
