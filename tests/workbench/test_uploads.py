@@ -94,7 +94,9 @@ def test_file_names_are_sanitised_and_storage_is_by_hash(upload, session, settin
     assert response.status_code == 202
     recording = session.exec(select(Recording)).one()
     assert recording.original_filename == "Intervista e gia.wav"
-    assert recording.storage_key == f"{recording.sha256[:2]}/{recording.sha256}.wav"
+    # named by its hash, plus a random part of its own (no other row's object shares it)
+    assert recording.storage_key.startswith(f"{recording.sha256[:2]}/{recording.sha256}-")
+    assert recording.storage_key.endswith(".wav") and ".." not in recording.storage_key
     assert (settings.recordings_dir / recording.storage_key).is_file()
 
 
