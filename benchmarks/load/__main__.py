@@ -74,6 +74,17 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _vacuum(url: str) -> None:
+    """VACUUM ANALYZE after the bulk load, as a database at rest would be: otherwise autovacuum analyses the
+    new tables during the run, and fresh tables have no statistics for the planner."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
 def build_study(data_dir: Path, database_url: str, interviews: int,
                 users: int) -> tuple[int, list[int], list[str], int]:
     """(study id, interview ids, report filters, coded units) of a new synthetic study, and an analyst's
@@ -95,6 +106,8 @@ def build_study(data_dir: Path, database_url: str, interviews: int,
                                      name=f"Bench analyst {n}", via="benchmarks.load")
         ids = [i.id for i in interview_service.list_interviews(session, study_id=made.study.id)]
         choices = report_service.filter_choices(session, study_id=made.study.id)
+    if database_url.startswith("postgresql"):
+        _vacuum(database_url)
     filters = [f"{key}={values[0]}" for key, values in choices.items()
                if key in ("segment", "region", "product_line", "journey_stage") and values]
     return made.study.id, ids, filters, made.units
@@ -220,7 +233,8 @@ def run(interviews: int = 1000, users: int = 20, seconds: int = 60, database_url
             f"(*first request*: alone, cold caches; for the filters, the slowest"
             f"{'; then each page again, 3 times per process, untimed' if web_workers > 1 else ''}; *alone*: the "
             f"median of 5 warm requests sent one at a time, before the load); report filters: "
-            f"{', '.join(filters)}. Locust runs on the same cores as the server. During the run {load.summary()}."
+            f"{', '.join(filters)}{'; VACUUM ANALYZE after the load' if backend == 'PostgreSQL' else ''}. "
+            f"Locust runs on the same cores as the server. During the run {load.summary()}."
             f"\n\n{table}\n\n{verdict.capitalize()}.")
     title = f"Load ({backend}{', ' + label if label else ''})"
     return record(title, body)
