@@ -17,7 +17,7 @@ from storytelling.i18n import format_number, plural, t
 from storytelling.schema import Story
 from workbench.deps import SessionDep, SettingsDep, require
 from workbench.errors import NotFound
-from workbench.models import Interview, StoryRecord, User
+from workbench.models import Interview, StoryRecord, Study, User
 from workbench.permissions import Permission, can
 from workbench.services import audit
 from workbench.services import interviews as interview_service
@@ -53,19 +53,25 @@ def _pdf_response(write: Callable[[Path], object], filename: str) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})
 
 
-@router.get("/studies/{study_id}/report")
-def read_report(request: Request, study_id: int, session: SessionDep,
-                user: Annotated[User, require(Permission.view_reports)]) -> HTMLResponse:
-    """The management report, filtered by segment, region, product line, journey stage, interviewer, dates."""
+def _report_page(request: Request, session: Session, *, study_id: int, user: User
+                 ) -> tuple[Study, dict[str, str], str, str | None, report_service.ReportPage]:
+    """The study, the request's filters, the report's language (and whether it was asked for) and its page."""
     study = study_service.get_study(session, study_id)
     filters = _filters(request)
     asked = request.query_params.get("lang")
     lang = report_service.report_language(session, study=study, requested=asked)
     redaction = report_service.redaction_for(session, study=study, user=user)
     keep = lang if asked else None
-    link_base = f"/studies/{study_id}/report/quotes" + _query(filters, keep)
     report = report_service.report_page(session, study=study, filters=filters, language=lang, redaction=redaction,
-                                        link_base=link_base)
+                                        link_base=f"/studies/{study_id}/report/quotes" + _query(filters, keep))
+    return study, filters, lang, keep, report
+
+
+@router.get("/studies/{study_id}/report")
+def read_report(request: Request, study_id: int, session: SessionDep,
+                user: Annotated[User, require(Permission.view_reports)]) -> HTMLResponse:
+    """The management report, filtered by segment, region, product line, journey stage, interviewer, dates."""
+    study, filters, lang, keep, report = _report_page(request, session, study_id=study_id, user=user)
     context = {"study": study, "filters": filters, "choices": report.choices,
                # HTML rendered by storytelling's autoescaped templates (its SVG and CSS are our own)
                "report_html": Markup(report.html),  # noqa: S704  # nosec B704
@@ -86,14 +92,7 @@ def read_report_loop(request: Request, study_id: int, session: SessionDep,
                      user: Annotated[User, require(Permission.edit_stories)]) -> HTMLResponse:
     """The follow-up list of the report (same filters): a status form per customer to call back. The report
     page loads it when scrolled to (htmx); without JavaScript, a page of its own."""
-    study = study_service.get_study(session, study_id)
-    filters = _filters(request)
-    asked = request.query_params.get("lang")
-    lang = report_service.report_language(session, study=study, requested=asked)
-    redaction = report_service.redaction_for(session, study=study, user=user)
-    keep = lang if asked else None
-    report = report_service.report_page(session, study=study, filters=filters, language=lang, redaction=redaction,
-                                        link_base=f"/studies/{study_id}/report/quotes" + _query(filters, keep))
+    study, filters, lang, keep, report = _report_page(request, session, study_id=study_id, user=user)
     context = {"study": study, "loop": report.close_the_loop, "loop_statuses": report_service.LOOP_STATUSES,
                "lang": lang, "rt": _translator(lang),
                "report_link": f"/studies/{study_id}/report" + _query(filters, keep)}
