@@ -278,8 +278,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "ui_filter_report": {"en": "Filter the report", "it": "Filtra il report"},
     "ui_follow_up": {"en": "Follow up the customers to call back", "it": "Segui i clienti da ricontattare"},
     "ui_follow_up_hint": {
-        "en": "Record who has been called back. The status appears in the report's list of customers to call back and in the PDF.",
-        "it": "Registra chi è stato ricontattato. Lo stato compare nell'elenco dei clienti da ricontattare del report e nel PDF.",
+        "en": "Record who has been called back. The status appears in the report's list of customers to call back "
+              "and in the PDF.",
+        "it": "Registra chi è stato ricontattato. Lo stato compare nell'elenco dei clienti da ricontattare del report "
+              "e nel PDF.",
     },
     "ui_follow_up_status": {"en": "Follow-up status", "it": "Stato del ricontatto"},
     "ui_follow_up_open": {"en": "Set the follow-up status of the {n} customers to call back",
