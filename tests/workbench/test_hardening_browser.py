@@ -5,6 +5,7 @@ import pytest
 
 from tests.factories import PASSWORD, make_interview, make_study, make_user
 from tests.workbench.test_browser import browser, live_server  # noqa: F401 - fixtures
+from workbench import jobs
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,8 @@ def world(session, settings):
     """Made before the live server starts, while jobs still run inline: a coded interview."""
     make_user(session, "admin")
     study = make_study(session, name="CSP study")
-    interview, _job = make_interview(session, settings, study)
+    interview, job = make_interview(session, settings, study)
+    jobs.enqueue(settings, [job.id])  # as an upload does; the test settings' queue runs it (and its coding) inline
     return {"study_id": study.id, "interview_id": interview.id}
 
 
